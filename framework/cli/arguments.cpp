@@ -1,0 +1,51 @@
+#include "cli/arguments.h"
+
+namespace spotlight::cli {
+
+bool Arguments::take_flag(const std::string& flag) {
+  for (auto it = words.begin(); it != words.end(); ++it) {
+    if (*it == flag) {
+      words.erase(it);
+      return true;
+    }
+  }
+  return false;
+}
+
+std::vector<std::string> Arguments::take_values(const std::string& option) {
+  std::vector<std::string> values;
+  for (size_t i = 0; i < words.size();) {
+    if (words[i] == option) {
+      if (i + 1 >= words.size()) throw UsageError(option + " needs a value");
+      values.push_back(words[i + 1]);
+      words.erase(words.begin() + static_cast<std::ptrdiff_t>(i), words.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+    } else if (words[i].rfind(option + "=", 0) == 0) {
+      values.push_back(words[i].substr(option.size() + 1));
+      words.erase(words.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      ++i;
+    }
+  }
+  return values;
+}
+
+std::string Arguments::take_value(const std::string& option) {
+  auto values = take_values(option);
+  if (values.size() > 1) throw UsageError(option + " was given " + std::to_string(values.size()) + " times");
+  return values.empty() ? std::string() : values.front();
+}
+
+void Arguments::reject_unknown_options(const std::string& command) const {
+  for (const auto& word : words) {
+    if (word.size() > 1 && word[0] == '-') throw UsageError("unknown option " + word + " for `spotlight " + command + "`");
+  }
+}
+
+Arguments parse_global_arguments(int argc, char** argv) {
+  Arguments arguments;
+  for (int i = 1; i < argc; ++i) arguments.words.emplace_back(argv[i]);
+  for (const auto& folder : arguments.take_values("--plugin-path")) arguments.plugin_paths.emplace_back(folder);
+  return arguments;
+}
+
+}  // namespace spotlight::cli

@@ -1,0 +1,56 @@
+// The `spotlight` command-line tool.
+#include <iostream>
+
+#include <c10/util/Exception.h>
+
+#include "cli/commands.h"
+#include "spotlight/sdk/version.h"
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: spotlight [--plugin-path DIR ...] COMMAND ...\n"
+    "\n"
+    "commands:\n"
+    "  run EXPERIMENT.json [--set path.to.key=value ...] [--output DIR]\n"
+    "                           train and evaluate; writes DIR/metrics.json and DIR/experiment.json\n"
+    "  plugins [--json]         list the plugins found on the search path\n"
+    "  plugins describe NAME    show one plugin's parameters\n"
+    "\n"
+    "Plugins are searched in the host's own plugin folder, then SPOTLIGHT_PLUGIN_PATH\n"
+    "(colon-separated), then every --plugin-path.\n";
+
+// Torch errors carry a C++ backtrace after the first line; a user needs the first line.
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace spotlight;
+  try {
+    cli::Arguments arguments = cli::parse_global_arguments(argc, argv);
+    if (arguments.words.empty() || arguments.take_flag("--help") || arguments.take_flag("-h")) {
+      std::cout << kUsage;
+      return arguments.words.empty() && argc == 1 ? 2 : 0;
+    }
+    if (arguments.words.front() == "--version") {
+      std::cout << "spotlight 0.1.0 (SDK ABI " << SPOTLIGHT_SDK_ABI_VERSION << ", LibTorch " << SPOTLIGHT_TORCH_VERSION
+                << ")\n";
+      return 0;
+    }
+    Registry registry;
+    registry.discover(Registry::search_path(arguments.plugin_paths));
+    const std::string command = arguments.words.front();
+    if (command == "run") return cli::run_command(arguments, registry);
+    if (command == "plugins") return cli::plugins_command(arguments, registry);
+    throw cli::UsageError("unknown command \"" + command + "\" (commands: run, plugins)");
+  } catch (const cli::UsageError& error) {
+    std::cerr << "spotlight: " << error.what() << "\n(see spotlight --help)\n";
+    return 2;
+  } catch (const c10::Error& error) {
+    std::cerr << "spotlight: error: " << first_line(error.what_without_backtrace()) << "\n";
+  } catch (const std::exception& error) {
+    std::cerr << "spotlight: error: " << first_line(error.what()) << "\n";
+  }
+  return 1;
+}

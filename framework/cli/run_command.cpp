@@ -1,0 +1,27 @@
+#include <iostream>
+
+#include "cli/commands.h"
+#include "spotlight/framework/runner.h"
+
+namespace spotlight::cli {
+
+int run_command(Arguments& arguments, const Registry& registry) {
+  RunOptions options;
+  options.overrides = arguments.take_values("--set");
+  options.output_dir = arguments.take_value("--output");
+  arguments.reject_unknown_options("run");
+  if (arguments.words.size() != 2) throw UsageError("usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR]");
+  options.experiment_file = arguments.words[1];
+  for (const auto& refusal : registry.refusals()) {
+    std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
+  }
+  try {
+    run_experiment(options, registry, std::cout);
+  } catch (const ConfigError& error) {
+    // Name the file the path is in.
+    throw Error(options.experiment_file.string() + ": " + error.what());
+  }
+  return 0;
+}
+
+}  // namespace spotlight::cli

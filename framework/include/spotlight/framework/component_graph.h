@@ -1,0 +1,52 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spotlight/registry/registry.h"
+#include "spotlight/sdk/component.h"
+#include "spotlight/sdk/component_args.h"
+
+namespace spotlight {
+
+// Builds components from the JSON graph of an experiment. A node is either an object
+// {"plugin": NAME, ...parameters} or a reference "@name" to a node declared under
+// `components`; a declared node is built once and shared by every reference to it.
+// Dangling references, cycles, unknown plugins, plugins of the wrong kind and parameters
+// that do not fit the plugin's schema are ConfigErrors naming the JSON path.
+class ComponentGraph {
+ public:
+  ComponentGraph(const Registry& registry, const nlohmann::json& declared, std::string declared_path,
+                 ModelContext model);
+
+  // Builds the node at `path`, which must yield a component of kind `expected`.
+  std::shared_ptr<Component> build(const nlohmann::json& node, const std::string& path, ComponentKind expected);
+  // Builds every declared node, referenced or not, so mistakes in unused ones surface too.
+  void build_all_declared();
+
+  // The node as built: defaults filled in, references kept as "@name".
+  const nlohmann::json& resolved(const std::string& path) const;
+  // The declared components, resolved.
+  nlohmann::json resolved_declarations() const;
+
+ private:
+  std::shared_ptr<Component> build_declared(const std::string& name, const std::string& reference_path,
+                                            ComponentKind expected);
+  std::shared_ptr<Component> build_node(const nlohmann::json& node, const std::string& path,
+                                        ComponentKind expected, nlohmann::json& resolved);
+
+  const Registry& registry_;
+  nlohmann::json declared_;
+  std::string declared_path_;
+  ModelContext model_;
+  std::map<std::string, std::shared_ptr<Component>> built_;
+  std::map<std::string, nlohmann::json> resolved_;
+  std::vector<std::string> in_progress_;
+};
+
+}  // namespace spotlight

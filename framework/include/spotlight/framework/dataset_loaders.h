@@ -1,0 +1,29 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "spotlight/framework/interactions.h"
+#include "spotlight/sdk/parameters.h"
+
+namespace spotlight {
+
+// A way to obtain interactions, chosen by `dataset.loader` in the experiment.
+struct DatasetLoader {
+  std::string name;
+  std::string description;
+  ParameterList parameters;
+  // Receives the validated `dataset` section (defaults filled in).
+  std::function<Interactions(const nlohmann::json& dataset)> load;
+};
+
+const std::vector<DatasetLoader>& dataset_loaders();
+const DatasetLoader* find_dataset_loader(const std::string& name);
+
+// Loads the interactions a validated `dataset` section describes, and validates them.
+Interactions load_dataset(const nlohmann::json& dataset);
+
+}  // namespace spotlight

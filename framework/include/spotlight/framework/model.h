@@ -1,0 +1,55 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+#include <torch/types.h>
+
+#include "spotlight/framework/interactions.h"
+#include "spotlight/sdk/evaluator.h"
+#include "spotlight/sdk/loss.h"
+#include "spotlight/sdk/representation.h"
+#include "spotlight/sdk/sampler.h"
+
+namespace spotlight {
+
+struct TrainingOptions {
+  int64_t n_iter = 10;
+  int64_t batch_size = 256;
+  uint64_t seed = 42;
+  std::string device = "cpu";
+  nlohmann::json optimizer;  // the validated model.optimizer section
+};
+
+// The components a model trains, built from the experiment's graph.
+struct ModelParts {
+  std::shared_ptr<Representation> representation;
+  std::shared_ptr<Loss> loss;
+  std::shared_ptr<Sampler> sampler;  // null when the model type samples no negatives
+};
+
+struct EpochReport {
+  int64_t epoch = 0;      // 1-based, counting across repeated fit() calls
+  int64_t n_iter = 0;     // epochs in this fit() call
+  double loss = 0.0;      // mean minibatch loss
+  double seconds = 0.0;
+  int64_t examples = 0;   // interactions (or non-padding steps) trained on
+};
+using EpochCallback = std::function<void(const EpochReport&)>;
+
+// A trainable model. fit() called again resumes training (optimizer state included).
+class Model : public Scorer {
+ public:
+  ~Model() override = default;
+  virtual void fit(const Interactions& train, const EpochCallback& on_epoch) = 0;
+};
+
+// Builds the model `type` names, after checking that the parts fit it (a representation of
+// the right family, a loss for the right feedback, a sampler when negatives are needed).
+std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
+                                  int64_t num_users, int64_t num_items);
+
+}  // namespace spotlight

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <cstdint>
+#include <utility>
+
+#include "spotlight/framework/interactions.h"
+
+namespace spotlight {
+
+struct TrainTestSplit {
+  Interactions train;
+  Interactions test;
+};
+
+// Shuffles the interactions with `seed` and puts the last test_fraction of them in test
+// (Spotlight's random_train_test_split: cutoff = floor((1 - fraction) * n)).
+TrainTestSplit random_train_test_split(const Interactions& interactions, double test_fraction, uint64_t seed);
+
+// Puts every interaction of a user in test or in train: a user is in test when a seeded
+// hash of its id falls below test_fraction (Spotlight's user_based_train_test_split).
+TrainTestSplit user_based_train_test_split(const Interactions& interactions, double test_fraction, uint64_t seed);
+
+}  // namespace spotlight

@@ -1,0 +1,95 @@
+#include "spotlight/framework/interactions.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+namespace {
+
+template <class Column>
+void check_length(const Column& column, size_t expected, const char* name) {
+  if (!column.empty() && column.size() != expected) {
+    throw DataError(std::string("interactions: ") + name + " has " + std::to_string(column.size()) +
+                    " entries but there are " + std::to_string(expected) + " interactions");
+  }
+}
+
+template <class Column>
+Column pick(const Column& column, const std::vector<size_t>& rows) {
+  if (column.empty()) return {};
+  Column picked(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) picked[i] = column[rows[i]];
+  return picked;
+}
+
+}  // namespace
+
+void Interactions::validate() const {
+  const size_t n = user_ids.size();
+  check_length(item_ids, n, "item_ids");
+  check_length(ratings, n, "ratings");
+  check_length(timestamps, n, "timestamps");
+  check_length(weights, n, "weights");
+  if (num_users < 0 || num_items < 0) throw DataError("interactions: num_users and num_items must not be negative");
+  for (size_t row = 0; row < n; ++row) {
+    if (user_ids[row] < 0 || user_ids[row] >= num_users) {
+      throw DataError("interactions: row " + std::to_string(row) + ": user id " + std::to_string(user_ids[row]) +
+                      " is outside [0, " + std::to_string(num_users) + ")");
+    }
+    if (item_ids[row] < 0 || item_ids[row] >= num_items) {
+      throw DataError("interactions: row " + std::to_string(row) + ": item id " + std::to_string(item_ids[row]) +
+                      " is outside [0, " + std::to_string(num_items) + ")");
+    }
+    if (!ratings.empty() && !std::isfinite(ratings[row])) {
+      throw DataError("interactions: row " + std::to_string(row) + ": rating is not a finite number");
+    }
+    if (!weights.empty() && !std::isfinite(weights[row])) {
+      throw DataError("interactions: row " + std::to_string(row) + ": weight is not a finite number");
+    }
+  }
+}
+
+Interactions Interactions::select(const std::vector<size_t>& rows) const {
+  Interactions selected;
+  selected.num_users = num_users;
+  selected.num_items = num_items;
+  selected.user_ids = pick(user_ids, rows);
+  selected.item_ids = pick(item_ids, rows);
+  selected.ratings = pick(ratings, rows);
+  selected.timestamps = pick(timestamps, rows);
+  selected.weights = pick(weights, rows);
+  selected.users = users;
+  selected.items = items;
+  return selected;
+}
+
+InteractionMatrix Interactions::to_matrix() const {
+  InteractionMatrix matrix;
+  matrix.num_users = num_users;
+  matrix.num_items = num_items;
+  matrix.row_offsets.assign(static_cast<size_t>(num_users) + 1, 0);
+  for (int64_t user : user_ids) ++matrix.row_offsets[static_cast<size_t>(user) + 1];
+  std::partial_sum(matrix.row_offsets.begin(), matrix.row_offsets.end(), matrix.row_offsets.begin());
+  // Counting sort by user, then sort each row by item (carrying ratings along).
+  std::vector<int64_t> next(matrix.row_offsets.begin(), matrix.row_offsets.end() - 1);
+  std::vector<size_t> order(size());
+  for (size_t row = 0; row < size(); ++row) order[static_cast<size_t>(next[static_cast<size_t>(user_ids[row])]++)] = row;
+  for (int64_t user = 0; user < num_users; ++user) {
+    auto begin = order.begin() + matrix.row_begin(user);
+    auto end = order.begin() + matrix.row_end(user);
+    std::stable_sort(begin, end, [&](size_t a, size_t b) { return item_ids[a] < item_ids[b]; });
+  }
+  matrix.item_ids.resize(size());
+  for (size_t i = 0; i < order.size(); ++i) matrix.item_ids[i] = item_ids[order[i]];
+  if (has_ratings()) {
+    matrix.ratings.resize(size());
+    for (size_t i = 0; i < order.size(); ++i) matrix.ratings[i] = ratings[order[i]];
+  }
+  return matrix;
+}
+
+}  // namespace spotlight

@@ -1,0 +1,205 @@
+#include "spotlight/registry/registry.h"
+
+#define BOOST_DLL_USE_STD_FS
+#include <boost/dll/shared_library.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <system_error>
+#include <unistd.h>
+
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/version.h"
+
+namespace spotlight {
+
+// A loaded plugin library; shared by its record and by every component it created.
+class LoadedLibrary {
+ public:
+  explicit LoadedLibrary(const std::filesystem::path& file)
+      : library_(file, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local) {}
+  boost::dll::shared_library& library() { return library_; }
+
+ private:
+  boost::dll::shared_library library_;
+};
+
+namespace {
+
+std::string describe_handshake_layout(uint32_t size, uint32_t align) {
+  return std::to_string(size) + " bytes, alignment " + std::to_string(align);
+}
+
+// Everything the host checks before trusting anything else in the library.
+void check_handshake(const PluginHandshake* handshake) {
+  if (handshake == nullptr) throw std::runtime_error("its entry point returned no handshake");
+  if (handshake->magic != SPOTLIGHT_PLUGIN_MAGIC) {
+    throw std::runtime_error("not a Spotlight plugin: its entry point returned an unrecognised handshake");
+  }
+  if (handshake->abi_version != SPOTLIGHT_SDK_ABI_VERSION) {
+    throw std::runtime_error("wrong SDK ABI version: built for version " + std::to_string(handshake->abi_version) +
+                             ", this host supports version " + std::to_string(SPOTLIGHT_SDK_ABI_VERSION) +
+                             "; rebuild it against this SDK");
+  }
+  if (handshake->handshake_size != sizeof(PluginHandshake) || handshake->handshake_align != alignof(PluginHandshake)) {
+    throw std::runtime_error("handshake layout mismatch: the plugin's is " +
+                             describe_handshake_layout(handshake->handshake_size, handshake->handshake_align) +
+                             ", this host expects " +
+                             describe_handshake_layout(sizeof(PluginHandshake), alignof(PluginHandshake)));
+  }
+  const char* torch_version = handshake->torch_version ? handshake->torch_version : "(unknown)";
+  if (std::strcmp(torch_version, SPOTLIGHT_TORCH_VERSION) != 0) {
+    throw std::runtime_error(std::string("built against LibTorch ") + torch_version + ", this host uses LibTorch " +
+                             SPOTLIGHT_TORCH_VERSION + "; rebuild it against the same LibTorch");
+  }
+  if (handshake->cxx11_abi != SPOTLIGHT_CXX11_ABI) {
+    throw std::runtime_error("built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(handshake->cxx11_abi) +
+                             ", this host uses _GLIBCXX_USE_CXX11_ABI=" + std::to_string(SPOTLIGHT_CXX11_ABI));
+  }
+  if (handshake->info == nullptr) throw std::runtime_error("its handshake has no plugin description");
+}
+
+void check_info(const PluginInfo* info) {
+  if (info == nullptr) throw std::runtime_error("it returned no plugin description");
+  if (info->name == nullptr || *info->name == '\0') throw std::runtime_error("its plugin has no name");
+  ComponentKind kind;
+  if (!parse_component_kind(to_string(info->kind), kind)) {
+    throw std::runtime_error(std::string("plugin \"") + info->name + "\" declares an unknown component kind");
+  }
+  if (info->factory == nullptr) throw std::runtime_error(std::string("plugin \"") + info->name + "\" has no factory");
+}
+
+std::filesystem::path canonical_or_same(const std::filesystem::path& file) {
+  std::error_code error;
+  auto canonical = std::filesystem::canonical(file, error);
+  return error ? file : canonical;
+}
+
+}  // namespace
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
+
+std::filesystem::path Registry::builtin_plugin_dir() {
+  std::error_code error;
+  auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return {};
+  return (executable.parent_path() / ".." / "lib" / "spotlight" / "plugins").lexically_normal();
+}
+
+std::vector<std::filesystem::path> Registry::search_path(const std::vector<std::filesystem::path>& extra) {
+  std::vector<std::filesystem::path> folders;
+  auto builtin = builtin_plugin_dir();
+  if (!builtin.empty()) folders.push_back(builtin);
+  if (const char* environment = std::getenv("SPOTLIGHT_PLUGIN_PATH")) {
+    std::string value = environment;
+    size_t start = 0;
+    while (start <= value.size()) {
+      size_t end = value.find(':', start);
+      if (end == std::string::npos) end = value.size();
+      if (end > start) folders.emplace_back(value.substr(start, end - start));
+      start = end + 1;
+    }
+  }
+  folders.insert(folders.end(), extra.begin(), extra.end());
+  return folders;
+}
+
+void Registry::discover(const std::vector<std::filesystem::path>& folders) {
+  for (const auto& folder : folders) {
+    std::error_code error;
+    if (!std::filesystem::is_directory(folder, error)) continue;
+    std::vector<std::filesystem::path> files;
+    for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
+      if (entry.path().extension() == ".so" && !entry.is_directory()) files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      try {
+        load(file);
+      } catch (const PluginLoadError& refused) {
+        refusals_.push_back({file, refused.reason()});
+      }
+    }
+  }
+}
+
+const PluginRecord& Registry::load(const std::filesystem::path& file) {
+  const auto canonical = canonical_or_same(file);
+  for (const auto& plugin : plugins_) {
+    if (canonical_or_same(plugin.file) == canonical) return plugin;  // same file reached twice
+  }
+  std::shared_ptr<LoadedLibrary> library;
+  try {
+    library = std::make_shared<LoadedLibrary>(file);
+  } catch (const std::exception& failure) {
+    throw PluginLoadError(file.string(), std::string("cannot be loaded: ") + failure.what());
+  }
+  if (!library->library().has(SPOTLIGHT_PLUGIN_ENTRY_SYMBOL)) {
+    throw PluginLoadError(file.string(), std::string("not a Spotlight plugin: it does not export ") +
+                                             SPOTLIGHT_PLUGIN_ENTRY_SYMBOL);
+  }
+  PluginRecord record;
+  try {
+    auto entry = library->library().get<const PluginHandshake*()>(SPOTLIGHT_PLUGIN_ENTRY_SYMBOL);
+    const PluginHandshake* handshake = entry();
+    check_handshake(handshake);
+    const PluginInfo* info = handshake->info();
+    check_info(info);
+    record.name = info->name;
+    record.kind = info->kind;
+    record.version = info->version ? info->version : "";
+    record.description = info->description ? info->description : "";
+    record.info = info;
+  } catch (const std::exception& failure) {
+    throw PluginLoadError(file.string(), failure.what());
+  }
+  if (const PluginRecord* taken = find(record.name)) {
+    throw PluginLoadError(file.string(), "declares plugin \"" + record.name + "\", a name already taken by " +
+                                             taken->file.string());
+  }
+  record.file = file;
+  record.library = std::move(library);
+  plugins_.push_back(std::move(record));
+  return plugins_.back();
+}
+
+const PluginRecord* Registry::find(const std::string& name) const {
+  for (const auto& plugin : plugins_) {
+    if (plugin.name == name) return &plugin;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Registry::names_of_kind(ComponentKind kind) const {
+  std::vector<std::string> names;
+  for (const auto& plugin : plugins_) {
+    if (plugin.kind == kind) names.push_back(plugin.name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::shared_ptr<Component> Registry::create(const PluginRecord& plugin, const ComponentArgs& args) const {
+  std::shared_ptr<Component> component;
+  try {
+    component = plugin.info->factory(args);
+  } catch (const ConfigError&) {
+    throw;
+  } catch (const std::exception& failure) {
+    throw Error(args.path() + ": plugin \"" + plugin.name + "\" failed to build: " + failure.what());
+  }
+  if (!component) throw Error(args.path() + ": plugin \"" + plugin.name + "\" built nothing");
+  if (component->kind() != plugin.kind) {
+    throw Error(args.path() + ": plugin \"" + plugin.name + "\" declares kind " + to_string(plugin.kind) +
+                " but built a " + to_string(component->kind()));
+  }
+  // The control block owns the library and the object; the object is released first
+  // (second member of the pair is destroyed first), then the library reference.
+  auto holder = std::make_shared<std::pair<std::shared_ptr<LoadedLibrary>, std::shared_ptr<Component>>>(
+      plugin.library, component);
+  return std::shared_ptr<Component>(holder, holder->second.get());
+}
+
+}  // namespace spotlight

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <torch/nn/module.h>
+#include <torch/types.h>
+
+#include "spotlight/sdk/component.h"
+#include "spotlight/sdk/export.h"
+
+namespace spotlight {
+
+// How a representation knows its users.
+enum class UserInput {
+  ids,           // factorization family: a user is a row of a user table
+  item_history,  // sequence family: a user is the items seen so far (left padded with 0)
+};
+
+SPOTLIGHT_SDK_API const char* to_string(UserInput input);
+
+// The states of a batch of sequences: per_step[:, t] is the user before item t was seen
+// (so it predicts item t), final is the user after the whole sequence (it predicts the next).
+struct SequenceStates {
+  torch::Tensor per_step;  // (batch, length, state)
+  torch::Tensor final;     // (batch, state)
+};
+
+// Turns users into states and scores items for states. A state is opaque to the host: it
+// only passes states back to score() and score_all(), so a representation can put whatever
+// it needs in it (a user bias next to the user vector, several taste vectors, ...).
+class SPOTLIGHT_SDK_API Representation : public Component, public torch::nn::Module {
+ public:
+  ~Representation() override;
+  ComponentKind kind() const final { return ComponentKind::representation; }
+
+  virtual UserInput user_input() const = 0;
+  // Factorization family: (batch) user ids -> (batch, state).
+  virtual torch::Tensor encode_users(const torch::Tensor& user_ids);
+  // Sequence family: (batch, length) item ids -> states; see SequenceStates.
+  virtual SequenceStates encode_sequences(const torch::Tensor& item_sequences);
+
+  // Scores of `item_ids` (shape S) for `states` (shape S' x state, S' broadcastable to S):
+  // (batch) x (batch), (1, batch) x (n, batch), (batch, length) x (n, batch, length), ...
+  virtual torch::Tensor score(const torch::Tensor& states, const torch::Tensor& item_ids) = 0;
+  // Scores of every item for each state: (batch, state) -> (batch, num_items). Drives
+  // evaluation and recommendation, so implement it as one matrix product, not a loop.
+  virtual torch::Tensor score_all(const torch::Tensor& states) = 0;
+};
+
+}  // namespace spotlight

@@ -1,0 +1,37 @@
+#include "spotlight/sdk/component.h"
+
+#include <array>
+#include <utility>
+
+namespace spotlight {
+
+namespace {
+constexpr std::array<std::pair<ComponentKind, const char*>, 5> kKindNames{{
+    {ComponentKind::representation, "representation"},
+    {ComponentKind::embedding, "embedding"},
+    {ComponentKind::loss, "loss"},
+    {ComponentKind::sampler, "sampler"},
+    {ComponentKind::evaluator, "evaluator"},
+}};
+}  // namespace
+
+const char* to_string(ComponentKind kind) {
+  for (const auto& [value, name] : kKindNames) {
+    if (value == kind) return name;
+  }
+  return "unknown";
+}
+
+bool parse_component_kind(const std::string& text, ComponentKind& kind) {
+  for (const auto& [value, name] : kKindNames) {
+    if (text == name) {
+      kind = value;
+      return true;
+    }
+  }
+  return false;
+}
+
+Component::~Component() = default;
+
+}  // namespace spotlight

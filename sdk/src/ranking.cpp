@@ -1,0 +1,56 @@
+#include "spotlight/sdk/ranking.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+namespace spotlight {
+
+void push_to_bottom(float* scores, const int64_t* items, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) scores[items[i]] = std::numeric_limits<float>::lowest();
+}
+
+std::vector<double> average_ranks(const float* scores, int64_t num_items, const int64_t* targets, int64_t num_targets) {
+  const auto t = static_cast<size_t>(num_targets);
+  std::vector<float> sorted(t);
+  for (size_t k = 0; k < t; ++k) sorted[k] = scores[targets[k]];
+  std::sort(sorted.begin(), sorted.end());
+  // For each item, the sorted targets scoring below it gain one "better item"; those
+  // scoring the same gain one tie. Accumulated with difference arrays over sorted targets.
+  std::vector<int64_t> better(t + 1, 0), tied(t + 1, 0);
+  for (int64_t item = 0; item < num_items; ++item) {
+    const float score = scores[item];
+    const auto low = static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), score) - sorted.begin());
+    const auto high = static_cast<size_t>(std::upper_bound(sorted.begin() + static_cast<std::ptrdiff_t>(low), sorted.end(), score) - sorted.begin());
+    better[0] += 1;
+    better[low] -= 1;
+    tied[low] += 1;
+    tied[high] -= 1;
+  }
+  std::vector<double> by_sorted(t);
+  int64_t running_better = 0, running_tied = 0;
+  for (size_t k = 0; k < t; ++k) {
+    running_better += better[k];
+    running_tied += tied[k];
+    by_sorted[k] = static_cast<double>(running_better) + (static_cast<double>(running_tied) + 1.0) / 2.0;
+  }
+  std::vector<double> ranks(t);
+  for (size_t k = 0; k < t; ++k) {
+    const float score = scores[targets[k]];
+    const auto position = static_cast<size_t>(std::lower_bound(sorted.begin(), sorted.end(), score) - sorted.begin());
+    ranks[k] = by_sorted[position];
+  }
+  return ranks;
+}
+
+std::vector<int64_t> top_k(const float* scores, int64_t num_items, int64_t k) {
+  k = std::min(k, num_items);
+  std::vector<int64_t> items(static_cast<size_t>(num_items));
+  std::iota(items.begin(), items.end(), int64_t{0});
+  auto better = [scores](int64_t a, int64_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
+  std::partial_sort(items.begin(), items.begin() + k, items.end(), better);
+  items.resize(static_cast<size_t>(k));
+  return items;
+}
+
+}  // namespace spotlight
