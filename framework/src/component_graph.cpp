@@ -55,6 +55,12 @@ void ComponentGraph::build_all_declared() {
 std::shared_ptr<Component> ComponentGraph::build_declared(const std::string& name, const std::string& reference_path,
                                                           ComponentKind expected) {
   const std::string declaration_path = join_path(declared_path_, name);
+  auto check_kind = [&](ComponentKind kind) {
+    if (kind != expected) {
+      throw ConfigError(reference_path,
+                        "\"@" + name + "\" is " + with_article(kind) + ", expected " + with_article(expected));
+    }
+  };
   auto cycle_start = std::find(in_progress_.begin(), in_progress_.end(), name);
   if (cycle_start != in_progress_.end()) {
     std::string cycle;
@@ -63,7 +69,15 @@ std::shared_ptr<Component> ComponentGraph::build_declared(const std::string& nam
   }
   auto built = built_.find(name);
   if (built == built_.end()) {
-    if (!declared_.contains(name)) {
+    if (declared_.contains(name)) {
+      // A declared node of the wrong kind is the reference's mistake: report it there.
+      const auto& node = declared_.at(name);
+      const PluginRecord* plugin =
+          node.is_object() && node.contains("plugin") && node.at("plugin").is_string()
+              ? registry_.find(node.at("plugin").get<std::string>())
+              : nullptr;
+      if (plugin) check_kind(plugin->kind);
+    } else {
       std::vector<std::string> names;
       for (const auto& [declared_name, value] : declared_.items()) names.push_back(declared_name);
       throw ConfigError(reference_path, "\"@" + name + "\" refers to no component under " + declared_path_ +
@@ -74,22 +88,19 @@ std::shared_ptr<Component> ComponentGraph::build_declared(const std::string& nam
     in_progress_.pop_back();
     built = built_.emplace(name, std::move(component)).first;
   }
-  if (built->second->kind() != expected) {
-    throw ConfigError(reference_path, "\"@" + name + "\" is a " + to_string(built->second->kind()) + ", expected a " +
-                                          to_string(expected));
-  }
+  check_kind(built->second->kind());
   return built->second;
 }
 
 std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node, const std::string& path,
                                                       ComponentKind expected, nlohmann::json& resolved) {
   if (!node.is_object()) {
-    throw ConfigError(path, std::string("expected a ") + to_string(expected) +
+    throw ConfigError(path, "expected " + with_article(expected) +
                                 ": \"@name\" or an object with a \"plugin\", got " + node.dump());
   }
   const auto plugin_field = node.find("plugin");
   if (plugin_field == node.end()) {
-    throw ConfigError(join_path(path, "plugin"), std::string("missing; expected the name of a ") + to_string(expected) +
+    throw ConfigError(join_path(path, "plugin"), "missing; expected the name of " + with_article(expected) +
                                                      " plugin (available: " +
                                                      list_names(registry_.names_of_kind(expected)) + ")");
   }
@@ -108,8 +119,8 @@ std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node
     throw ConfigError(join_path(path, "plugin"), message);
   }
   if (plugin->kind != expected) {
-    throw ConfigError(join_path(path, "plugin"), "\"" + name + "\" is a " + to_string(plugin->kind) +
-                                                     " plugin, expected a " + to_string(expected));
+    throw ConfigError(join_path(path, "plugin"), "\"" + name + "\" is " + with_article(plugin->kind) +
+                                                     " plugin, expected " + with_article(expected));
   }
   const ParameterList& schema = plugin->info->parameters;
   resolved = validate_parameters(node, schema, path, {"plugin"});

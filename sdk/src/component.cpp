@@ -22,6 +22,11 @@ const char* to_string(ComponentKind kind) {
   return "unknown";
 }
 
+std::string with_article(ComponentKind kind) {
+  const std::string name = to_string(kind);
+  return (name[0] == 'e' ? "an " : "a ") + name;
+}
+
 bool parse_component_kind(const std::string& text, ComponentKind& kind) {
   for (const auto& [value, name] : kKindNames) {
     if (text == name) {

@@ -163,7 +163,7 @@ std::string Parameter::expectation() const {
       return text;
     }
     case ParameterType::component:
-      return std::string("a ") + to_string(component_kind_) + ": \"@name\" or {\"plugin\": ...}";
+      return with_article(component_kind_) + ": \"@name\" or {\"plugin\": ...}";
   }
   return "";
 }

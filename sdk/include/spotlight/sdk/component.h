@@ -11,6 +11,8 @@ namespace spotlight {
 enum class ComponentKind { representation, embedding, loss, sampler, evaluator };
 
 SPOTLIGHT_SDK_API const char* to_string(ComponentKind kind);
+// "a loss", "an embedding": for messages.
+SPOTLIGHT_SDK_API std::string with_article(ComponentKind kind);
 // Parses "representation", "loss", ...; returns false for anything else.
 SPOTLIGHT_SDK_API bool parse_component_kind(const std::string& text, ComponentKind& kind);
 

@@ -1,0 +1,123 @@
+// The spotlight binary as a user runs it: exit codes and one-line messages.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+using testing::ProcessResult;
+using testing::run_process;
+using testing::shell_quote;
+
+const std::string kCli = SPOTLIGHT_CLI;
+const std::string kQuickstart = std::string(SPOTLIGHT_SOURCE_DIR) + "/examples/experiments/quickstart.json";
+
+ProcessResult spotlight(const std::string& arguments, const std::vector<std::string>& environment = {}) {
+  return run_process(shell_quote(kCli) + " " + arguments, environment);
+}
+
+// Exactly one line on standard error.
+void expect_one_line_error(const ProcessResult& result, const std::string& expected) {
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_EQ(result.err, expected + "\n");
+}
+
+TEST(Cli, PluginsJsonListsKindsAndVersions) {
+  auto result = spotlight("plugins --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto listing = json::parse(result.out);
+  std::map<std::string, std::string> kinds;
+  for (const auto& plugin : listing.at("plugins")) {
+    kinds[plugin.at("name")] = plugin.at("kind");
+    EXPECT_EQ(plugin.at("version"), "1.0.0");
+    EXPECT_FALSE(plugin.at("file").get<std::string>().empty());
+    EXPECT_TRUE(plugin.at("parameters").is_array());
+  }
+  EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"bilinear", "representation"},
+                                                       {"bpr", "loss"},
+                                                       {"mrr", "evaluator"},
+                                                       {"scaled_embedding", "embedding"},
+                                                       {"uniform", "sampler"},
+                                                       {"zero_embedding", "embedding"}}));
+  EXPECT_TRUE(listing.at("refused").empty());
+}
+
+TEST(Cli, DescribeShowsParameters) {
+  auto result = spotlight("plugins describe uniform");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("uniform (sampler, version 1.0.0)"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("num_negative_samples"), std::string::npos);
+  EXPECT_NE(result.out.find("default 5"), std::string::npos);
+  expect_one_line_error(spotlight("plugins describe nothing"),
+                        "spotlight: error: no plugin named \"nothing\" was found (see `spotlight plugins`)");
+}
+
+TEST(Cli, ABrokenLibraryOnThePathIsReportedByNameWithItsReason) {
+  auto result = spotlight("plugins --json --plugin-path " + shell_quote(SPOTLIGHT_FIXTURE_PLUGIN_DIR));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto listing = json::parse(result.out);
+  std::string abi_reason;
+  for (const auto& refusal : listing.at("refused")) {
+    if (refusal.at("file").get<std::string>().find("fixture_wrong_abi_version.so") != std::string::npos) {
+      abi_reason = refusal.at("reason");
+    }
+  }
+  EXPECT_EQ(abi_reason,
+            "wrong SDK ABI version: built for version 2, this host supports version 1; rebuild it against this SDK");
+}
+
+TEST(Cli, RunTrainsAndWritesOutputs) {
+  testing::TemporaryDirectory folder;
+  auto result = spotlight("run " + shell_quote(kQuickstart) + " --set model.n_iter=2 --output " +
+                          shell_quote(folder.path().string()));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_NE(result.out.find("epoch 1/2  loss "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("epoch 2/2  loss "), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("mrr "), std::string::npos) << result.out;
+  auto metrics = json::parse(testing::read_text(folder.path() / "metrics.json"));
+  EXPECT_GT(metrics.at("metrics").at("mrr").get<double>(), 0.0);
+  EXPECT_EQ(metrics.at("epochs").size(), 2u);
+  auto experiment = json::parse(testing::read_text(folder.path() / "experiment.json"));
+  EXPECT_EQ(experiment.at("model").at("n_iter"), 2);
+}
+
+TEST(Cli, ExperimentMistakesAreOneLineErrorsNamingFileAndPath) {
+  const std::string prefix = "spotlight: error: " + kQuickstart + ": ";
+  expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.n_iterr=3"),
+                        prefix + "model.n_iterr: unknown key (did you mean \"n_iter\"?)");
+  expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set 'model.n_iter=\"3\"'"),
+                        prefix + "model.n_iter: expected a positive integer, got \"3\"");
+  expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=warp"),
+                        prefix + "model.loss.plugin: unknown plugin \"warp\"; available losses: bpr");
+  expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=uniform"),
+                        prefix + "model.loss.plugin: \"uniform\" is a sampler plugin, expected a loss");
+}
+
+TEST(Cli, AFailedRunLeavesEarlierOutputsAlone) {
+  testing::TemporaryDirectory folder;
+  testing::write_text(folder.path() / "metrics.json", "earlier");
+  auto result = spotlight("run " + shell_quote(kQuickstart) + " --set model.n_iter=0 --output " +
+                          shell_quote(folder.path().string()));
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(testing::read_text(folder.path() / "metrics.json"), "earlier");
+}
+
+TEST(Cli, UsageMistakesExitWithTwo) {
+  auto result = spotlight("frobnicate");
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins)\n(see spotlight --help)\n");
+  EXPECT_EQ(spotlight("run").exit_code, 2);
+  EXPECT_EQ(spotlight("run a.json --bogus").exit_code, 2);
+  EXPECT_EQ(spotlight("run a.json --set").exit_code, 2);
+}
+
+TEST(Cli, MissingExperimentFile) {
+  expect_one_line_error(spotlight("run /nonexistent.json"),
+                        "spotlight: error: /nonexistent.json: cannot open the experiment file");
+}
+
+}  // namespace
+}  // namespace spotlight

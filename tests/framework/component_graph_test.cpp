@@ -1,0 +1,136 @@
+#include "spotlight/framework/component_graph.h"
+
+#include <gtest/gtest.h>
+
+#include "spotlight/sdk/embedding.h"
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/representation.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+
+class ComponentGraphTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    registry_ = new Registry();
+    // The fixtures folder adds "chain_link", an embedding that refers to another embedding.
+    registry_->discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_FIXTURE_PLUGIN_DIR});
+  }
+  static void TearDownTestSuite() { delete registry_; }
+
+  static ModelContext context() {
+    ModelContext model;
+    model.num_users = 5;
+    model.num_items = 7;
+    model.embedding_dim = 4;
+    return model;
+  }
+
+  // The message of the ConfigError building `node` at model.representation throws.
+  std::string error_building(const json& declared, const json& node,
+                             ComponentKind kind = ComponentKind::representation) {
+    ComponentGraph graph(*registry_, declared, "model.components", context());
+    try {
+      graph.build(node, "model.representation", kind);
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    return "";
+  }
+
+  static Registry* registry_;
+};
+
+Registry* ComponentGraphTest::registry_ = nullptr;
+
+TEST_F(ComponentGraphTest, SharedNodeIsBuiltOnceAndSharedByReference) {
+  json declared{{"items", {{"plugin", "scaled_embedding"}, {"dim", 4}}}};
+  ComponentGraph graph(*registry_, declared, "model.components", context());
+  auto first = graph.build("@items", "model.a", ComponentKind::embedding);
+  auto second = graph.build("@items", "model.b", ComponentKind::embedding);
+  EXPECT_EQ(first.get(), second.get());
+  auto representation = std::static_pointer_cast<Representation>(
+      graph.build(json{{"plugin", "bilinear"}, {"item_embedding", "@items"}}, "model.representation",
+                  ComponentKind::representation));
+  // The representation's item table is the declared one: same parameter tensor.
+  auto table = std::static_pointer_cast<EmbeddingLayer>(first);
+  bool shares = false;
+  for (const auto& parameter : representation->parameters()) shares |= parameter.is_same(table->all());
+  EXPECT_TRUE(shares);
+  EXPECT_EQ(graph.resolved("model.representation").at("item_embedding"), "@items");
+  EXPECT_EQ(graph.resolved_declarations().at("items").at("of"), "items");
+}
+
+TEST_F(ComponentGraphTest, InlineNodesAreResolvedWithDefaults) {
+  ComponentGraph graph(*registry_, json::object(), "model.components", context());
+  graph.build(json{{"plugin", "bilinear"}, {"user_bias", {{"plugin", "zero_embedding"}, {"of", "users"}, {"dim", 1}}}},
+              "model.representation", ComponentKind::representation);
+  const auto& resolved = graph.resolved("model.representation");
+  EXPECT_EQ(resolved.at("user_bias").at("plugin"), "zero_embedding");
+  EXPECT_EQ(resolved.at("user_bias").at("sparse"), false);
+  EXPECT_EQ(resolved.at("sparse"), false);
+}
+
+TEST_F(ComponentGraphTest, DanglingReferenceNamesWhatIsDeclared) {
+  EXPECT_EQ(error_building({{"items", {{"plugin", "scaled_embedding"}}}},
+                           {{"plugin", "bilinear"}, {"item_embedding", "@itemz"}}),
+            "model.representation.item_embedding: \"@itemz\" refers to no component under model.components "
+            "(declared: items)");
+}
+
+TEST_F(ComponentGraphTest, CyclesAreErrors) {
+  json declared{{"a", {{"plugin", "chain_link"}, {"next", "@b"}}}, {"b", {{"plugin", "chain_link"}, {"next", "@a"}}}};
+  EXPECT_EQ(error_building(declared, "@a", ComponentKind::embedding),
+            "model.components.b.next: cycle in component references: @a -> @b -> @a");
+  json self{{"a", {{"plugin", "chain_link"}, {"next", "@a"}}}};
+  EXPECT_EQ(error_building(self, "@a", ComponentKind::embedding),
+            "model.components.a.next: cycle in component references: @a -> @a");
+}
+
+TEST_F(ComponentGraphTest, WrongKindIsAnError) {
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "bpr"}}),
+            "model.representation.plugin: \"bpr\" is a loss plugin, expected a representation");
+  json declared{{"loss", {{"plugin", "bpr"}}}};
+  EXPECT_EQ(error_building(declared, {{"plugin", "bilinear"}, {"item_embedding", "@loss"}}),
+            "model.representation.item_embedding: \"@loss\" is a loss, expected an embedding");
+}
+
+TEST_F(ComponentGraphTest, UnknownPluginSuggestsAndListsTheKind) {
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinearr"}}),
+            "model.representation.plugin: unknown plugin \"bilinearr\" (did you mean \"bilinear\"?); available "
+            "representations: bilinear; some libraries were refused (see `spotlight plugins`)");
+  EXPECT_EQ(error_building(json::object(), {{"dim", 3}}),
+            "model.representation.plugin: missing; expected the name of a representation plugin (available: bilinear)");
+  EXPECT_EQ(error_building(json::object(), "bilinear"),
+            "model.representation: expected a representation: \"@name\" or an object with a \"plugin\", got "
+            "\"bilinear\"");
+}
+
+TEST_F(ComponentGraphTest, PluginParametersAreValidated) {
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinear"}, {"embedding_dim", 0}}),
+            "model.representation.embedding_dim: expected a positive integer, got 0");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinear"}, {"embeding_dim", 8}}),
+            "model.representation.embeding_dim: unknown key (did you mean \"embedding_dim\"?)");
+}
+
+TEST_F(ComponentGraphTest, PluginsCheckSharedTablesFit) {
+  json declared{{"small", {{"plugin", "scaled_embedding"}, {"dim", 3}}}};
+  EXPECT_EQ(error_building(declared, {{"plugin", "bilinear"}, {"embedding_dim", 4}, {"item_embedding", "@small"}}),
+            "model.representation.item_embedding: has width 3 but 4 is needed");
+}
+
+TEST_F(ComponentGraphTest, EveryDeclaredNodeIsChecked) {
+  json declared{{"unused", {{"plugin", "scaled_embedding"}, {"dim", -1}}}};
+  ComponentGraph graph(*registry_, declared, "model.components", context());
+  try {
+    graph.build_all_declared();
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.components.unused.dim: expected a positive integer, got -1");
+  }
+}
+
+}  // namespace
+}  // namespace spotlight

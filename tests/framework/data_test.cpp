@@ -1,0 +1,167 @@
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "spotlight/framework/interactions.h"
+#include "spotlight/framework/split.h"
+#include "spotlight/framework/synthetic.h"
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+namespace {
+
+Interactions small() {
+  Interactions data;
+  data.num_users = 3;
+  data.num_items = 5;
+  data.user_ids = {2, 0, 2, 1, 0};
+  data.item_ids = {4, 3, 1, 0, 1};
+  data.ratings = {5, 4, 3, 2, 1};
+  return data;
+}
+
+std::string validation_error(const Interactions& data) {
+  try {
+    data.validate();
+  } catch (const DataError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(Interactions, ValidationNamesTheRow) {
+  auto data = small();
+  EXPECT_EQ(validation_error(data), "");
+  data.item_ids[3] = 5;
+  EXPECT_EQ(validation_error(data), "interactions: row 3: item id 5 is outside [0, 5)");
+  data = small();
+  data.user_ids[1] = -1;
+  EXPECT_EQ(validation_error(data), "interactions: row 1: user id -1 is outside [0, 3)");
+  data = small();
+  data.ratings[2] = std::numeric_limits<float>::quiet_NaN();
+  EXPECT_EQ(validation_error(data), "interactions: row 2: rating is not a finite number");
+  data = small();
+  data.ratings.pop_back();
+  EXPECT_EQ(validation_error(data), "interactions: ratings has 4 entries but there are 5 interactions");
+}
+
+TEST(Interactions, MatrixGroupsByUserWithItemsAscending) {
+  auto matrix = small().to_matrix();
+  EXPECT_EQ(matrix.row_offsets, (std::vector<int64_t>{0, 2, 3, 5}));
+  EXPECT_EQ(matrix.item_ids, (std::vector<int64_t>{1, 3, 0, 1, 4}));
+  EXPECT_EQ(matrix.ratings, (std::vector<float>{1, 4, 2, 3, 5}));
+  EXPECT_EQ(matrix.row_size(1), 1);
+}
+
+TEST(Split, RandomSplitIsAReproduciblePartition) {
+  RandomDataOptions options;
+  options.num_interactions = 1000;
+  const auto data = generate_random(options);
+  const auto a = random_train_test_split(data, 0.2, 5);
+  const auto b = random_train_test_split(data, 0.2, 5);
+  const auto c = random_train_test_split(data, 0.2, 6);
+  EXPECT_EQ(a.train.size(), 800u);  // floor(0.8 * 1000)
+  EXPECT_EQ(a.test.size(), 200u);
+  EXPECT_EQ(a.test.user_ids, b.test.user_ids);
+  EXPECT_EQ(a.test.item_ids, b.test.item_ids);
+  EXPECT_NE(a.test.item_ids, c.test.item_ids);
+  // Together they hold exactly the original multiset of (user, item, timestamp).
+  std::multiset<std::tuple<int64_t, int64_t, int64_t>> original, joined;
+  for (size_t i = 0; i < data.size(); ++i) original.emplace(data.user_ids[i], data.item_ids[i], data.timestamps[i]);
+  for (const auto* part : {&a.train, &a.test}) {
+    for (size_t i = 0; i < part->size(); ++i) joined.emplace(part->user_ids[i], part->item_ids[i], part->timestamps[i]);
+  }
+  EXPECT_EQ(original, joined);
+  EXPECT_EQ(a.train.num_users, data.num_users);
+  EXPECT_EQ(a.test.num_items, data.num_items);
+}
+
+TEST(Split, UserBasedSplitKeepsEachUserOnOneSide) {
+  RandomDataOptions options;
+  options.num_users = 500;
+  options.num_interactions = 20000;
+  const auto data = generate_random(options);
+  const auto split = user_based_train_test_split(data, 0.25, 3);
+  std::set<int64_t> train_users(split.train.user_ids.begin(), split.train.user_ids.end());
+  std::set<int64_t> test_users(split.test.user_ids.begin(), split.test.user_ids.end());
+  for (int64_t user : test_users) EXPECT_EQ(train_users.count(user), 0u) << user;
+  // About a quarter of the users: Binomial(500, 0.25) has sd ~ 9.7.
+  EXPECT_NEAR(static_cast<double>(test_users.size()), 125.0, 40.0);
+  const auto again = user_based_train_test_split(data, 0.25, 3);
+  EXPECT_EQ(split.test.user_ids, again.test.user_ids);
+}
+
+TEST(Split, FractionMustBeInsideTheUnitInterval) {
+  EXPECT_THROW(random_train_test_split(small(), 0.0, 1), DataError);
+  EXPECT_THROW(user_based_train_test_split(small(), 1.0, 1), DataError);
+}
+
+TEST(Synthetic, SequentialDataNeverUsesThePaddingItem) {
+  SequentialDataOptions options;
+  options.num_users = 20;
+  options.num_items = 50;
+  options.num_interactions = 5000;
+  const auto data = generate_sequential(options);
+  data.validate();
+  EXPECT_EQ(data.size(), 5000u);
+  EXPECT_TRUE(std::is_sorted(data.user_ids.begin(), data.user_ids.end()));
+  EXPECT_EQ(*std::min_element(data.item_ids.begin(), data.item_ids.end()), 1);
+  EXPECT_EQ(data.timestamps.back(), 4999);
+  const auto again = generate_sequential(options);
+  EXPECT_EQ(data.item_ids, again.item_ids);
+}
+
+// With a tiny concentration every transition row puts nearly all its mass on one item,
+// so given the previous `order` items the next one is nearly determined; with a large
+// concentration it is close to uniform.
+double predictability(double concentration) {
+  SequentialDataOptions options;
+  options.num_items = 101;
+  options.num_interactions = 20000;
+  options.order = 1;
+  options.concentration = concentration;
+  const auto data = generate_sequential(options);
+  std::map<int64_t, std::map<int64_t, int>> follows;
+  for (size_t i = 1; i < data.size(); ++i) ++follows[data.item_ids[i - 1]][data.item_ids[i]];
+  int best = 0;
+  for (const auto& [previous, counts] : follows) {
+    int most = 0;
+    for (const auto& [next, count] : counts) most = std::max(most, count);
+    best += most;
+  }
+  return static_cast<double>(best) / static_cast<double>(data.size() - 1);
+}
+
+TEST(Synthetic, LowConcentrationMakesTheNextItemPredictable) {
+  // With concentration 0.01 over 100 items the largest share of a row is on average ~0.6
+  // (stick breaking with total concentration 1: the Golomb-Dickman constant, 0.62).
+  EXPECT_GT(predictability(0.01), 0.5);
+  EXPECT_LT(predictability(100.0), 0.2);
+}
+
+TEST(Synthetic, ClusteredRandomDataPrefersTheFavouriteCluster) {
+  RandomDataOptions options;
+  options.num_users = 50;
+  options.num_items = 100;
+  options.num_interactions = 20000;
+  options.num_clusters = 10;
+  options.affinity = 0.9;
+  const auto data = generate_random(options);
+  // For each user the most common cluster should hold ~ 0.9 + 0.1 / 10 = 91% of its items.
+  std::map<int64_t, std::map<int64_t, int>> clusters;
+  std::map<int64_t, int> totals;
+  for (size_t i = 0; i < data.size(); ++i) {
+    ++clusters[data.user_ids[i]][data.item_ids[i] % 10];
+    ++totals[data.user_ids[i]];
+  }
+  for (const auto& [user, counts] : clusters) {
+    int most = 0;
+    for (const auto& [cluster, count] : counts) most = std::max(most, count);
+    EXPECT_NEAR(static_cast<double>(most) / totals[user], 0.91, 0.08) << "user " << user;
+  }
+}
+
+}  // namespace
+}  // namespace spotlight

@@ -1,0 +1,133 @@
+#include "spotlight/framework/experiment.h"
+
+#include <gtest/gtest.h>
+
+#include "spotlight/sdk/errors.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+
+json minimal_experiment() {
+  return json::parse(R"({
+    "dataset": {"loader": "synthetic_random", "num_users": 10, "num_items": 20, "num_interactions": 100},
+    "model": {"type": "implicit_factorization",
+              "representation": {"plugin": "bilinear"},
+              "loss": {"plugin": "bpr"}, "sampler": {"plugin": "uniform"}},
+    "evaluation": [{"plugin": "mrr"}]
+  })");
+}
+
+template <class Action>
+std::string error_of(Action action) {
+  try {
+    action();
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(Experiment, FillsEveryHostDefault) {
+  json resolved = validate_experiment(minimal_experiment());
+  EXPECT_EQ(resolved.at("version"), 1);
+  EXPECT_EQ(resolved.at("threads"), 0);
+  EXPECT_EQ(resolved.at("split"), json::parse(R"({"type": "random", "test_fraction": 0.2, "seed": 42})"));
+  EXPECT_EQ(resolved.at("dataset").at("num_clusters"), 0);
+  EXPECT_EQ(resolved.at("dataset").at("seed"), 42);
+  const auto& model = resolved.at("model");
+  EXPECT_EQ(model.at("n_iter"), 10);
+  EXPECT_EQ(model.at("batch_size"), 256);
+  EXPECT_EQ(model.at("embedding_dim"), 32);
+  EXPECT_EQ(model.at("device"), "cpu");
+  EXPECT_EQ(model.at("optimizer").at("type"), "adam");
+  EXPECT_EQ(model.at("optimizer").at("learning_rate"), 0.01);
+  EXPECT_EQ(model.at("optimizer").at("beta2"), 0.999);
+}
+
+TEST(Experiment, HostSectionErrorsNameTheirPath) {
+  auto with = [](const std::string& assignment) {
+    json experiment = minimal_experiment();
+    apply_override(experiment, assignment);
+    return error_of([&] { validate_experiment(experiment); });
+  };
+  EXPECT_EQ(with("model.n_iterr=3"), "model.n_iterr: unknown key (did you mean \"n_iter\"?)");
+  EXPECT_EQ(with("model.n_iter=\"3\""), "model.n_iter: expected a positive integer, got \"3\"");
+  EXPECT_EQ(with("model.batch_size=-5"), "model.batch_size: expected a positive integer, got -5");
+  EXPECT_EQ(with("model.type=matrix"),
+            "model.type: expected one of \"implicit_factorization\", got \"matrix\"");
+  EXPECT_EQ(with("model.optimizer.type=rmsprop"),
+            "model.optimizer.type: expected one of \"adam\", \"sgd\", \"adagrad\", got \"rmsprop\"");
+  EXPECT_EQ(with("model.optimizer.momentum=0.9"),
+            "model.optimizer.momentum: unknown key (expected one of: type learning_rate l2 beta1 beta2 eps amsgrad)");
+  EXPECT_EQ(with("split.test_fraction=1.5"), "split.test_fraction: expected a number from above 0 to 0.99, got 1.5");
+  EXPECT_EQ(with("dataset.loader=movielenz"),
+            "dataset.loader: expected one of \"synthetic_sequential\", \"synthetic_random\", got \"movielenz\"");
+  EXPECT_EQ(with("dataset.num_user=5"), "dataset.num_user: unknown key (did you mean \"num_users\"?)");
+  EXPECT_EQ(with("evaluation={}"), "evaluation: expected a list of evaluator nodes, got {}");
+  EXPECT_EQ(with("datasets=1"), "datasets: unknown key (did you mean \"dataset\"?)");
+}
+
+TEST(Experiment, SgdTakesMomentum) {
+  json experiment = minimal_experiment();
+  apply_override(experiment, "model.optimizer={\"type\": \"sgd\", \"momentum\": 0.9}");
+  json resolved = validate_experiment(experiment);
+  EXPECT_EQ(resolved.at("model").at("optimizer").at("momentum"), 0.9);
+  EXPECT_EQ(resolved.at("model").at("optimizer").at("nesterov"), false);
+}
+
+TEST(Experiment, MissingSectionsAreErrors) {
+  json experiment = minimal_experiment();
+  experiment.erase("dataset");
+  EXPECT_EQ(error_of([&] { validate_experiment(experiment); }), "dataset: missing; expected an object with a \"loader\"");
+  experiment = minimal_experiment();
+  experiment["model"].erase("type");
+  EXPECT_EQ(error_of([&] { validate_experiment(experiment); }),
+            "model.type: missing; expected one of \"implicit_factorization\"");
+}
+
+TEST(Override, ParsesJsonValuesAndFallsBackToStrings) {
+  json experiment = minimal_experiment();
+  apply_override(experiment, "model.n_iter=3");
+  apply_override(experiment, "model.optimizer.learning_rate=0.5");
+  apply_override(experiment, "model.representation.plugin=bilinear");
+  apply_override(experiment, "evaluation.0.exclude_train=false");
+  apply_override(experiment, "model.components={\"items\": {\"plugin\": \"scaled_embedding\"}}");
+  EXPECT_EQ(experiment.at("model").at("n_iter"), 3);
+  EXPECT_EQ(experiment.at("model").at("optimizer").at("learning_rate"), 0.5);
+  EXPECT_EQ(experiment.at("model").at("representation").at("plugin"), "bilinear");
+  EXPECT_EQ(experiment.at("evaluation").at(0).at("exclude_train"), false);
+  EXPECT_EQ(experiment.at("model").at("components").at("items").at("plugin"), "scaled_embedding");
+}
+
+TEST(Override, BadAssignmentsAreOneLineErrors) {
+  json experiment = minimal_experiment();
+  EXPECT_EQ(error_of([&] { apply_override(experiment, "model.n_iter"); }),
+            "--set model.n_iter: expected path.to.key=value");
+  EXPECT_EQ(error_of([&] { apply_override(experiment, "evaluation.x=1"); }),
+            "--set evaluation.x=1: evaluation.x indexes a list; expected a number");
+  EXPECT_EQ(error_of([&] { apply_override(experiment, "evaluation.4.k=1"); }),
+            "--set evaluation.4.k=1: evaluation.4 is past the end of a list of 1");
+  EXPECT_EQ(error_of([&] { apply_override(experiment, "model.type.x=1"); }),
+            "--set model.type.x=1: model.type.x is inside a value that is not an object");
+  EXPECT_EQ(error_of([&] { apply_override(experiment, "model..x=1"); }), "--set model..x=1: empty key in \"model..x\"");
+}
+
+TEST(ExperimentFile, SyntaxErrorsNameLineAndColumn) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "broken.json";
+  testing::write_text(file, "{\n  \"model\": {\n    \"n_iter\": 3,\n  }\n}\n");
+  const std::string message = error_of([&] { read_experiment_file(file); });
+  EXPECT_EQ(message.rfind(file.string() + ":4:3: invalid JSON: syntax error", 0), 0u) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos);
+}
+
+TEST(ExperimentFile, MissingFileIsAnError) {
+  EXPECT_EQ(error_of([] { read_experiment_file("/nonexistent/experiment.json"); }),
+            "/nonexistent/experiment.json: cannot open the experiment file");
+}
+
+}  // namespace
+}  // namespace spotlight

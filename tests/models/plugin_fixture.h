@@ -1,0 +1,33 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "spotlight/framework/component_graph.h"
+#include "spotlight/registry/registry.h"
+
+namespace spotlight::testing {
+
+// Builds shipped plugins from JSON nodes, exactly as an experiment would.
+class PluginTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    registry_ = new Registry();
+    registry_->discover({SPOTLIGHT_PLUGIN_DIR});
+  }
+  static void TearDownTestSuite() {
+    delete registry_;
+    registry_ = nullptr;
+  }
+
+  template <class Interface>
+  std::shared_ptr<Interface> build(const nlohmann::json& node, ComponentKind kind, ModelContext context = {},
+                                   const nlohmann::json& declared = nlohmann::json::object()) {
+    ComponentGraph graph(*registry_, declared, "model.components", context);
+    return std::static_pointer_cast<Interface>(graph.build(node, "node", kind));
+  }
+
+  static inline Registry* registry_ = nullptr;
+};
+
+}  // namespace spotlight::testing

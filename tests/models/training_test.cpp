@@ -1,0 +1,162 @@
+#include <sstream>
+
+#include "models/plugin_fixture.h"
+#include "spotlight/framework/model.h"
+#include "spotlight/framework/runner.h"
+#include "spotlight/framework/synthetic.h"
+#include "spotlight/sdk/errors.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+using testing::PluginTest;
+
+json clustered_experiment() {
+  return json::parse(R"({
+    "dataset": {"loader": "synthetic_random", "num_users": 500, "num_items": 300,
+                "num_interactions": 20000, "num_clusters": 10, "affinity": 0.9, "seed": 3},
+    "split": {"type": "random", "test_fraction": 0.2, "seed": 1},
+    "model": {"type": "implicit_factorization",
+              "representation": {"plugin": "bilinear"},
+              "loss": {"plugin": "bpr"}, "sampler": {"plugin": "uniform"},
+              "n_iter": 3, "batch_size": 128, "embedding_dim": 16, "seed": 5},
+    "evaluation": [{"plugin": "mrr"}],
+    "threads": 1
+  })");
+}
+
+class Training : public PluginTest {
+ protected:
+  RunReport run(const json& experiment) {
+    testing::TemporaryDirectory folder;
+    const auto file = folder.path() / "experiment.json";
+    testing::write_text(file, experiment.dump());
+    RunOptions options;
+    options.experiment_file = file;
+    options.output_dir = folder.path() / "out";
+    std::ostringstream progress;
+    auto report = run_experiment(options, *registry_, progress);
+    EXPECT_EQ(json::parse(testing::read_text(options.output_dir / "metrics.json")), report.metrics);
+    EXPECT_EQ(json::parse(testing::read_text(options.output_dir / "experiment.json")), report.experiment);
+    return report;
+  }
+};
+
+TEST_F(Training, LearnsTheClustersFarBeyondRandomRanking) {
+  auto report = run(clustered_experiment());
+  const double mrr = report.metrics.at("metrics").at("mrr").get<double>();
+  // Ranking 300 items at random gives an MRR of about H(300)/300 = 0.021. A user's
+  // favourite cluster has 30 items, so a model that learned it ranks a test item near 15.
+  EXPECT_GT(mrr, 0.06);
+  const auto& epochs = report.metrics.at("epochs");
+  ASSERT_EQ(epochs.size(), 3u);
+  EXPECT_LT(epochs[2].at("loss").get<double>(), epochs[0].at("loss").get<double>());
+  EXPECT_GT(report.metrics.at("interactions_per_second").get<double>(), 0.0);
+  EXPECT_EQ(report.metrics.at("data").at("train_interactions"), 16000);
+}
+
+TEST_F(Training, SameSeedGivesBitIdenticalResults) {
+  auto first = run(clustered_experiment());
+  auto second = run(clustered_experiment());
+  EXPECT_EQ(first.metrics.at("metrics"), second.metrics.at("metrics"));
+  for (size_t epoch = 0; epoch < 3; ++epoch) {
+    EXPECT_EQ(first.metrics.at("epochs")[epoch].at("loss"), second.metrics.at("epochs")[epoch].at("loss"));
+  }
+  auto other = clustered_experiment();
+  other["model"]["seed"] = 6;
+  EXPECT_NE(run(other).metrics.at("epochs")[0].at("loss"), first.metrics.at("epochs")[0].at("loss"));
+}
+
+TEST_F(Training, ResolvedExperimentHasEveryDefault) {
+  auto report = run(clustered_experiment());
+  const auto& model = report.experiment.at("model");
+  EXPECT_EQ(model.at("representation").at("sparse"), false);
+  EXPECT_EQ(model.at("sampler").at("num_negative_samples"), 5);
+  EXPECT_EQ(model.at("optimizer").at("type"), "adam");
+  EXPECT_EQ(report.experiment.at("evaluation")[0].at("exclude_train"), true);
+}
+
+ModelParts parts(Registry& registry, int64_t num_users, int64_t num_items) {
+  ModelContext context;
+  context.num_users = num_users;
+  context.num_items = num_items;
+  context.embedding_dim = 8;
+  ComponentGraph graph(registry, json::object(), "model.components", context);
+  ModelParts result;
+  result.representation = std::static_pointer_cast<Representation>(
+      graph.build(json{{"plugin", "bilinear"}}, "model.representation", ComponentKind::representation));
+  result.loss = std::static_pointer_cast<Loss>(graph.build(json{{"plugin", "bpr"}}, "model.loss", ComponentKind::loss));
+  result.sampler =
+      std::static_pointer_cast<Sampler>(graph.build(json{{"plugin", "uniform"}}, "model.sampler", ComponentKind::sampler));
+  return result;
+}
+
+TrainingOptions options(int64_t n_iter) {
+  TrainingOptions training;
+  training.n_iter = n_iter;
+  training.batch_size = 64;
+  training.seed = 9;
+  training.optimizer = json::parse(
+      R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "amsgrad": false})");
+  return training;
+}
+
+TEST_F(Training, FitAgainResumesWhereItStopped) {
+  RandomDataOptions data_options;
+  data_options.num_users = 50;
+  data_options.num_items = 40;
+  data_options.num_interactions = 1000;
+  const auto data = generate_random(data_options);
+  at::set_num_threads(1);
+
+  torch::manual_seed(1);
+  auto once = make_model("implicit_factorization", parts(*registry_, 50, 40), options(2), 50, 40);
+  std::vector<double> once_losses;
+  once->fit(data, [&](const EpochReport& epoch) { once_losses.push_back(epoch.loss); });
+
+  torch::manual_seed(1);
+  auto twice = make_model("implicit_factorization", parts(*registry_, 50, 40), options(1), 50, 40);
+  std::vector<int64_t> epochs;
+  std::vector<double> twice_losses;
+  auto record = [&](const EpochReport& epoch) {
+    epochs.push_back(epoch.epoch);
+    twice_losses.push_back(epoch.loss);
+  };
+  twice->fit(data, record);
+  twice->fit(data, record);
+
+  EXPECT_EQ(epochs, (std::vector<int64_t>{1, 2}));
+  EXPECT_EQ(once_losses, twice_losses);
+  auto users = torch::arange(50, torch::kInt64);
+  EXPECT_TRUE(torch::equal(once->score_users(users), twice->score_users(users)));
+}
+
+TEST_F(Training, ModelChecksItsParts) {
+  auto missing_sampler = parts(*registry_, 5, 5);
+  missing_sampler.sampler = nullptr;
+  try {
+    make_model("implicit_factorization", missing_sampler, options(1), 5, 5);
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.sampler: missing; implicit_factorization samples negatives");
+  }
+}
+
+TEST_F(Training, CudaOnACpuBuildIsAClearError) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "a GPU is visible";
+  auto training = options(1);
+  training.device = "cuda";
+  try {
+    make_model("implicit_factorization", parts(*registry_, 5, 5), training, 5, 5);
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(),
+                 "model.device: \"cuda\" was requested, but this LibTorch build has no CUDA support or no GPU is "
+                 "visible; use \"cpu\"");
+  }
+}
+
+}  // namespace
+}  // namespace spotlight

@@ -1,0 +1,176 @@
+#include "spotlight/registry/registry.h"
+
+#include <gtest/gtest.h>
+
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/loss.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+std::filesystem::path fixture(const std::string& name) {
+  return std::filesystem::path(SPOTLIGHT_FIXTURE_PLUGIN_DIR) / ("fixture_" + name + ".so");
+}
+
+// The reason a library is refused for, or "" when it loads.
+std::string refusal_reason(Registry& registry, const std::filesystem::path& file) {
+  try {
+    registry.load(file);
+  } catch (const PluginLoadError& error) {
+    EXPECT_EQ(error.file(), file.string());
+    EXPECT_NE(std::string(error.what()).find(file.string()), std::string::npos) << "the message names the file";
+    return error.reason();
+  }
+  return "";
+}
+
+TEST(Registry, DiscoversEveryShippedPlugin) {
+  Registry registry;
+  registry.discover({SPOTLIGHT_PLUGIN_DIR});
+  EXPECT_TRUE(registry.refusals().empty());
+  const std::vector<std::pair<std::string, ComponentKind>> expected{
+      {"bilinear", ComponentKind::representation}, {"bpr", ComponentKind::loss},
+      {"uniform", ComponentKind::sampler},         {"mrr", ComponentKind::evaluator},
+      {"scaled_embedding", ComponentKind::embedding}, {"zero_embedding", ComponentKind::embedding}};
+  for (const auto& [name, kind] : expected) {
+    const PluginRecord* plugin = registry.find(name);
+    ASSERT_NE(plugin, nullptr) << name;
+    EXPECT_EQ(plugin->kind, kind) << name;
+    EXPECT_EQ(plugin->version, "1.0.0");
+    EXPECT_FALSE(plugin->description.empty());
+  }
+  EXPECT_EQ(registry.names_of_kind(ComponentKind::embedding),
+            (std::vector<std::string>{"scaled_embedding", "zero_embedding"}));
+}
+
+TEST(Registry, SearchPathIsBuiltinThenEnvironmentThenFlags) {
+  ::setenv("SPOTLIGHT_PLUGIN_PATH", "/first:/second::/third", 1);
+  auto path = Registry::search_path({"/from-flag"});
+  ::unsetenv("SPOTLIGHT_PLUGIN_PATH");
+  ASSERT_EQ(path.size(), 5u);
+  EXPECT_EQ(path[0], Registry::builtin_plugin_dir());
+  EXPECT_EQ(path[1], "/first");
+  EXPECT_EQ(path[2], "/second");
+  EXPECT_EQ(path[3], "/third");
+  EXPECT_EQ(path[4], "/from-flag");
+  // The test binaries live in the build's bin/ folder, so the built-in folder is the build's.
+  EXPECT_EQ(std::filesystem::canonical(path[0]), std::filesystem::canonical(SPOTLIGHT_PLUGIN_DIR));
+}
+
+TEST(Registry, RefusesAFileThatIsNotASharedLibrary) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "notes.so";
+  testing::write_text(file, "this is text, not ELF\n");
+  Registry registry;
+  EXPECT_NE(refusal_reason(registry, file).find("cannot be loaded"), std::string::npos);
+}
+
+TEST(Registry, RefusesALibraryWithoutEntryPoint) {
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, fixture("not_a_plugin")),
+            "not a Spotlight plugin: it does not export spotlight_plugin_entry_v1");
+}
+
+TEST(Registry, RefusesAnUnrecognisedHandshake) {
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, fixture("bad_magic")),
+            "not a Spotlight plugin: its entry point returned an unrecognised handshake");
+}
+
+TEST(Registry, RefusesAnotherSdkAbiVersion) {
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, fixture("wrong_abi_version")),
+            "wrong SDK ABI version: built for version 2, this host supports version 1; rebuild it against this SDK");
+}
+
+TEST(Registry, RefusesAnotherHandshakeLayout) {
+  Registry registry;
+  const auto size = std::to_string(sizeof(PluginHandshake));
+  const auto bigger = std::to_string(sizeof(PluginHandshake) + 8);
+  const auto align = std::to_string(alignof(PluginHandshake));
+  EXPECT_EQ(refusal_reason(registry, fixture("wrong_handshake_layout")),
+            "handshake layout mismatch: the plugin's is " + bigger + " bytes, alignment " + align +
+                ", this host expects " + size + " bytes, alignment " + align);
+}
+
+TEST(Registry, RefusesAnotherLibTorchVersion) {
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, fixture("wrong_torch_version")),
+            std::string("built against LibTorch 0.4.1, this host uses LibTorch ") + SPOTLIGHT_TORCH_VERSION +
+                "; rebuild it against the same LibTorch");
+}
+
+TEST(Registry, RefusesAnotherCxxAbi) {
+  Registry registry;
+  const int host = SPOTLIGHT_CXX11_ABI;
+  EXPECT_EQ(refusal_reason(registry, fixture("wrong_cxx11_abi")),
+            "built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(host ? 0 : 1) +
+                ", this host uses _GLIBCXX_USE_CXX11_ABI=" + std::to_string(host));
+}
+
+TEST(Registry, RefusesALibraryWithAnUnresolvedSymbol) {
+  Registry registry;
+  const auto reason = refusal_reason(registry, fixture("missing_symbol"));
+  EXPECT_NE(reason.find("cannot be loaded"), std::string::npos) << reason;
+  EXPECT_NE(reason.find("spotlight_symbol_that_does_not_exist"), std::string::npos) << reason;
+}
+
+TEST(Registry, RefusesADuplicateNameAndKeepsTheFirst) {
+  Registry registry;
+  registry.discover({SPOTLIGHT_PLUGIN_DIR});
+  const auto shipped = registry.find("bpr")->file;
+  EXPECT_EQ(refusal_reason(registry, fixture("duplicate_name")),
+            "declares plugin \"bpr\", a name already taken by " + shipped.string());
+  EXPECT_EQ(registry.find("bpr")->file, shipped);
+  EXPECT_EQ(registry.find("bpr")->version, "1.0.0");
+}
+
+TEST(Registry, DiscoveryRecordsRefusalsAndGoesOn) {
+  Registry registry;
+  registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_FIXTURE_PLUGIN_DIR});
+  // The fixtures folder holds two loadable plugins and eight libraries to refuse.
+  EXPECT_NE(registry.find("throwing_factory"), nullptr);
+  EXPECT_NE(registry.find("chain_link"), nullptr);
+  EXPECT_EQ(registry.find("fixture"), nullptr);  // every hand-made handshake is wrong in one field
+  EXPECT_EQ(registry.refusals().size(), 8u);
+  for (const auto& refusal : registry.refusals()) EXPECT_FALSE(refusal.reason.empty()) << refusal.file;
+}
+
+TEST(Registry, LoadingTheSameFileTwiceIsHarmless) {
+  Registry registry;
+  registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_PLUGIN_DIR});
+  EXPECT_TRUE(registry.refusals().empty());
+  EXPECT_EQ(registry.plugins().size(), 6u);
+}
+
+TEST(Registry, AFactoryThatThrowsIsReportedWithThePluginName) {
+  Registry registry;
+  const auto& plugin = registry.load(fixture("throwing_factory"));
+  ComponentArgs args("model.loss", nlohmann::json::object(), {}, ModelContext{});
+  try {
+    registry.create(plugin, args);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(),
+                 "model.loss: plugin \"throwing_factory\" failed to build: the factory failed on purpose");
+  }
+}
+
+TEST(Registry, AComponentKeepsItsLibraryLoaded) {
+  std::shared_ptr<Loss> loss;
+  {
+    Registry registry;
+    const auto& plugin = registry.load(std::filesystem::path(SPOTLIGHT_PLUGIN_DIR) / "loss_bpr.so");
+    ComponentArgs args("model.loss", nlohmann::json::object(), {}, ModelContext{});
+    loss = std::static_pointer_cast<Loss>(registry.create(plugin, args));
+  }
+  // The registry is gone; the loss's code must still be there.
+  auto positive = torch::tensor({2.0f});
+  auto negative = torch::tensor({0.0f});
+  EXPECT_NEAR(loss->implicit_loss(positive, negative, torch::Tensor()).item<float>(), 1.0f - 1.0f / (1.0f + std::exp(-2.0f)),
+              1e-6);
+}
+
+}  // namespace
+}  // namespace spotlight
