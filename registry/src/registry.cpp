@@ -85,7 +85,7 @@ std::filesystem::path Registry::builtin_plugin_dir() {
   std::error_code error;
   auto executable = std::filesystem::read_symlink("/proc/self/exe", error);
   if (error) return {};
-  return (executable.parent_path() / ".." / "lib" / "spotlight" / "plugins").lexically_normal();
+  return (executable.parent_path() / SPOTLIGHT_PLUGIN_DIR_FROM_EXECUTABLE).lexically_normal();
 }
 
 std::vector<std::filesystem::path> Registry::search_path(const std::vector<std::filesystem::path>& extra) {

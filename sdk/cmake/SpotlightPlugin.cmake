@@ -21,6 +21,8 @@ function(spotlight_add_plugin target)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON
     POSITION_INDEPENDENT_CODE ON
+    # Installed next to the host (lib/spotlight/plugins), the SDK library is two levels up.
+    INSTALL_RPATH "$ORIGIN/../.."
     LINK_DEPENDS "${_SPOTLIGHT_PLUGIN_MAP}")
   target_link_options(${target} PRIVATE "-Wl,--version-script=${_SPOTLIGHT_PLUGIN_MAP}")
   if(PLUGIN_OUTPUT_DIRECTORY)

@@ -43,7 +43,7 @@ class Registry {
   // The search path of the SPEC, in order: the host's own plugin folder, then the folders
   // of SPOTLIGHT_PLUGIN_PATH (colon-separated), then `extra` (from --plugin-path).
   static std::vector<std::filesystem::path> search_path(const std::vector<std::filesystem::path>& extra);
-  // The host's own plugin folder: <executable dir>/../lib/spotlight/plugins.
+  // The host's own plugin folder: <executable dir>/../<libdir>/spotlight/plugins.
   static std::filesystem::path builtin_plugin_dir();
 
   // Loads every *.so in each folder (sorted by file name, so discovery is reproducible).

@@ -33,8 +33,12 @@ class SPOTLIGHT_SDK_API Loss : public Component {
   // entries must not contribute.
   virtual torch::Tensor implicit_loss(const torch::Tensor& positive, const torch::Tensor& negative,
                                       const torch::Tensor& mask) const;
-  // Explicit feedback: scalar loss of predicted against observed ratings.
-  virtual torch::Tensor explicit_loss(const torch::Tensor& observed, const torch::Tensor& predicted) const;
+  // Explicit feedback: scalar loss of the representation's raw `scores` against observed
+  // ratings. The loss applies its own link (Poisson: exp; logistic: sigmoid) inside.
+  virtual torch::Tensor explicit_loss(const torch::Tensor& observed, const torch::Tensor& scores) const;
+  // What a model trained with this loss predicts for raw scores: the identity for most
+  // losses, exp(score) for a Poisson loss, sigmoid(score) for a logistic one.
+  virtual torch::Tensor predictions(const torch::Tensor& scores) const { return scores; }
 };
 
 }  // namespace spotlight
