@@ -23,7 +23,7 @@ TEST(ThirdPartyPlugin, BuildsAgainstTheInstalledSdkAndLoadsWithoutRebuildingTheH
   ASSERT_EQ(install.exit_code, 0) << install.out << install.err;
   const auto bin = prefix / SPOTLIGHT_INSTALL_BINDIR;
   const auto lib = prefix / SPOTLIGHT_INSTALL_LIBDIR;
-  for (const auto& installed : {bin / "spotlight", lib / "libspotlight_sdk.so", lib / "spotlight/plugins/loss_bpr.so",
+  for (const std::filesystem::path& installed : std::vector<std::filesystem::path>{bin / "spotlight", lib / "libspotlight_sdk.so", lib / "spotlight/plugins/loss_bpr.so",
                                 prefix / "include/spotlight/sdk/plugin.h", lib / "cmake/SpotlightSDK/SpotlightSDKConfig.cmake",
                                 lib / "cmake/SpotlightSDK/SpotlightPlugin.cmake"}) {
     EXPECT_TRUE(std::filesystem::exists(installed)) << installed;
