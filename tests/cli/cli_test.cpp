@@ -36,9 +36,15 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
     EXPECT_FALSE(plugin.at("file").get<std::string>().empty());
     EXPECT_TRUE(plugin.at("parameters").is_array());
   }
-  EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"bilinear", "representation"},
+  EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"adaptive_hinge", "loss"},
+                                                       {"bilinear", "representation"},
                                                        {"bpr", "loss"},
+                                                       {"hinge", "loss"},
+                                                       {"logistic", "loss"},
                                                        {"mrr", "evaluator"},
+                                                       {"pointwise", "loss"},
+                                                       {"poisson", "loss"},
+                                                       {"regression", "loss"},
                                                        {"scaled_embedding", "embedding"},
                                                        {"uniform", "sampler"},
                                                        {"zero_embedding", "embedding"}}));
@@ -91,7 +97,8 @@ TEST(Cli, ExperimentMistakesAreOneLineErrorsNamingFileAndPath) {
   expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set 'model.n_iter=\"3\"'"),
                         prefix + "model.n_iter: expected a positive integer, got \"3\"");
   expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=warp"),
-                        prefix + "model.loss.plugin: unknown plugin \"warp\"; available losses: bpr");
+                        prefix + "model.loss.plugin: unknown plugin \"warp\"; available losses: adaptive_hinge, bpr, "
+                                 "hinge, logistic, pointwise, poisson, regression");
   expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=uniform"),
                         prefix + "model.loss.plugin: \"uniform\" is a sampler plugin, expected a loss");
 }

@@ -141,7 +141,7 @@ TEST(Registry, LoadingTheSameFileTwiceIsHarmless) {
   Registry registry;
   registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_PLUGIN_DIR});
   EXPECT_TRUE(registry.refusals().empty());
-  EXPECT_EQ(registry.plugins().size(), 6u);
+  EXPECT_EQ(registry.plugins().size(), 12u);
 }
 
 TEST(Registry, AFactoryThatThrowsIsReportedWithThePluginName) {
