@@ -7,7 +7,51 @@ namespace spotlight {
 
 namespace {
 
-Interactions load_synthetic_sequential(const nlohmann::json& dataset) {
+IdMapping id_mapping(const nlohmann::json& dataset) {
+  return dataset.at("ids").get<std::string>() == "raw" ? IdMapping::raw : IdMapping::dense;
+}
+
+MalformedLines malformed_lines(const nlohmann::json& dataset) {
+  return dataset.at("on_malformed").get<std::string>() == "skip" ? MalformedLines::skip : MalformedLines::error;
+}
+
+std::optional<std::string> optional_text(const nlohmann::json& dataset, const char* key) {
+  const auto& value = dataset.at(key);
+  if (value.is_null()) return std::nullopt;
+  return value.get<std::string>();
+}
+
+LoadedInteractions load_movielens_dataset(const nlohmann::json& dataset) {
+  return load_movielens(dataset.at("path").get<std::string>(), id_mapping(dataset), malformed_lines(dataset));
+}
+
+LoadedInteractions load_csv_dataset(const nlohmann::json& dataset) {
+  DelimitedFileOptions options;
+  options.delimiter = dataset.at("delimiter").get<std::string>();
+  if (options.delimiter == "\\t") options.delimiter = "\t";
+  options.header = dataset.at("header").get<bool>();
+  options.user_column = dataset.at("user_column").get<std::string>();
+  options.item_column = dataset.at("item_column").get<std::string>();
+  options.rating_column = optional_text(dataset, "rating_column");
+  options.timestamp_column = optional_text(dataset, "timestamp_column");
+  options.weight_column = optional_text(dataset, "weight_column");
+  options.ids = id_mapping(dataset);
+  options.malformed = malformed_lines(dataset);
+  return load_delimited_file(dataset.at("path").get<std::string>(), options);
+}
+
+Parameter ids_parameter() {
+  return Parameter::text("ids", "dense", "dense: ids 0..n-1 in order of appearance, raw ids kept for output; raw: "
+                                         "numeric ids used as they are, counts are the largest id + 1")
+      .one_of({"dense", "raw"});
+}
+
+Parameter malformed_parameter() {
+  return Parameter::text("on_malformed", "error", "A line that cannot be parsed stops loading, or is skipped and counted")
+      .one_of({"error", "skip"});
+}
+
+LoadedInteractions load_synthetic_sequential(const nlohmann::json& dataset) {
   SequentialDataOptions options;
   options.num_users = dataset.at("num_users").get<int64_t>();
   options.num_items = dataset.at("num_items").get<int64_t>();
@@ -15,10 +59,10 @@ Interactions load_synthetic_sequential(const nlohmann::json& dataset) {
   options.concentration = dataset.at("concentration").get<double>();
   options.order = dataset.at("order").get<int64_t>();
   options.seed = dataset.at("seed").get<uint64_t>();
-  return generate_sequential(options);
+  return {generate_sequential(options), 0};
 }
 
-Interactions load_synthetic_random(const nlohmann::json& dataset) {
+LoadedInteractions load_synthetic_random(const nlohmann::json& dataset) {
   RandomDataOptions options;
   options.num_users = dataset.at("num_users").get<int64_t>();
   options.num_items = dataset.at("num_items").get<int64_t>();
@@ -26,11 +70,29 @@ Interactions load_synthetic_random(const nlohmann::json& dataset) {
   options.num_clusters = dataset.at("num_clusters").get<int64_t>();
   options.affinity = dataset.at("affinity").get<double>();
   options.seed = dataset.at("seed").get<uint64_t>();
-  return generate_random(options);
+  return {generate_random(options), 0};
 }
 
 std::vector<DatasetLoader> make_loaders() {
   std::vector<DatasetLoader> loaders;
+  loaders.push_back({"movielens",
+                     "MovieLens ratings: u.data (100K), ratings.dat (1M, 10M) or ratings.csv (20M, 25M, latest)",
+                     {Parameter::text("path", std::nullopt, "The unpacked MovieLens folder, or its ratings file"),
+                      ids_parameter(), malformed_parameter()},
+                     load_movielens_dataset});
+  loaders.push_back(
+      {"csv",
+       "Any delimited text file with a user and an item column (ratings, timestamps and weights optional)",
+       {Parameter::text("path", std::nullopt, "The file"),
+        Parameter::text("delimiter", ",", "Field separator: \",\", \"\\t\", \"::\", ..."),
+        Parameter::boolean("header", true, "The first line names the columns"),
+        Parameter::text("user_column", std::nullopt, "Column of user ids: a name, or a 0-based position without header"),
+        Parameter::text("item_column", std::nullopt, "Column of item ids"),
+        Parameter::text("rating_column", std::nullopt, "Column of ratings").optional(),
+        Parameter::text("timestamp_column", std::nullopt, "Column of integer timestamps").optional(),
+        Parameter::text("weight_column", std::nullopt, "Column of weights").optional(), ids_parameter(),
+        malformed_parameter()},
+       load_csv_dataset});
   loaders.push_back(
       {"synthetic_sequential",
        "Markov-chain item sequences (Spotlight's generate_sequential); item 0 is never used",
@@ -71,11 +133,11 @@ const DatasetLoader* find_dataset_loader(const std::string& name) {
   return nullptr;
 }
 
-Interactions load_dataset(const nlohmann::json& dataset) {
+LoadedInteractions load_dataset(const nlohmann::json& dataset) {
   const auto* loader = find_dataset_loader(dataset.at("loader").get<std::string>());
-  Interactions interactions = loader->load(dataset);
-  interactions.validate();
-  return interactions;
+  LoadedInteractions loaded = loader->load(dataset);
+  loaded.interactions.validate();
+  return loaded;
 }
 
 }  // namespace spotlight

@@ -70,7 +70,9 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
   auto started = Clock::now();
-  const Interactions interactions = load_dataset(resolved.at("dataset"));
+  const LoadedInteractions loaded = load_dataset(resolved.at("dataset"));
+  const Interactions& interactions = loaded.interactions;
+  if (loaded.skipped_lines > 0) progress << "data: skipped " << loaded.skipped_lines << " malformed lines\n";
   const TrainTestSplit split = split_interactions(interactions, resolved.at("split"));
   progress << "data: " << interactions.num_users << " users, " << interactions.num_items << " items, "
            << split.train.size() << " train / " << split.test.size() << " test interactions ("

@@ -1,7 +1,7 @@
 #include "spotlight/framework/model.h"
 #include "spotlight/framework/model_types.h"
 #include "spotlight/sdk/errors.h"
-#include "src/models/implicit_factorization.h"
+#include "src/models/factorization_model.h"
 
 namespace spotlight {
 
@@ -23,7 +23,7 @@ void require_family(const ModelParts& parts, const std::string& type, UserInput 
 
 }  // namespace
 
-std::vector<std::string> model_type_names() { return {"implicit_factorization"}; }
+std::vector<std::string> model_type_names() { return {"implicit_factorization", "explicit_factorization"}; }
 
 std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
                                   int64_t num_users, int64_t num_items) {
@@ -31,6 +31,10 @@ std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, con
     require_family(parts, type, UserInput::ids, Feedback::implicit);
     if (!parts.sampler) throw ConfigError("model.sampler", "missing; implicit_factorization samples negatives");
     return std::make_unique<ImplicitFactorizationModel>(std::move(parts), options, num_users, num_items);
+  }
+  if (type == "explicit_factorization") {
+    require_family(parts, type, UserInput::ids, Feedback::explicit_ratings);
+    return std::make_unique<ExplicitFactorizationModel>(std::move(parts), options, num_users, num_items);
   }
   throw ConfigError("model.type", "unknown model type \"" + type + "\"");
 }

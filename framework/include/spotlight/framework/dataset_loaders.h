@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "spotlight/framework/interactions.h"
+#include "spotlight/framework/text_loaders.h"
 #include "spotlight/sdk/parameters.h"
 
 namespace spotlight {
@@ -17,13 +18,13 @@ struct DatasetLoader {
   std::string description;
   ParameterList parameters;
   // Receives the validated `dataset` section (defaults filled in).
-  std::function<Interactions(const nlohmann::json& dataset)> load;
+  std::function<LoadedInteractions(const nlohmann::json& dataset)> load;
 };
 
 const std::vector<DatasetLoader>& dataset_loaders();
 const DatasetLoader* find_dataset_loader(const std::string& name);
 
 // Loads the interactions a validated `dataset` section describes, and validates them.
-Interactions load_dataset(const nlohmann::json& dataset);
+LoadedInteractions load_dataset(const nlohmann::json& dataset);
 
 }  // namespace spotlight

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <torch/optim/optimizer.h>
+
+#include "spotlight/framework/model.h"
+#include "spotlight/sdk/random.h"
+
+namespace spotlight {
+
+// What Spotlight's implicit and explicit factorization models share: every epoch shuffles
+// the training interactions (the original order, as Spotlight does), walks them in
+// minibatches, and stops with an error on a NaN or zero epoch loss. Subclasses say what
+// a minibatch's loss is.
+class FactorizationModel : public Model {
+ public:
+  void fit(const Interactions& train, const EpochCallback& on_epoch) override;
+
+  int64_t num_users() const override { return num_users_; }
+  int64_t num_items() const override { return num_items_; }
+  bool scores_users() const override { return true; }
+  bool scores_sequences() const override { return false; }
+  // Predictions go through the loss's link (exp for Poisson, sigmoid for logistic).
+  torch::Tensor score_users(const torch::Tensor& user_ids) override;
+  torch::Tensor score_sequences(const torch::Tensor& item_sequences) override;
+  torch::Tensor score_pairs(const torch::Tensor& user_ids, const torch::Tensor& item_ids) override;
+
+ protected:
+  FactorizationModel(std::string type, ModelParts parts, TrainingOptions options, int64_t num_users,
+                     int64_t num_items);
+
+  // Checks the training data before the first epoch; throws DataError.
+  virtual void check_training_data(const Interactions& train) const {}
+  // The scalar loss of one minibatch; `ratings` is undefined when the model reads none.
+  virtual torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
+                                       const torch::Tensor& ratings) = 0;
+  virtual bool reads_ratings() const = 0;
+
+  std::string type_;
+  ModelParts parts_;
+  TrainingOptions options_;
+  int64_t num_users_;
+  int64_t num_items_;
+  torch::Device device_;
+  Random random_;
+
+ private:
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  int64_t epochs_done_ = 0;
+};
+
+// Spotlight's ImplicitFactorizationModel: positives against negatives from the sampler
+// (one per positive, or num_negative_samples when the loss compares with many).
+class ImplicitFactorizationModel : public FactorizationModel {
+ public:
+  ImplicitFactorizationModel(ModelParts parts, TrainingOptions options, int64_t num_users, int64_t num_items);
+
+ protected:
+  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
+                               const torch::Tensor& ratings) override;
+  bool reads_ratings() const override { return false; }
+};
+
+// Spotlight's ExplicitFactorizationModel: predicted against observed ratings.
+class ExplicitFactorizationModel : public FactorizationModel {
+ public:
+  ExplicitFactorizationModel(ModelParts parts, TrainingOptions options, int64_t num_users, int64_t num_items);
+
+ protected:
+  void check_training_data(const Interactions& train) const override;
+  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
+                               const torch::Tensor& ratings) override;
+  bool reads_ratings() const override { return true; }
+};
+
+}  // namespace spotlight
