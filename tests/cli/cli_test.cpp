@@ -38,7 +38,11 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
   }
   EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"bilinear", "representation"},
                                                        {"bpr", "loss"},
+                                                       {"hit_rate", "evaluator"},
                                                        {"mrr", "evaluator"},
+                                                       {"ndcg", "evaluator"},
+                                                       {"precision_recall", "evaluator"},
+                                                       {"rmse", "evaluator"},
                                                        {"scaled_embedding", "embedding"},
                                                        {"uniform", "sampler"},
                                                        {"zero_embedding", "embedding"}}));
