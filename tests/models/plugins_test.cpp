@@ -1,5 +1,6 @@
 #include <cmath>
 
+#include "models/fixed_scorer.h"
 #include "models/plugin_fixture.h"
 #include "spotlight/sdk/embedding.h"
 #include "spotlight/sdk/errors.h"
@@ -12,6 +13,8 @@ namespace spotlight {
 namespace {
 
 using nlohmann::json;
+using testing::FixedScorer;
+using testing::matrix;
 using testing::PluginTest;
 
 double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
@@ -125,34 +128,6 @@ TEST_F(UniformSampler, SamplesEveryItemIdReproducibly) {
   EXPECT_TRUE(torch::equal(first, second));
   EXPECT_EQ(first.min().item<int64_t>(), 0);
   EXPECT_EQ(first.max().item<int64_t>(), 6);
-}
-
-// A model whose scores are given: item scores per user.
-class FixedScorer : public Scorer {
- public:
-  explicit FixedScorer(torch::Tensor scores) : scores_(std::move(scores)) {}
-  int64_t num_users() const override { return scores_.size(0); }
-  int64_t num_items() const override { return scores_.size(1); }
-  bool scores_users() const override { return true; }
-  bool scores_sequences() const override { return false; }
-  torch::Tensor score_users(const torch::Tensor& ids) override { return scores_.index_select(0, ids).clone(); }
-  torch::Tensor score_sequences(const torch::Tensor&) override { return {}; }
-  torch::Tensor score_pairs(const torch::Tensor&, const torch::Tensor&) override { return {}; }
-
- private:
-  torch::Tensor scores_;
-};
-
-InteractionMatrix matrix(int64_t users, int64_t items, std::vector<std::vector<int64_t>> rows) {
-  InteractionMatrix m;
-  m.num_users = users;
-  m.num_items = items;
-  m.row_offsets.push_back(0);
-  for (const auto& row : rows) {
-    m.item_ids.insert(m.item_ids.end(), row.begin(), row.end());
-    m.row_offsets.push_back(static_cast<int64_t>(m.item_ids.size()));
-  }
-  return m;
 }
 
 class MrrPlugin : public PluginTest {};

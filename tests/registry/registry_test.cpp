@@ -32,7 +32,9 @@ TEST(Registry, DiscoversEveryShippedPlugin) {
   const std::vector<std::pair<std::string, ComponentKind>> expected{
       {"bilinear", ComponentKind::representation}, {"bpr", ComponentKind::loss},
       {"uniform", ComponentKind::sampler},         {"mrr", ComponentKind::evaluator},
-      {"scaled_embedding", ComponentKind::embedding}, {"zero_embedding", ComponentKind::embedding}};
+      {"scaled_embedding", ComponentKind::embedding}, {"zero_embedding", ComponentKind::embedding},
+      {"hit_rate", ComponentKind::evaluator},      {"ndcg", ComponentKind::evaluator},
+      {"precision_recall", ComponentKind::evaluator}, {"rmse", ComponentKind::evaluator}};
   for (const auto& [name, kind] : expected) {
     const PluginRecord* plugin = registry.find(name);
     ASSERT_NE(plugin, nullptr) << name;
@@ -141,7 +143,7 @@ TEST(Registry, LoadingTheSameFileTwiceIsHarmless) {
   Registry registry;
   registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_PLUGIN_DIR});
   EXPECT_TRUE(registry.refusals().empty());
-  EXPECT_EQ(registry.plugins().size(), 12u);
+  EXPECT_EQ(registry.plugins().size(), 16u);
 }
 
 TEST(Registry, AFactoryThatThrowsIsReportedWithThePluginName) {

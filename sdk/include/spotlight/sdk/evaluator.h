@@ -37,8 +37,8 @@ struct EvaluationData {
 
 struct Metric {
   std::string name;                // "mrr", "precision@10": the key in metrics.json
-  double value = 0.0;              // the mean over evaluated users (or sequences)
-  std::vector<double> per_user;    // one value per evaluated user, in evaluated order
+  double value = 0.0;              // the mean over evaluated users (or sequences, or interactions for rmse)
+  std::vector<double> per_user;    // one value per evaluated user, in evaluated order; empty for per-interaction ones
   std::vector<int64_t> user_ids;   // which users (or sequence rows) per_user refers to
 };
 
