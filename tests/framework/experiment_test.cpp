@@ -57,14 +57,14 @@ TEST(Experiment, HostSectionErrorsNameTheirPath) {
   EXPECT_EQ(with("model.n_iter=\"3\""), "model.n_iter: expected a positive integer, got \"3\"");
   EXPECT_EQ(with("model.batch_size=-5"), "model.batch_size: expected a positive integer, got -5");
   EXPECT_EQ(with("model.type=matrix"),
-            "model.type: expected one of \"implicit_factorization\", got \"matrix\"");
+            "model.type: expected one of \"implicit_factorization\", \"explicit_factorization\", got \"matrix\"");
   EXPECT_EQ(with("model.optimizer.type=rmsprop"),
             "model.optimizer.type: expected one of \"adam\", \"sgd\", \"adagrad\", got \"rmsprop\"");
   EXPECT_EQ(with("model.optimizer.momentum=0.9"),
             "model.optimizer.momentum: unknown key (expected one of: type learning_rate l2 beta1 beta2 eps amsgrad)");
   EXPECT_EQ(with("split.test_fraction=1.5"), "split.test_fraction: expected a number from above 0 to 0.99, got 1.5");
   EXPECT_EQ(with("dataset.loader=movielenz"),
-            "dataset.loader: expected one of \"synthetic_sequential\", \"synthetic_random\", got \"movielenz\"");
+            "dataset.loader: expected one of \"movielens\", \"csv\", \"synthetic_sequential\", \"synthetic_random\", got \"movielenz\"");
   EXPECT_EQ(with("dataset.num_user=5"), "dataset.num_user: unknown key (did you mean \"num_users\"?)");
   EXPECT_EQ(with("evaluation={}"), "evaluation: expected a list of evaluator nodes, got {}");
   EXPECT_EQ(with("datasets=1"), "datasets: unknown key (did you mean \"dataset\"?)");
@@ -85,7 +85,7 @@ TEST(Experiment, MissingSectionsAreErrors) {
   experiment = minimal_experiment();
   experiment["model"].erase("type");
   EXPECT_EQ(error_of([&] { validate_experiment(experiment); }),
-            "model.type: missing; expected one of \"implicit_factorization\"");
+            "model.type: missing; expected one of \"implicit_factorization\", \"explicit_factorization\"");
 }
 
 TEST(Override, ParsesJsonValuesAndFallsBackToStrings) {

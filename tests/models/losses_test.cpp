@@ -57,9 +57,10 @@ TEST_F(ImplicitLossPlugins, AdaptiveHingeUsesOnlyTheHardestOfManyNegatives) {
   EXPECT_EQ(adaptive->feedback(), Feedback::implicit);
   EXPECT_EQ(adaptive->negatives_per_positive(), NegativesPerPositive::many);
   // Shape (n = 3 samples, batch = 3): column j holds the negatives of positive j.
-  auto negatives = torch::tensor({{0.5f, -2.0f, 0.5f}, {-1.0f, 0.25f, 1.0f}, {0.75f, -3.0f, -2.0f}}).requires_grad_();
-  // Hardest negative per column: 0.75 (row 2), 0.25 (row 1), 1 (row 1). Hinge against positives 1, 0, 2:
-  // max(0, 0.75 - 1 + 1) = 0.75;  max(0, 0.25 - 0 + 1) = 1.25;  max(0, 1 - 2 + 1) = 0.
+  auto negatives = torch::tensor({{0.5f, -2.0f, 0.5f}, {-1.0f, 0.25f, 0.9f}, {0.75f, -3.0f, -2.0f}}).requires_grad_();
+  // Hardest negative per column: 0.75 (row 2), 0.25 (row 1), 0.9 (row 1). Hinge against positives 1, 0, 2:
+  // max(0, 0.75 - 1 + 1) = 0.75;  max(0, 0.25 - 0 + 1) = 1.25;  max(0, 0.9 - 2 + 1) = 0 (inside the margin, no
+  // gradient; kept off the kink at exactly 0, where torch's clamp passes the gradient).
   auto unmasked = adaptive->implicit_loss(positive_, negatives, torch::Tensor());
   EXPECT_NEAR(unmasked.item<double>(), (0.75 + 1.25 + 0.0) / 3, 1e-6);
   // Masked: (0.75 + 0) / 2.
