@@ -135,7 +135,9 @@ std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node
     if (!is_reference(value)) resolved[parameter.name()] = resolved_.at(child_path);
   }
   ComponentArgs args(path, resolved, std::move(components), model_);
-  return registry_.create(*plugin, args);
+  auto component = registry_.create(*plugin, args);
+  if (std::find(plugins_used_.begin(), plugins_used_.end(), plugin) == plugins_used_.end()) plugins_used_.push_back(plugin);
+  return component;
 }
 
 const nlohmann::json& ComponentGraph::resolved(const std::string& path) const { return resolved_.at(path); }

@@ -7,8 +7,9 @@
 #include <ATen/Parallel.h>
 #include <torch/utils.h>
 
+#include "spotlight/framework/assembly.h"
 #include "spotlight/framework/atomic_file.h"
-#include "spotlight/framework/component_graph.h"
+#include "spotlight/framework/checkpoint.h"
 #include "spotlight/framework/dataset_loaders.h"
 #include "spotlight/framework/experiment.h"
 #include "spotlight/framework/model.h"
@@ -41,17 +42,6 @@ TrainTestSplit split_interactions(const Interactions& interactions, const nlohma
   return random_train_test_split(interactions, fraction, seed);
 }
 
-// A node under `model` that the model type may need; absent ones stay null.
-std::shared_ptr<Component> build_slot(ComponentGraph& graph, const nlohmann::json& model, const char* key,
-                                      ComponentKind kind, nlohmann::json& resolved_model) {
-  if (!model.contains(key)) return nullptr;
-  const std::string path = std::string("model.") + key;
-  auto component = graph.build(model.at(key), path, kind);
-  const auto& node = model.at(key);
-  resolved_model[key] = node.is_string() ? node : graph.resolved(path);
-  return component;
-}
-
 }  // namespace
 
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
@@ -78,46 +68,9 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
            << split.train.size() << " train / " << split.test.size() << " test interactions ("
            << format("%.2f", seconds_since(started)) << " s)\n";
 
-  const auto& model_config = experiment.at("model");
-  nlohmann::json& resolved_model = resolved["model"];
-  ModelContext context;
-  context.num_users = interactions.num_users;
-  context.num_items = interactions.num_items;
-  context.embedding_dim = resolved_model.at("embedding_dim").get<int64_t>();
-  context.seed = resolved_model.at("seed").get<uint64_t>();
-  // Parameter initialisation inside plugins draws from LibTorch's generator.
-  torch::manual_seed(context.seed);
-
-  ComponentGraph graph(registry, model_config.value("components", nlohmann::json::object()), "model.components",
-                       context);
-  graph.build_all_declared();
-  ModelParts parts;
-  parts.representation = std::static_pointer_cast<Representation>(
-      build_slot(graph, model_config, "representation", ComponentKind::representation, resolved_model));
-  parts.loss = std::static_pointer_cast<Loss>(build_slot(graph, model_config, "loss", ComponentKind::loss, resolved_model));
-  parts.sampler =
-      std::static_pointer_cast<Sampler>(build_slot(graph, model_config, "sampler", ComponentKind::sampler, resolved_model));
-  resolved_model["components"] = graph.resolved_declarations();
-
-  std::vector<std::shared_ptr<Evaluator>> evaluators;
-  nlohmann::json resolved_evaluation = nlohmann::json::array();
-  const auto& evaluation = resolved.at("evaluation");
-  for (size_t i = 0; i < evaluation.size(); ++i) {
-    const std::string path = "evaluation." + std::to_string(i);
-    evaluators.push_back(
-        std::static_pointer_cast<Evaluator>(graph.build(evaluation.at(i), path, ComponentKind::evaluator)));
-    resolved_evaluation.push_back(evaluation.at(i).is_string() ? evaluation.at(i) : graph.resolved(path));
-  }
-  resolved["evaluation"] = resolved_evaluation;
-
-  TrainingOptions training;
-  training.n_iter = resolved_model.at("n_iter").get<int64_t>();
-  training.batch_size = resolved_model.at("batch_size").get<int64_t>();
-  training.seed = context.seed;
-  training.device = resolved_model.at("device").get<std::string>();
-  training.optimizer = resolved_model.at("optimizer");
-  auto model = make_model(resolved_model.at("type").get<std::string>(), std::move(parts), training,
-                          interactions.num_users, interactions.num_items);
+  AssembledModel assembled = assemble_model(experiment, registry, interactions.num_users, interactions.num_items);
+  auto& model = assembled.model;
+  resolved = assembled.resolved;
 
   std::filesystem::create_directories(report.output_dir);
 
@@ -141,8 +94,8 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   data.train = &train_matrix;
   data.test = &test_matrix;
   nlohmann::json metrics = nlohmann::json::object();
-  for (size_t i = 0; i < evaluators.size(); ++i) {
-    for (const auto& metric : evaluators[i]->evaluate(*model, data)) {
+  for (size_t i = 0; i < assembled.evaluators.size(); ++i) {
+    for (const auto& metric : assembled.evaluators[i]->evaluate(*model, data)) {
       if (metrics.contains(metric.name)) {
         throw ConfigError("evaluation." + std::to_string(i),
                           "metric \"" + metric.name + "\" is already produced by an earlier evaluator");
@@ -171,10 +124,10 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
                       {"train_interactions", split.train.size()},
                       {"test_interactions", split.test.size()}}}};
   report.experiment = resolved;
+  save_checkpoint(report.output_dir, assembled, interactions.users, interactions.items);
   write_file_atomically(report.output_dir / "experiment.json", resolved.dump(2) + "\n");
   write_file_atomically(report.output_dir / "metrics.json", report.metrics.dump(2) + "\n");
-  progress << "wrote " << (report.output_dir / "metrics.json").string() << " and "
-           << (report.output_dir / "experiment.json").string() << "\n";
+  progress << "wrote " << report.output_dir.string() << "/{metrics.json, experiment.json, checkpoint.json, model.pt}\n";
   return report;
 }
 

@@ -29,9 +29,10 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   }
   check_training_data(train);
   auto& representation = *parts_.representation;
-  if (!optimizer_) {
-    optimizer_ = make_optimizer(options_.optimizer, representation.parameters());
-    if (parts_.sampler) parts_.sampler->prepare(train.to_matrix());
+  if (!optimizer_) create_optimizer();
+  if (!sampler_prepared_ && parts_.sampler) {
+    parts_.sampler->prepare(train.to_matrix());
+    sampler_prepared_ = true;
   }
   representation.train();
   const auto n = static_cast<int64_t>(train.size());
@@ -79,7 +80,79 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   }
 }
 
+void FactorizationModel::create_optimizer() {
+  optimizer_ = make_optimizer(options_.optimizer, parts_.representation->parameters());
+}
+
+void FactorizationModel::check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const {
+  auto check = [](const torch::Tensor& ids, int64_t count, const char* what) {
+    if (!ids.defined() || ids.numel() == 0) return;
+    const int64_t lowest = ids.min().item<int64_t>();
+    const int64_t highest = ids.max().item<int64_t>();
+    if (lowest < 0 || highest >= count) {
+      throw DataError(std::string(what) + " id " + std::to_string(lowest < 0 ? lowest : highest) +
+                      " is outside the model's " + std::to_string(count) + " " + what + "s");
+    }
+  };
+  check(user_ids, num_users_, "user");
+  check(item_ids, num_items_, "item");
+}
+
+void FactorizationModel::save_state(torch::serialize::OutputArchive& archive) const {
+  torch::serialize::OutputArchive representation;
+  parts_.representation->save(representation);
+  archive.write("representation", representation);
+  if (optimizer_) {
+    torch::serialize::OutputArchive optimizer;
+    optimizer_->save(optimizer);
+    archive.write("optimizer", optimizer);
+  }
+  auto random_state = torch::empty({4}, torch::kInt64);
+  for (int i = 0; i < 4; ++i) random_state[i] = static_cast<int64_t>(random_.state(i));
+  archive.write("random_state", random_state);
+  archive.write("epochs_done", torch::tensor(epochs_done_));
+}
+
+void FactorizationModel::load_state(torch::serialize::InputArchive& archive) {
+  try {
+    torch::serialize::InputArchive representation;
+    archive.read("representation", representation);
+    // Reading an archive replaces each tensor with the stored one, whatever its shape, so
+    // compare shapes: a checkpoint from another configuration must not load silently.
+    std::vector<std::pair<std::string, std::vector<int64_t>>> expected_shapes;
+    for (const auto& parameter : parts_.representation->named_parameters()) {
+      expected_shapes.emplace_back(parameter.key(), parameter.value().sizes().vec());
+    }
+    parts_.representation->load(representation);
+    const auto loaded = parts_.representation->named_parameters();
+    for (const auto& [name, shape] : expected_shapes) {
+      const auto actual = loaded[name].sizes().vec();
+      if (actual != shape) {
+        throw Error("the saved " + type_ + " state does not fit this model: parameter " + name + " has shape " +
+                    c10::str(c10::IntArrayRef(actual)) + " in the checkpoint, " + c10::str(c10::IntArrayRef(shape)) +
+                    " in the model");
+      }
+    }
+    torch::serialize::InputArchive optimizer;
+    if (archive.try_read("optimizer", optimizer)) {
+      create_optimizer();
+      optimizer_->load(optimizer);
+    }
+    torch::Tensor random_state, epochs;
+    archive.read("random_state", random_state);
+    archive.read("epochs_done", epochs);
+    uint64_t words[4];
+    for (int i = 0; i < 4; ++i) words[i] = static_cast<uint64_t>(random_state[i].item<int64_t>());
+    random_.set_state(words);
+    epochs_done_ = epochs.item<int64_t>();
+  } catch (const c10::Error& error) {
+    const std::string what = error.what_without_backtrace();
+    throw Error("the saved " + type_ + " state does not fit this model: " + what.substr(0, what.find('\n')));
+  }
+}
+
 torch::Tensor FactorizationModel::score_users(const torch::Tensor& user_ids) {
+  check_ids(user_ids, torch::Tensor());
   torch::NoGradGuard no_grad;
   parts_.representation->eval();
   auto states = parts_.representation->encode_users(user_ids.to(device_));
@@ -92,6 +165,8 @@ torch::Tensor FactorizationModel::score_sequences(const torch::Tensor&) {
 }
 
 torch::Tensor FactorizationModel::score_pairs(const torch::Tensor& user_ids, const torch::Tensor& item_ids) {
+  check_ids(user_ids, item_ids);
+  if (user_ids.sizes() != item_ids.sizes()) throw Error("score_pairs needs as many user ids as item ids");
   torch::NoGradGuard no_grad;
   parts_.representation->eval();
   auto states = parts_.representation->encode_users(user_ids.to(device_));

@@ -23,6 +23,9 @@ class FactorizationModel : public Model {
   torch::Tensor score_users(const torch::Tensor& user_ids) override;
   torch::Tensor score_sequences(const torch::Tensor& item_sequences) override;
   torch::Tensor score_pairs(const torch::Tensor& user_ids, const torch::Tensor& item_ids) override;
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+  int64_t epochs_done() const override { return epochs_done_; }
 
  protected:
   FactorizationModel(std::string type, ModelParts parts, TrainingOptions options, int64_t num_users,
@@ -34,6 +37,9 @@ class FactorizationModel : public Model {
   virtual torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
                                        const torch::Tensor& ratings) = 0;
   virtual bool reads_ratings() const = 0;
+  // Throws DataError when an id is outside the model's users or items.
+  void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
+  void create_optimizer();
 
   std::string type_;
   ModelParts parts_;
@@ -45,6 +51,7 @@ class FactorizationModel : public Model {
 
  private:
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  bool sampler_prepared_ = false;
   int64_t epochs_done_ = 0;
 };
 

@@ -33,6 +33,8 @@ class ComponentGraph {
   const nlohmann::json& resolved(const std::string& path) const;
   // The declared components, resolved.
   nlohmann::json resolved_declarations() const;
+  // Every plugin a node was built from, once each, in the order first used.
+  const std::vector<const PluginRecord*>& plugins_used() const { return plugins_used_; }
 
  private:
   std::shared_ptr<Component> build_declared(const std::string& name, const std::string& reference_path,
@@ -47,6 +49,7 @@ class ComponentGraph {
   std::map<std::string, std::shared_ptr<Component>> built_;
   std::map<std::string, nlohmann::json> resolved_;
   std::vector<std::string> in_progress_;
+  std::vector<const PluginRecord*> plugins_used_;
 };
 
 }  // namespace spotlight

@@ -6,6 +6,7 @@
 #include <string>
 
 #include <nlohmann/json.hpp>
+#include <torch/serialize/archive.h>
 #include <torch/types.h>
 
 #include "spotlight/framework/interactions.h"
@@ -45,6 +46,11 @@ class Model : public Scorer {
  public:
   ~Model() override = default;
   virtual void fit(const Interactions& train, const EpochCallback& on_epoch) = 0;
+  // Everything training needs to continue: parameters, optimizer state, random state,
+  // epochs done. load_state() throws Error when the archive does not fit this model.
+  virtual void save_state(torch::serialize::OutputArchive& archive) const = 0;
+  virtual void load_state(torch::serialize::InputArchive& archive) = 0;
+  virtual int64_t epochs_done() const = 0;
 };
 
 // Builds the model `type` names, after checking that the parts fit it (a representation of

@@ -1,0 +1,102 @@
+#include "spotlight/framework/checkpoint.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <torch/serialize.h>
+
+#include "spotlight/framework/atomic_file.h"
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+namespace {
+
+constexpr const char* kFormat = "spotlight-checkpoint";
+constexpr int kFormatVersion = 1;
+
+nlohmann::json plugin_list(const std::vector<PluginUse>& plugins) {
+  nlohmann::json list = nlohmann::json::array();
+  for (const auto& plugin : plugins) list.push_back({{"name", plugin.name}, {"kind", plugin.kind}, {"version", plugin.version}});
+  return list;
+}
+
+void check_plugins(const nlohmann::json& recorded, const Registry& registry, const std::filesystem::path& folder) {
+  for (const auto& plugin : recorded) {
+    const auto name = plugin.at("name").get<std::string>();
+    const auto version = plugin.at("version").get<std::string>();
+    const PluginRecord* found = registry.find(name);
+    if (!found) {
+      throw Error(folder.string() + ": the model needs plugin \"" + name + "\" (" + plugin.at("kind").get<std::string>() +
+                  " " + version + "), which is not on the plugin search path");
+    }
+    if (found->version != version) {
+      throw Error(folder.string() + ": the model was saved with plugin \"" + name + "\" " + version +
+                  ", but the one found is version " + found->version + " (" + found->file.string() + ")");
+    }
+  }
+}
+
+}  // namespace
+
+void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& assembled, const IdMap& users,
+                     const IdMap& items) {
+  std::filesystem::create_directories(folder);
+  torch::serialize::OutputArchive archive;
+  assembled.model->save_state(archive);
+  std::ostringstream parameters;
+  archive.save_to(parameters);
+  const nlohmann::json metadata{{"format", kFormat},
+                                {"format_version", kFormatVersion},
+                                {"experiment", assembled.resolved},
+                                {"plugins", plugin_list(assembled.plugins)},
+                                {"num_users", assembled.model->num_users()},
+                                {"num_items", assembled.model->num_items()},
+                                {"epochs", assembled.model->epochs_done()},
+                                {"user_ids", users.raw_ids},
+                                {"item_ids", items.raw_ids}};
+  // model.pt first: a checkpoint.json is only ever next to the parameters it describes.
+  write_file_atomically(folder / "model.pt", parameters.str());
+  write_file_atomically(folder / "checkpoint.json", metadata.dump() + "\n");
+}
+
+LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry) {
+  const auto metadata_file = folder / "checkpoint.json";
+  std::ifstream input(metadata_file);
+  if (!input) throw Error(folder.string() + ": no checkpoint here (checkpoint.json is missing)");
+  LoadedCheckpoint loaded;
+  try {
+    loaded.metadata = nlohmann::json::parse(input);
+  } catch (const nlohmann::json::exception&) {
+    throw Error(metadata_file.string() + ": not a readable checkpoint (invalid JSON)");
+  }
+  const auto& metadata = loaded.metadata;
+  if (!metadata.is_object() || metadata.value("format", "") != kFormat) {
+    throw Error(metadata_file.string() + ": not a Spotlight checkpoint");
+  }
+  if (metadata.value("format_version", 0) != kFormatVersion) {
+    throw Error(metadata_file.string() + ": checkpoint format version " + metadata.value("format_version", nlohmann::json()).dump() +
+                ", this build reads version " + std::to_string(kFormatVersion));
+  }
+  try {
+    check_plugins(metadata.at("plugins"), registry, folder);
+    loaded.assembled = assemble_model(metadata.at("experiment"), registry, metadata.at("num_users").get<int64_t>(),
+                                      metadata.at("num_items").get<int64_t>());
+    loaded.users.raw_ids = metadata.at("user_ids").get<std::vector<std::string>>();
+    loaded.items.raw_ids = metadata.at("item_ids").get<std::vector<std::string>>();
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(metadata_file.string() + ": a field is missing or has the wrong type: " + error.what());
+  } catch (const ConfigError& error) {
+    throw Error(metadata_file.string() + ": experiment." + error.path() + ": " + error.reason());
+  }
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from((folder / "model.pt").string());
+  } catch (const c10::Error&) {
+    throw Error((folder / "model.pt").string() + ": missing or not a readable parameter file");
+  }
+  loaded.assembled.model->load_state(archive);
+  return loaded;
+}
+
+}  // namespace spotlight

@@ -1,0 +1,129 @@
+#include "spotlight/framework/checkpoint.h"
+
+#include "models/plugin_fixture.h"
+#include "spotlight/framework/synthetic.h"
+#include "spotlight/sdk/errors.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+
+json experiment() {
+  return json::parse(R"({
+    "dataset": {"loader": "synthetic_random"},
+    "model": {"type": "implicit_factorization",
+              "components": {"items": {"plugin": "scaled_embedding"}},
+              "representation": {"plugin": "bilinear", "item_embedding": "@items"},
+              "loss": {"plugin": "adaptive_hinge"}, "sampler": {"plugin": "uniform", "num_negative_samples": 3},
+              "n_iter": 1, "batch_size": 64, "embedding_dim": 8, "seed": 3},
+    "evaluation": [{"plugin": "mrr"}]
+  })");
+}
+
+class Checkpoint : public testing::PluginTest {
+ protected:
+  void SetUp() override {
+    RandomDataOptions options;
+    options.num_users = 40;
+    options.num_items = 30;
+    options.num_interactions = 2000;
+    options.num_clusters = 3;
+    data_ = generate_random(options);
+    data_.users.raw_ids.clear();
+    for (int user = 0; user < 40; ++user) data_.users.raw_ids.push_back("u" + std::to_string(user));
+    at::set_num_threads(1);
+    trained_ = assemble_model(experiment(), *registry_, 40, 30);
+    trained_.model->fit(data_, nullptr);
+    save_checkpoint(folder_.path(), trained_, data_.users, data_.items);
+  }
+
+  std::string load_error() {
+    try {
+      load_checkpoint(folder_.path(), *registry_);
+    } catch (const Error& error) {
+      return error.what();
+    }
+    return "";
+  }
+
+  void edit_metadata(const std::function<void(json&)>& edit) {
+    auto metadata = json::parse(testing::read_text(folder_.path() / "checkpoint.json"));
+    edit(metadata);
+    testing::write_text(folder_.path() / "checkpoint.json", metadata.dump());
+  }
+
+  Interactions data_;
+  AssembledModel trained_;
+  testing::TemporaryDirectory folder_;
+};
+
+TEST_F(Checkpoint, LoadedModelScoresExactlyLikeTheSavedOne) {
+  auto loaded = load_checkpoint(folder_.path(), *registry_);
+  auto users = torch::arange(40, torch::kInt64);
+  EXPECT_TRUE(torch::equal(loaded.assembled.model->score_users(users), trained_.model->score_users(users)));
+  EXPECT_EQ(loaded.assembled.model->epochs_done(), 1);
+  EXPECT_EQ(loaded.users.raw_ids.at(7), "u7");
+  EXPECT_EQ(loaded.metadata.at("plugins").size(), 5u);  // scaled_embedding, bilinear, adaptive_hinge, uniform, mrr
+  EXPECT_EQ(loaded.assembled.resolved, trained_.resolved);
+}
+
+TEST_F(Checkpoint, TrainingResumesWithTheSameStateAsAnUninterruptedRun) {
+  auto loaded = load_checkpoint(folder_.path(), *registry_);
+  trained_.model->fit(data_, nullptr);
+  loaded.assembled.model->fit(data_, nullptr);
+  auto users = torch::arange(40, torch::kInt64);
+  EXPECT_TRUE(torch::equal(loaded.assembled.model->score_users(users), trained_.model->score_users(users)));
+  EXPECT_EQ(loaded.assembled.model->epochs_done(), 2);
+}
+
+TEST_F(Checkpoint, AMissingPluginIsNamed) {
+  edit_metadata([](json& metadata) { metadata["plugins"][1]["name"] = "gone"; });
+  EXPECT_EQ(load_error(), folder_.path().string() +
+                              ": the model needs plugin \"gone\" (representation 1.0.0), which is not on the plugin "
+                              "search path");
+}
+
+TEST_F(Checkpoint, AnotherPluginVersionIsNamed) {
+  edit_metadata([](json& metadata) { metadata["plugins"][2]["version"] = "0.9.0"; });
+  const std::string message = load_error();
+  EXPECT_EQ(message.rfind(folder_.path().string() +
+                              ": the model was saved with plugin \"adaptive_hinge\" 0.9.0, but the one found is version "
+                              "1.0.0 (",
+                          0),
+            0u)
+      << message;
+}
+
+TEST_F(Checkpoint, ForeignOrBrokenFilesAreRefused) {
+  testing::write_text(folder_.path() / "model.pt", "not a zip archive");
+  EXPECT_EQ(load_error(), (folder_.path() / "model.pt").string() + ": missing or not a readable parameter file");
+  edit_metadata([](json& metadata) { metadata["format_version"] = 7; });
+  EXPECT_EQ(load_error(), (folder_.path() / "checkpoint.json").string() +
+                              ": checkpoint format version 7, this build reads version 1");
+  testing::write_text(folder_.path() / "checkpoint.json", "{\"format\": \"something else\"}");
+  EXPECT_EQ(load_error(), (folder_.path() / "checkpoint.json").string() + ": not a Spotlight checkpoint");
+  std::filesystem::remove(folder_.path() / "checkpoint.json");
+  EXPECT_EQ(load_error(), folder_.path().string() + ": no checkpoint here (checkpoint.json is missing)");
+}
+
+TEST_F(Checkpoint, ParametersOfAnotherShapeAreRefused) {
+  edit_metadata([](json& metadata) { metadata["experiment"]["model"]["embedding_dim"] = 4; });
+  const std::string message = load_error();
+  EXPECT_EQ(message.rfind("the saved implicit_factorization state does not fit this model: ", 0), 0u) << message;
+}
+
+TEST_F(Checkpoint, ScoringChecksIdRanges) {
+  try {
+    trained_.model->score_users(torch::tensor({3, 40}, torch::kInt64));
+    FAIL();
+  } catch (const DataError& error) {
+    EXPECT_STREQ(error.what(), "user id 40 is outside the model's 40 users");
+  }
+  EXPECT_THROW(trained_.model->score_pairs(torch::tensor({1}, torch::kInt64), torch::tensor({-1}, torch::kInt64)),
+               DataError);
+}
+
+}  // namespace
+}  // namespace spotlight
