@@ -1,0 +1,155 @@
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include "spotlight/framework/text_loaders.h"
+#include "spotlight/sdk/errors.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+template <class Action>
+std::string data_error(Action action) {
+  try {
+    action();
+  } catch (const DataError& error) {
+    return error.what();
+  }
+  return "";
+}
+
+DelimitedFileOptions csv_options() {
+  DelimitedFileOptions options;
+  options.header = true;
+  options.user_column = "user";
+  options.item_column = "item";
+  options.rating_column = "stars";
+  options.timestamp_column = "time";
+  return options;
+}
+
+TEST(DelimitedFile, ReadsNamedColumnsAndMapsIdsInOrderOfAppearance) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "time,user,item,stars\n10,alice,m9,4.5\n11,bob,m2,3\r\n12,alice,m2,1\n\n");
+  auto loaded = load_delimited_file(file, csv_options());
+  const auto& data = loaded.interactions;
+  EXPECT_EQ(data.num_users, 2);
+  EXPECT_EQ(data.num_items, 2);
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{0, 1, 0}));
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{0, 1, 1}));
+  EXPECT_EQ(data.ratings, (std::vector<float>{4.5f, 3.0f, 1.0f}));
+  EXPECT_EQ(data.timestamps, (std::vector<int64_t>{10, 11, 12}));
+  EXPECT_EQ(data.users.raw_ids, (std::vector<std::string>{"alice", "bob"}));
+  EXPECT_EQ(data.items.raw_ids, (std::vector<std::string>{"m9", "m2"}));
+  EXPECT_EQ(loaded.skipped_lines, 0u);
+}
+
+TEST(DelimitedFile, MalformedLinesNameFileAndLineOrAreSkippedAndCounted) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "time,user,item,stars\n10,alice,m9,4.5\n11,bob,m2,lots\n12,carol\n13,dan,m1,nan\n14,eve,m1,2\n");
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+            file.string() + ":3: rating \"lots\" is not a number");
+  auto options = csv_options();
+  options.malformed = MalformedLines::skip;
+  auto loaded = load_delimited_file(file, options);
+  EXPECT_EQ(loaded.skipped_lines, 3u);
+  EXPECT_EQ(loaded.interactions.users.raw_ids, (std::vector<std::string>{"alice", "eve"}));
+  EXPECT_EQ(loaded.interactions.size(), 2u);
+}
+
+TEST(DelimitedFile, ColumnErrors) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "u,i\n1,2\n");
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+            file.string() + ":1: no column named \"user\" (columns: u, i)");
+  auto options = csv_options();
+  options.header = false;
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }),
+            file.string() + ": column \"user\" must be a 0-based position when there is no header");
+  testing::write_text(file, "");
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+            file.string() + ": the file is empty; expected a header line");
+  EXPECT_EQ(data_error([&] { load_delimited_file(folder.path() / "absent.csv", csv_options()); }),
+            (folder.path() / "absent.csv").string() + ": cannot open the data file");
+}
+
+TEST(DelimitedFile, RawIdsAreUsedAsTheyAre) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "u.data";
+  testing::write_text(file, "3\t7\t5\t100\n1\t2\t4\t101\n");
+  DelimitedFileOptions options;
+  options.delimiter = "\t";
+  options.user_column = "0";
+  options.item_column = "1";
+  options.ids = IdMapping::raw;
+  auto data = load_delimited_file(file, options).interactions;
+  EXPECT_EQ(data.num_users, 4);
+  EXPECT_EQ(data.num_items, 8);
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{3, 1}));
+  EXPECT_TRUE(data.users.empty());
+  testing::write_text(file, "-3\t7\t5\t100\n");
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }), file.string() + ":1: user id -3 is negative");
+  testing::write_text(file, "x\t7\t5\t100\n");
+  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }), file.string() + ":1: user \"x\" is not a number");
+}
+
+TEST(MovieLens, DetectsEveryPublishedLayout) {
+  testing::TemporaryDirectory folder;
+  std::filesystem::create_directories(folder.path() / "100k");
+  std::filesystem::create_directories(folder.path() / "1m");
+  std::filesystem::create_directories(folder.path() / "20m");
+  testing::write_text(folder.path() / "100k/u.data", "196\t242\t3\t881250949\n186\t302\t3\t891717742\n");
+  testing::write_text(folder.path() / "1m/ratings.dat", "1::1193::5::978300760\n1::661::3::978302109\n");
+  testing::write_text(folder.path() / "20m/ratings.csv",
+                      "userId,movieId,rating,timestamp\n1,2,3.5,1112486027\n1,29,3.5,1112484676\n");
+  for (const char* variant : {"100k", "1m", "20m"}) {
+    auto data = load_movielens(folder.path() / variant, IdMapping::dense, MalformedLines::error).interactions;
+    EXPECT_EQ(data.size(), 2u) << variant;
+    EXPECT_EQ(data.timestamps.size(), 2u) << variant;
+  }
+  auto latest = load_movielens(folder.path() / "20m", IdMapping::dense, MalformedLines::error).interactions;
+  EXPECT_EQ(latest.ratings, (std::vector<float>{3.5f, 3.5f}));
+  EXPECT_EQ(latest.items.raw_ids, (std::vector<std::string>{"2", "29"}));
+  EXPECT_EQ(data_error([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
+            folder.path().string() +
+                ": no MovieLens ratings here (expected a folder or file: u.data, ratings.dat or ratings.csv)");
+}
+
+// ../shared/data/ml-100k beside the checkout, or $SPOTLIGHT_ML100K.
+std::filesystem::path ml100k() {
+  if (const char* folder = std::getenv("SPOTLIGHT_ML100K")) return folder;
+  return std::filesystem::path(SPOTLIGHT_SOURCE_DIR) / ".." / "shared" / "data" / "ml-100k";
+}
+
+TEST(MovieLens, Loads100KWithItsPublishedCounts) {
+  if (!std::filesystem::exists(ml100k() / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << ml100k();
+  auto dense = load_movielens(ml100k(), IdMapping::dense, MalformedLines::error).interactions;
+  dense.validate();
+  EXPECT_EQ(dense.num_users, 943);
+  EXPECT_EQ(dense.num_items, 1682);
+  EXPECT_EQ(dense.size(), 100000u);
+  EXPECT_EQ(dense.users.raw_ids.front(), "196");  // the first line is "196 242 3 881250949"
+  auto raw = load_movielens(ml100k(), IdMapping::raw, MalformedLines::error).interactions;
+  EXPECT_EQ(raw.num_users, 944);  // Spotlight keeps the 1-based raw ids
+  EXPECT_EQ(raw.num_items, 1683);
+}
+
+TEST(MovieLens, ACorruptedCopyNamesTheLine) {
+  if (!std::filesystem::exists(ml100k() / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << ml100k();
+  testing::TemporaryDirectory folder;
+  std::ifstream original(ml100k() / "u.data");
+  std::ofstream corrupted(folder.path() / "u.data");
+  std::string line;
+  for (int number = 1; std::getline(original, line); ++number) corrupted << (number == 500 ? "12\tx\t3" : line) << "\n";
+  corrupted.close();
+  EXPECT_EQ(data_error([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
+            (folder.path() / "u.data").string() + ":500: expected at least 4 fields separated by \"\t\", got 3");
+}
+
+}  // namespace
+}  // namespace spotlight
