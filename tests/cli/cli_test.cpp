@@ -50,6 +50,7 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
                                                        {"regression", "loss"},
                                                        {"rmse", "evaluator"},
                                                        {"scaled_embedding", "embedding"},
+                                                       {"simple_cf", "representation"},
                                                        {"uniform", "sampler"},
                                                        {"zero_embedding", "embedding"}}));
   EXPECT_TRUE(listing.at("refused").empty());

@@ -8,6 +8,7 @@
 #include "spotlight/sdk/loss.h"
 #include "spotlight/sdk/representation.h"
 #include "spotlight/sdk/sampler.h"
+#include "support/process.h"
 
 namespace spotlight {
 namespace {
@@ -166,6 +167,88 @@ TEST_F(MrrPlugin, UsersWithoutTestItemsAreSkipped) {
   EvaluationData data{&test, nullptr, nullptr};
   auto metrics = build<Evaluator>({{"plugin", "mrr"}}, ComponentKind::evaluator)->evaluate(scorer, data);
   EXPECT_EQ(metrics[0].user_ids, (std::vector<int64_t>{1, 3}));
+}
+
+}  // namespace
+}  // namespace spotlight
+
+namespace spotlight {
+namespace {
+
+class SimpleCfPlugin : public testing::PluginTest {
+ protected:
+  static ModelContext context() {
+    ModelContext model;
+    model.num_users = 2;
+    model.num_items = 3;
+    return model;
+  }
+  std::string error_of(const nlohmann::json& node) {
+    try {
+      build<Representation>(node, ComponentKind::representation, context());
+    } catch (const ConfigError& error) {
+      return error.what();
+    }
+    return "";
+  }
+  testing::TemporaryDirectory folder_;
+};
+
+TEST_F(SimpleCfPlugin, PretrainedFrozenTablesAndBinaryOutput) {
+  const auto users = folder_.path() / "users.txt";
+  const auto items = folder_.path() / "items.csv";
+  ::spotlight::testing::write_text(users, "1 2\n0.5\t-1\n");
+  ::spotlight::testing::write_text(items, "1,0\n0,1\n2,2\n");
+  auto net = build<Representation>({{"plugin", "simple_cf"}, {"factors", 2}, {"user_embeddings", users.string()},
+                                    {"item_embeddings", items.string()}, {"freeze_users", true}},
+                                   ComponentKind::representation, context());
+  auto states = net->encode_users(torch::tensor({0, 1}, torch::kInt64));
+  // user 0 = (1, 2): items score 1, 2, 6; user 1 = (0.5, -1): 0.5, -1, -1.
+  auto all = net->score_all(states);
+  const float expected[2][3] = {{1.f, 2.f, 6.f}, {0.5f, -1.f, -1.f}};
+  for (int u = 0; u < 2; ++u) {
+    for (int i = 0; i < 3; ++i) EXPECT_FLOAT_EQ(all[u][i].item<float>(), expected[u][i]);
+  }
+  EXPECT_FLOAT_EQ(net->score(states, torch::tensor({2, 0}, torch::kInt64))[1].item<float>(), 0.5f);
+  auto parameters = net->named_parameters();
+  EXPECT_FALSE(parameters["user_embeddings"].requires_grad());
+  EXPECT_TRUE(parameters["item_embeddings"].requires_grad());
+
+  auto binary = build<Representation>({{"plugin", "simple_cf"}, {"factors", 2}, {"user_embeddings", users.string()},
+                                       {"item_embeddings", items.string()}, {"binary", true}},
+                                      ComponentKind::representation, context());
+  auto probability = binary->score_all(binary->encode_users(torch::tensor({0}, torch::kInt64)));
+  EXPECT_NEAR(probability[0][2].item<float>(), 1.0 / (1.0 + std::exp(-6.0)), 1e-6);
+}
+
+TEST_F(SimpleCfPlugin, InitialisationTakesItsParameters) {
+  ModelContext big;
+  big.num_users = 200;
+  big.num_items = 300;
+  auto net = build<Representation>({{"plugin", "simple_cf"}, {"factors", 50}, {"mean", 5.0}, {"std", 0.1}},
+                                   ComponentKind::representation, big);
+  auto users = net->named_parameters()["user_embeddings"];
+  EXPECT_NEAR(users.mean().item<double>(), 5.0, 0.01);
+  EXPECT_NEAR(users.std().item<double>(), 0.1, 0.01);
+  auto uniform = build<Representation>({{"plugin", "simple_cf"}, {"init", "uniform"}, {"low", -2.0}, {"high", -1.0}},
+                                       ComponentKind::representation, big);
+  auto items = uniform->named_parameters()["item_embeddings"];
+  EXPECT_GE(items.min().item<double>(), -2.0);
+  EXPECT_LE(items.max().item<double>(), -1.0);
+}
+
+TEST_F(SimpleCfPlugin, BadEmbeddingFilesNameFileAndLine) {
+  const auto users = folder_.path() / "users.txt";
+  ::spotlight::testing::write_text(users, "1 2\n3\n");
+  EXPECT_EQ(error_of({{"plugin", "simple_cf"}, {"factors", 2}, {"user_embeddings", users.string()}}),
+            "node.user_embeddings: " + users.string() + ":2: expected 2 numbers (factors), got 1");
+  ::spotlight::testing::write_text(users, "1 2\n");
+  EXPECT_EQ(error_of({{"plugin", "simple_cf"}, {"factors", 2}, {"user_embeddings", users.string()}}),
+            "node.user_embeddings: " + users.string() + ": 1 rows, but 2 are needed");
+  EXPECT_EQ(error_of({{"plugin", "simple_cf"}, {"item_embeddings", "/nonexistent.txt"}}),
+            "node.item_embeddings: /nonexistent.txt: cannot open the embedding file");
+  EXPECT_EQ(error_of({{"plugin", "simple_cf"}, {"init", "uniform"}, {"low", 1.0}, {"high", 1.0}}),
+            "node.low: must be below high for uniform initialisation");
 }
 
 }  // namespace
