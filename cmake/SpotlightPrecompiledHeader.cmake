@@ -22,5 +22,13 @@ endfunction()
 function(spotlight_use_pch target)
   if(SPOTLIGHT_PCH)
     target_precompile_headers(${target} REUSE_FROM spotlight_pch)
+    # GCC refuses a .gch built with -fPIC in a -fPIE compile (and silently parses the
+    # header text instead: 30 s a file). Executables compile with -fPIC too; they still
+    # link as position-independent executables.
+    get_target_property(type ${target} TYPE)
+    if(type STREQUAL "EXECUTABLE")
+      set_target_properties(${target} PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+      target_compile_options(${target} PRIVATE -fPIC)
+    endif()
   endif()
 endfunction()

@@ -176,6 +176,48 @@ TEST_F(Training, FitAgainResumesWhereItStopped) {
   EXPECT_TRUE(torch::equal(once->score_users(users), twice->score_users(users)));
 }
 
+TEST_F(Training, ADegenerateEpochLossStopsTraining) {
+  // Plain SGD with an absurd step size overflows the regression loss to inf, then NaN.
+  auto experiment = clustered_experiment();
+  experiment["model"]["type"] = "explicit_factorization";
+  experiment["model"]["loss"] = {{"plugin", "regression"}};
+  experiment["model"]["optimizer"] = {{"type", "sgd"}, {"learning_rate", 1e12}};
+  try {
+    run(experiment);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "degenerate epoch loss NaN in epoch 1: training diverged or stopped learning (try a "
+                               "lower learning rate or another loss)");
+  }
+}
+
+TEST_F(Training, ExplicitModelsNeedRatingsAndAnExplicitLoss) {
+  auto experiment = clustered_experiment();
+  experiment["model"]["type"] = "explicit_factorization";
+  try {
+    run(experiment);
+    FAIL() << "expected an error";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.loss: this loss is for implicit feedback, but explicit_factorization trains on "
+                               "explicit feedback");
+  }
+}
+
+TEST_F(Training, SparseGradientsTrainWithAdagradAndAreRefusedByAdam) {
+  auto experiment = clustered_experiment();
+  experiment["model"]["representation"]["sparse"] = true;
+  experiment["model"]["optimizer"] = {{"type", "adagrad"}, {"learning_rate", 0.1}};
+  EXPECT_GT(run(experiment).metrics.at("metrics").at("mrr").get<double>(), 0.03);
+  experiment["model"]["optimizer"] = {{"type", "adam"}};
+  try {
+    run(experiment);
+    FAIL() << "expected an error";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.optimizer.type: \"adam\" cannot apply the sparse gradients of a component with "
+                               "\"sparse\": true; use \"sgd\" or \"adagrad\", or dense gradients");
+  }
+}
+
 TEST_F(Training, ModelChecksItsParts) {
   auto missing_sampler = parts(*registry_, 5, 5);
   missing_sampler.sampler = nullptr;

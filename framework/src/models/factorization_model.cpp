@@ -65,6 +65,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
       auto loss = minibatch_loss(users, items, ratings);
       optimizer_->zero_grad();
       loss.backward();
+      if (batches == 0) check_gradients_fit_optimizer();
       optimizer_->step();
       total_loss += loss.item<double>();
       ++batches;
@@ -72,7 +73,8 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
     const double epoch_loss = total_loss / static_cast<double>(batches);
     ++epochs_done_;
     if (std::isnan(epoch_loss) || epoch_loss == 0.0) {
-      throw Error("degenerate epoch loss " + std::to_string(epoch_loss) + " in epoch " + std::to_string(epochs_done_) +
+      const std::string shown = std::isnan(epoch_loss) ? "NaN" : "0";
+      throw Error("degenerate epoch loss " + shown + " in epoch " + std::to_string(epochs_done_) +
                   ": training diverged or stopped learning (try a lower learning rate or another loss)");
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -82,6 +84,16 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
 
 void FactorizationModel::create_optimizer() {
   optimizer_ = make_optimizer(options_.optimizer, parts_.representation->parameters());
+}
+
+void FactorizationModel::check_gradients_fit_optimizer() const {
+  if (options_.optimizer.at("type") != "adam") return;
+  for (const auto& parameter : parts_.representation->parameters()) {
+    if (parameter.grad().defined() && parameter.grad().is_sparse()) {
+      throw ConfigError("model.optimizer.type", "\"adam\" cannot apply the sparse gradients of a component with "
+                                                "\"sparse\": true; use \"sgd\" or \"adagrad\", or dense gradients");
+    }
+  }
 }
 
 void FactorizationModel::check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const {

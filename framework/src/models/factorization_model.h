@@ -40,6 +40,8 @@ class FactorizationModel : public Model {
   // Throws DataError when an id is outside the model's users or items.
   void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
   void create_optimizer();
+  // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them.
+  void check_gradients_fit_optimizer() const;
 
   std::string type_;
   ModelParts parts_;

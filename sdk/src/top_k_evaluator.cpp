@@ -1,0 +1,67 @@
+#include "spotlight/sdk/top_k_evaluator.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/ranking.h"
+#include "spotlight/sdk/user_scores.h"
+
+namespace spotlight {
+
+namespace {
+
+std::vector<int64_t> read_cutoffs(const ComponentArgs& args) {
+  const auto& k = args.values().at("k");
+  auto cutoffs = k.is_array() ? k.get<std::vector<int64_t>>() : std::vector<int64_t>{k.get<int64_t>()};
+  for (auto cutoff = cutoffs.begin(); cutoff != cutoffs.end(); ++cutoff) {
+    if (std::find(cutoffs.begin(), cutoff, *cutoff) != cutoff) {
+      args.fail("k", "lists " + std::to_string(*cutoff) + " more than once");
+    }
+  }
+  return cutoffs;
+}
+
+}  // namespace
+
+TopKEvaluator::TopKEvaluator(std::string name, const ComponentArgs& args)
+    : name_(std::move(name)),
+      cutoffs_(read_cutoffs(args)),
+      exclude_train_(args.boolean("exclude_train")),
+      batch_size_(args.integer("batch_size")) {}
+
+TopKEvaluator::~TopKEvaluator() = default;
+
+std::vector<Metric> TopKEvaluator::evaluate(Scorer& scorer, const EvaluationData& data) const {
+  if (!scorer.scores_users()) throw Error(name_ + " needs a model that scores users");
+  const auto users = users_with_test_items(*data.test);
+  // Metrics in the order of the cutoffs, each cutoff's in the order metric_names gives.
+  std::vector<Metric> metrics;
+  std::vector<size_t> first_metric;
+  for (int64_t cutoff : cutoffs_) {
+    first_metric.push_back(metrics.size());
+    for (auto& name : metric_names(cutoff)) metrics.push_back({name, 0.0, std::vector<double>(users.size()), users});
+  }
+  first_metric.push_back(metrics.size());
+  const int64_t deepest = *std::max_element(cutoffs_.begin(), cutoffs_.end());
+  for_each_user_scores(scorer, *data.test, users, exclude_train_ ? data.train : nullptr, batch_size_,
+                       [&](int64_t row, int64_t, const float* scores, int64_t num_items, const int64_t* test_items,
+                           int64_t num_test_items) {
+                         const auto top = top_k(scores, num_items, deepest);
+                         std::vector<double> values;
+                         for (size_t i = 0; i < cutoffs_.size(); ++i) {
+                           values.assign(first_metric[i + 1] - first_metric[i], 0.0);
+                           measure(top, cutoffs_[i], test_items, num_test_items, values.data());
+                           for (size_t m = 0; m < values.size(); ++m) {
+                             metrics[first_metric[i] + m].per_user[static_cast<size_t>(row)] = values[m];
+                           }
+                         }
+                       });
+  for (auto& metric : metrics) {
+    const double total = std::accumulate(metric.per_user.begin(), metric.per_user.end(), 0.0);
+    metric.value = users.empty() ? 0.0 : total / static_cast<double>(users.size());
+  }
+  return metrics;
+}
+
+}  // namespace spotlight
