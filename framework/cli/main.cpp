@@ -16,6 +16,10 @@ constexpr const char* kUsage =
     "                           train and evaluate; writes DIR/metrics.json and DIR/experiment.json\n"
     "  plugins [--json]         list the plugins found on the search path\n"
     "  plugins describe NAME    show one plugin's parameters\n"
+    "  evaluate --model DIR [--json]\n"
+    "                           metrics of a saved model on its experiment's test split\n"
+    "  recommend --model DIR --user ID [-k 10] [--include-seen] [--json]\n"
+    "                           the user's top items in the dataset's own ids\n"
     "\n"
     "Plugins are searched in the host's own plugin folder, then SPOTLIGHT_PLUGIN_PATH\n"
     "(colon-separated), then every --plugin-path.\n";
@@ -43,7 +47,9 @@ int main(int argc, char** argv) {
     const std::string command = arguments.words.front();
     if (command == "run") return cli::run_command(arguments, registry);
     if (command == "plugins") return cli::plugins_command(arguments, registry);
-    throw cli::UsageError("unknown command \"" + command + "\" (commands: run, plugins)");
+    if (command == "evaluate") return cli::evaluate_command(arguments, registry);
+    if (command == "recommend") return cli::recommend_command(arguments, registry);
+    throw cli::UsageError("unknown command \"" + command + "\" (commands: run, plugins, evaluate, recommend)");
   } catch (const cli::UsageError& error) {
     std::cerr << "spotlight: " << error.what() << "\n(see spotlight --help)\n";
     return 2;

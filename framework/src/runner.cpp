@@ -11,6 +11,7 @@
 #include "spotlight/framework/atomic_file.h"
 #include "spotlight/framework/checkpoint.h"
 #include "spotlight/framework/dataset_loaders.h"
+#include "spotlight/framework/evaluation.h"
 #include "spotlight/framework/experiment.h"
 #include "spotlight/framework/model.h"
 #include "spotlight/framework/split.h"
@@ -31,15 +32,6 @@ std::string format(const char* pattern, double value) {
   char buffer[64];
   std::snprintf(buffer, sizeof buffer, pattern, value);
   return buffer;
-}
-
-TrainTestSplit split_interactions(const Interactions& interactions, const nlohmann::json& split) {
-  const double fraction = split.at("test_fraction").get<double>();
-  const auto seed = split.at("seed").get<uint64_t>();
-  if (split.at("type").get<std::string>() == "user_based") {
-    return user_based_train_test_split(interactions, fraction, seed);
-  }
-  return random_train_test_split(interactions, fraction, seed);
 }
 
 }  // namespace
@@ -63,7 +55,7 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   const LoadedInteractions loaded = load_dataset(resolved.at("dataset"));
   const Interactions& interactions = loaded.interactions;
   if (loaded.skipped_lines > 0) progress << "data: skipped " << loaded.skipped_lines << " malformed lines\n";
-  const TrainTestSplit split = split_interactions(interactions, resolved.at("split"));
+  const TrainTestSplit split = split_as_configured(interactions, resolved.at("split"));
   progress << "data: " << interactions.num_users << " users, " << interactions.num_items << " items, "
            << split.train.size() << " train / " << split.test.size() << " test interactions ("
            << format("%.2f", seconds_since(started)) << " s)\n";
@@ -88,30 +80,11 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   });
 
   const auto evaluation_started = Clock::now();
-  const InteractionMatrix train_matrix = split.train.to_matrix();
-  const InteractionMatrix test_matrix = split.test.to_matrix();
-  EvaluationData data;
-  data.train = &train_matrix;
-  data.test = &test_matrix;
-  nlohmann::json metrics = nlohmann::json::object();
-  for (size_t i = 0; i < assembled.evaluators.size(); ++i) {
-    for (const auto& metric : assembled.evaluators[i]->evaluate(*model, data)) {
-      if (metrics.contains(metric.name)) {
-        throw ConfigError("evaluation." + std::to_string(i),
-                          "metric \"" + metric.name + "\" is already produced by an earlier evaluator");
-      }
-      metrics[metric.name] = metric.value;
-    }
-  }
+  const nlohmann::json metrics = evaluate_model(*model, assembled.evaluators, split);
   const double evaluation_seconds = seconds_since(evaluation_started);
 
-  progress << "\n" << std::string(24, '-') << "\n";
-  for (const auto& [metric, value] : metrics.items()) {
-    std::string label = metric;
-    label.resize(std::max<size_t>(label.size() + 1, 16), ' ');
-    progress << label << format("%.4f", value.get<double>()) << "\n";
-  }
-  progress << std::string(24, '-') << "\n";
+  progress << "\n";
+  print_metrics(progress, metrics);
 
   report.metrics = {{"metrics", metrics},
                     {"epochs", epochs},

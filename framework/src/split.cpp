@@ -48,4 +48,13 @@ TrainTestSplit user_based_train_test_split(const Interactions& interactions, dou
   return {interactions.select(train), interactions.select(test)};
 }
 
+TrainTestSplit split_as_configured(const Interactions& interactions, const nlohmann::json& split) {
+  const double fraction = split.at("test_fraction").get<double>();
+  const auto seed = split.at("seed").get<uint64_t>();
+  if (split.at("type").get<std::string>() == "user_based") {
+    return user_based_train_test_split(interactions, fraction, seed);
+  }
+  return random_train_test_split(interactions, fraction, seed);
+}
+
 }  // namespace spotlight

@@ -1,4 +1,6 @@
 // The spotlight binary as a user runs it: exit codes and one-line messages.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -120,10 +122,41 @@ TEST(Cli, AFailedRunLeavesEarlierOutputsAlone) {
 TEST(Cli, UsageMistakesExitWithTwo) {
   auto result = spotlight("frobnicate");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins)\n(see spotlight --help)\n");
+  EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins, evaluate, recommend)\n(see spotlight --help)\n");
   EXPECT_EQ(spotlight("run").exit_code, 2);
   EXPECT_EQ(spotlight("run a.json --bogus").exit_code, 2);
   EXPECT_EQ(spotlight("run a.json --set").exit_code, 2);
+}
+
+TEST(Cli, EvaluateAndRecommendFromTheSavedModel) {
+  testing::TemporaryDirectory folder;
+  const std::string model = shell_quote(folder.path().string());
+  auto run = spotlight("run " + shell_quote(kQuickstart) + " --set model.n_iter=2 --output " + model);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto metrics = json::parse(testing::read_text(folder.path() / "metrics.json"));
+
+  // The saved model reproduces the run's metrics on the same split.
+  auto evaluated = spotlight("evaluate --model " + model + " --json");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_EQ(json::parse(evaluated.out).at("metrics"), metrics.at("metrics"));
+
+  auto recommended = spotlight("recommend --model " + model + " --user 7 -k 5 --json");
+  ASSERT_EQ(recommended.exit_code, 0) << recommended.err;
+  auto items = json::parse(recommended.out);
+  ASSERT_EQ(items.size(), 5u);
+  for (size_t i = 1; i < items.size(); ++i) EXPECT_GE(items[i - 1].at("score"), items[i].at("score"));
+  // With seen items allowed, the list can only get better.
+  auto with_seen = json::parse(spotlight("recommend --model " + model + " --user 7 -k 5 --json --include-seen").out);
+  EXPECT_GE(with_seen[0].at("score"), items[0].at("score"));
+  auto text = spotlight("recommend --model " + model + " --user 7 -k 2");
+  EXPECT_EQ(std::count(text.out.begin(), text.out.end(), '\n'), 2);
+
+  expect_one_line_error(spotlight("recommend --model " + model + " --user 999999"),
+                        "spotlight: error: user \"999999\" is not in the model's data");
+  expect_one_line_error(spotlight("evaluate --model /nonexistent"),
+                        "spotlight: error: /nonexistent: no checkpoint here (checkpoint.json is missing)");
+  EXPECT_EQ(spotlight("recommend --model " + model + " --user 7 -k 0").exit_code, 2);
+  EXPECT_EQ(spotlight("recommend --model " + model).exit_code, 2);
 }
 
 TEST(Cli, MissingExperimentFile) {

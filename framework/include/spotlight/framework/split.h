@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "spotlight/framework/interactions.h"
 
 namespace spotlight {
@@ -19,5 +21,8 @@ TrainTestSplit random_train_test_split(const Interactions& interactions, double 
 // Puts every interaction of a user in test or in train: a user is in test when a seeded
 // hash of its id falls below test_fraction (Spotlight's user_based_train_test_split).
 TrainTestSplit user_based_train_test_split(const Interactions& interactions, double test_fraction, uint64_t seed);
+
+// The split a validated `split` section of an experiment describes.
+TrainTestSplit split_as_configured(const Interactions& interactions, const nlohmann::json& split);
 
 }  // namespace spotlight
