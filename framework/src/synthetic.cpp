@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/random.h"
@@ -10,23 +11,53 @@ namespace spotlight {
 
 namespace {
 
-// Row-wise cumulative transition probabilities: num_states rows of Dirichlet(concentration).
+// Row-wise cumulative transition probabilities: num_states rows of Dirichlet(concentration),
+// then made (nearly) doubly stochastic as Spotlight does, so no item is favoured overall.
 std::vector<double> cumulative_transitions(int64_t num_states, double concentration, Random& random) {
-  std::vector<double> matrix(static_cast<size_t>(num_states * num_states));
-  std::vector<double> logs(static_cast<size_t>(num_states));
-  for (int64_t row = 0; row < num_states; ++row) {
+  const auto n = static_cast<size_t>(num_states);
+  std::vector<double> matrix(n * n);
+  std::vector<double> logs(n);
+  for (size_t row = 0; row < n; ++row) {
     double largest = -INFINITY;
     for (auto& value : logs) {
       value = random.log_gamma(concentration);
       largest = std::max(largest, value);
     }
     double total = 0.0;
-    double* cumulative = matrix.data() + row * num_states;
-    for (int64_t column = 0; column < num_states; ++column) {
-      total += std::exp(logs[static_cast<size_t>(column)] - largest);
-      cumulative[column] = total;
+    for (size_t column = 0; column < n; ++column) total += matrix[row * n + column] = std::exp(logs[column] - largest);
+    for (size_t column = 0; column < n; ++column) matrix[row * n + column] /= total;
+  }
+  // Sinkhorn balancing: alternately normalise columns and rows, at most 100 rounds, until
+  // every sum is within 1e-3 of 1. A column no row reaches stays empty.
+  std::vector<double> column_sums(n), row_sums(n);
+  for (int round = 0; round < 100; ++round) {
+    std::fill(column_sums.begin(), column_sums.end(), 0.0);
+    std::fill(row_sums.begin(), row_sums.end(), 0.0);
+    for (size_t row = 0; row < n; ++row) {
+      for (size_t column = 0; column < n; ++column) {
+        column_sums[column] += matrix[row * n + column];
+        row_sums[row] += matrix[row * n + column];
+      }
     }
-    for (int64_t column = 0; column < num_states; ++column) cumulative[column] /= total;
+    auto balanced = [](const std::vector<double>& sums) {
+      return std::all_of(sums.begin(), sums.end(), [](double sum) { return std::abs(1.0 - sum) < 1e-3; });
+    };
+    if (balanced(column_sums) && balanced(row_sums)) break;
+    for (size_t row = 0; row < n; ++row) {
+      for (size_t column = 0; column < n; ++column) {
+        if (column_sums[column] > 0) matrix[row * n + column] /= column_sums[column];
+      }
+    }
+    for (size_t row = 0; row < n; ++row) {
+      double total = 0.0;
+      for (size_t column = 0; column < n; ++column) total += matrix[row * n + column];
+      for (size_t column = 0; column < n; ++column) matrix[row * n + column] /= total;
+    }
+  }
+  for (size_t row = 0; row < n; ++row) {
+    std::partial_sum(matrix.begin() + static_cast<std::ptrdiff_t>(row * n),
+                     matrix.begin() + static_cast<std::ptrdiff_t>((row + 1) * n),
+                     matrix.begin() + static_cast<std::ptrdiff_t>(row * n));
   }
   return matrix;
 }

@@ -165,3 +165,101 @@ TEST(Synthetic, ClusteredRandomDataPrefersTheFavouriteCluster) {
 
 }  // namespace
 }  // namespace spotlight
+
+#include "spotlight/framework/sequences.h"
+
+namespace spotlight {
+namespace {
+
+Interactions one_user_items(std::vector<int64_t> items) {
+  Interactions data;
+  data.num_users = 1;
+  data.num_items = 10;
+  data.item_ids = std::move(items);
+  data.user_ids.assign(data.item_ids.size(), 0);
+  for (size_t i = 0; i < data.item_ids.size(); ++i) data.timestamps.push_back(static_cast<int64_t>(i));
+  return data;
+}
+
+std::vector<std::vector<int64_t>> rows(const SequenceMatrix& sequences) {
+  std::vector<std::vector<int64_t>> result;
+  for (int64_t i = 0; i < sequences.num_sequences(); ++i) {
+    result.emplace_back(sequences.row(i), sequences.row(i) + sequences.length);
+  }
+  return result;
+}
+
+// The examples of Spotlight's documentation of to_sequence.
+TEST(ToSequence, StepOneSlidesOneItemAtATime) {
+  SequenceOptions options;
+  options.max_length = 5;
+  options.step_size = 1;
+  auto sequences = to_sequence(one_user_items({1, 2, 3, 4, 5}), options);
+  EXPECT_EQ(rows(sequences), (std::vector<std::vector<int64_t>>{
+                                 {1, 2, 3, 4, 5}, {0, 1, 2, 3, 4}, {0, 0, 1, 2, 3}, {0, 0, 0, 1, 2}, {0, 0, 0, 0, 1}}));
+  EXPECT_EQ(sequences.user_ids, (std::vector<int64_t>{0, 0, 0, 0, 0}));
+  EXPECT_EQ(sequences.num_items, 10);
+}
+
+TEST(ToSequence, StepTwoAndTheMinimumLength) {
+  SequenceOptions options;
+  options.max_length = 5;
+  options.step_size = 2;
+  EXPECT_EQ(rows(to_sequence(one_user_items({1, 2, 3, 4, 5}), options)),
+            (std::vector<std::vector<int64_t>>{{1, 2, 3, 4, 5}, {0, 0, 1, 2, 3}, {0, 0, 0, 0, 1}}));
+  options.min_length = 3;
+  EXPECT_EQ(rows(to_sequence(one_user_items({1, 2, 3, 4, 5}), options)),
+            (std::vector<std::vector<int64_t>>{{1, 2, 3, 4, 5}, {0, 0, 1, 2, 3}}));
+}
+
+TEST(ToSequence, DefaultStepGivesNonOverlappingWindowsFromTheNewest) {
+  SequenceOptions options;
+  options.max_length = 3;
+  EXPECT_EQ(rows(to_sequence(one_user_items({1, 2, 3, 4, 5, 6, 7}), options)),
+            (std::vector<std::vector<int64_t>>{{5, 6, 7}, {2, 3, 4}, {0, 0, 1}}));
+}
+
+TEST(ToSequence, SortsByUserThenTimestampKeepingTies) {
+  Interactions data;
+  data.num_users = 3;
+  data.num_items = 10;
+  data.user_ids = {2, 0, 2, 0, 2};
+  data.item_ids = {7, 1, 8, 2, 9};
+  data.timestamps = {5, 9, 1, 3, 5};
+  SequenceOptions options;
+  options.max_length = 4;
+  auto sequences = to_sequence(data, options);
+  // User 0: item 2 (t=3) then 1 (t=9). User 2: 8 (t=1), then 7 and 9 tied at t=5 in input order.
+  EXPECT_EQ(rows(sequences), (std::vector<std::vector<int64_t>>{{0, 0, 2, 1}, {0, 8, 7, 9}}));
+  EXPECT_EQ(sequences.user_ids, (std::vector<int64_t>{0, 2}));
+}
+
+TEST(ToSequence, RefusesThePaddingItemAndMissingTimestamps) {
+  SequenceOptions options;
+  try {
+    to_sequence(one_user_items({3, 0, 4}), options);
+    FAIL();
+  } catch (const DataError& error) {
+    EXPECT_STREQ(error.what(), "to_sequence: row 1: item id 0 is the padding id of sequences and cannot be a real item");
+  }
+  auto without_time = one_user_items({1, 2});
+  without_time.timestamps.clear();
+  EXPECT_THROW(to_sequence(without_time, options), DataError);
+  options.min_length = 11;
+  EXPECT_THROW(to_sequence(one_user_items({1, 2}), options), DataError);
+}
+
+TEST(Synthetic, TransitionsAreBalancedSoNoItemDominates) {
+  SequentialDataOptions options;
+  options.num_items = 51;
+  options.num_interactions = 50000;
+  options.concentration = 1.0;
+  const auto data = generate_sequential(options);
+  std::vector<int> counts(51, 0);
+  for (int64_t item : data.item_ids) ++counts[static_cast<size_t>(item)];
+  // A doubly stochastic chain has a uniform stationary distribution: ~1000 per item.
+  for (size_t item = 1; item < counts.size(); ++item) EXPECT_NEAR(counts[item], 1000, 150) << item;
+}
+
+}  // namespace
+}  // namespace spotlight
