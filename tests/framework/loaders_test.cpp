@@ -6,6 +6,7 @@
 #include "spotlight/framework/text_loaders.h"
 #include "spotlight/sdk/errors.h"
 #include "support/process.h"
+#include "support/shared_data.h"
 
 namespace spotlight {
 namespace {
@@ -120,29 +121,25 @@ TEST(MovieLens, DetectsEveryPublishedLayout) {
                 ": no MovieLens ratings here (expected a folder or file: u.data, ratings.dat or ratings.csv)");
 }
 
-// ../shared/data/ml-100k beside the checkout, or $SPOTLIGHT_ML100K.
-std::filesystem::path ml100k() {
-  if (const char* folder = std::getenv("SPOTLIGHT_ML100K")) return folder;
-  return std::filesystem::path(SPOTLIGHT_SOURCE_DIR) / ".." / "shared" / "data" / "ml-100k";
-}
-
 TEST(MovieLens, Loads100KWithItsPublishedCounts) {
-  if (!std::filesystem::exists(ml100k() / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << ml100k();
-  auto dense = load_movielens(ml100k(), IdMapping::dense, MalformedLines::error).interactions;
+  const auto movielens = testing::movielens_100k();
+  if (!std::filesystem::exists(movielens / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << movielens;
+  auto dense = load_movielens(testing::movielens_100k(), IdMapping::dense, MalformedLines::error).interactions;
   dense.validate();
   EXPECT_EQ(dense.num_users, 943);
   EXPECT_EQ(dense.num_items, 1682);
   EXPECT_EQ(dense.size(), 100000u);
   EXPECT_EQ(dense.users.raw_ids.front(), "196");  // the first line is "196 242 3 881250949"
-  auto raw = load_movielens(ml100k(), IdMapping::raw, MalformedLines::error).interactions;
+  auto raw = load_movielens(testing::movielens_100k(), IdMapping::raw, MalformedLines::error).interactions;
   EXPECT_EQ(raw.num_users, 944);  // Spotlight keeps the 1-based raw ids
   EXPECT_EQ(raw.num_items, 1683);
 }
 
 TEST(MovieLens, ACorruptedCopyNamesTheLine) {
-  if (!std::filesystem::exists(ml100k() / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << ml100k();
+  const auto movielens = testing::movielens_100k();
+  if (!std::filesystem::exists(movielens / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << movielens;
   testing::TemporaryDirectory folder;
-  std::ifstream original(ml100k() / "u.data");
+  std::ifstream original(testing::movielens_100k() / "u.data");
   std::ofstream corrupted(folder.path() / "u.data");
   std::string line;
   for (int number = 1; std::getline(original, line); ++number) corrupted << (number == 500 ? "12\tx\t3" : line) << "\n";
