@@ -150,3 +150,25 @@ TEST(MovieLens, ACorruptedCopyNamesTheLine) {
 
 }  // namespace
 }  // namespace spotlight
+
+namespace spotlight {
+namespace {
+
+TEST(DelimitedFile, NumericAndTextIdsMixInOrderOfAppearance) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  // "007" is not the number 7: once a non-canonical id appears, ids are kept as text.
+  testing::write_text(file, "user,item\n7,1\n12,1\n007,2\n7,2\n");
+  DelimitedFileOptions options;
+  options.header = true;
+  options.user_column = "user";
+  options.item_column = "item";
+  auto data = load_delimited_file(file, options).interactions;
+  EXPECT_EQ(data.users.raw_ids, (std::vector<std::string>{"7", "12", "007"}));
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{0, 1, 2, 0}));
+  EXPECT_EQ(data.items.raw_ids, (std::vector<std::string>{"1", "2"}));
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{0, 0, 1, 1}));
+}
+
+}  // namespace
+}  // namespace spotlight

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <fstream>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -50,9 +51,34 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// Plain decimals ("4", "3.5", "-0.25") without the general parser, which costs more than
+// the rest of a line; false for anything else (exponents, nan, inf), which takes the slow way.
+bool parse_plain_decimal(std::string_view text, float& value) {
+  size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  if (i == text.size()) return false;
+  double number = 0.0;
+  size_t digits = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++digits) number = number * 10.0 + (text[i] - '0');
+  if (i < text.size() && text[i] == '.') {
+    double scale = 0.1;
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i, ++digits, scale *= 0.1) {
+      number += (text[i] - '0') * scale;
+    }
+  }
+  if (i != text.size() || digits == 0 || digits > 15) return false;
+  value = static_cast<float>(negative ? -number : number);
+  return true;
+}
+
 template <class Number>
 Number parse_number(std::string_view text, const char* what) {
   text = trim(text);
+  if constexpr (std::is_floating_point_v<Number>) {
+    Number plain{};
+    if (parse_plain_decimal(text, plain)) return plain;
+  }
   Number value{};
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (error != std::errc() || end != text.data() + text.size() || text.empty()) {
@@ -61,7 +87,9 @@ Number parse_number(std::string_view text, const char* what) {
   return value;
 }
 
-// Raw ids to dense ids in order of first appearance (or the raw number itself).
+// Raw ids to dense ids in order of first appearance (or the raw number itself). Integer ids
+// written canonically (no sign, no leading zero) take a fast path keyed by their value; any
+// other text switches the column to string keys, carrying over the ids seen so far.
 class IdMapper {
  public:
   IdMapper(IdMapping mapping, const char* what) : mapping_(mapping), what_(what) {}
@@ -75,20 +103,55 @@ class IdMapper {
       largest_ = std::max(largest_, id);
       return id;
     }
-    auto [found, inserted] = dense_.try_emplace(std::string(raw), static_cast<int64_t>(raw_ids_.size()));
-    if (inserted) raw_ids_.emplace_back(raw);
+    if (by_number_) {
+      int64_t number = 0;
+      const auto [end, error] = std::from_chars(raw.data(), raw.data() + raw.size(), number);
+      const bool canonical = error == std::errc() && end == raw.data() + raw.size() && number >= 0 &&
+                             (raw.size() == 1 || raw.front() != '0');
+      if (canonical) {
+        auto [found, inserted] = by_value_.try_emplace(number, static_cast<int64_t>(numbers_.size()));
+        if (inserted) numbers_.push_back(number);
+        return found->second;
+      }
+      switch_to_text();
+    }
+    auto [found, inserted] = by_text_.try_emplace(std::string(raw), static_cast<int64_t>(texts_.size()));
+    if (inserted) texts_.emplace_back(raw);
     return found->second;
   }
 
-  int64_t count() const { return mapping_ == IdMapping::raw ? largest_ + 1 : static_cast<int64_t>(raw_ids_.size()); }
-  IdMap take_map() { return IdMap{std::move(raw_ids_)}; }
+  int64_t count() const {
+    if (mapping_ == IdMapping::raw) return largest_ + 1;
+    return static_cast<int64_t>(by_number_ ? numbers_.size() : texts_.size());
+  }
+
+  IdMap take_map() {
+    if (by_number_) {
+      texts_.reserve(numbers_.size());
+      for (int64_t number : numbers_) texts_.push_back(std::to_string(number));
+    }
+    return IdMap{std::move(texts_)};
+  }
 
  private:
+  void switch_to_text() {
+    by_number_ = false;
+    for (int64_t number : numbers_) {
+      by_text_.emplace(std::to_string(number), static_cast<int64_t>(texts_.size()));
+      texts_.push_back(std::to_string(number));
+    }
+    numbers_.clear();
+    by_value_.clear();
+  }
+
   IdMapping mapping_;
   const char* what_;
   int64_t largest_ = -1;
-  std::unordered_map<std::string, int64_t> dense_;
-  std::vector<std::string> raw_ids_;
+  bool by_number_ = true;
+  std::unordered_map<int64_t, int64_t> by_value_;
+  std::vector<int64_t> numbers_;
+  std::unordered_map<std::string, int64_t> by_text_;
+  std::vector<std::string> texts_;
 };
 
 // A column given by header name, or by 0-based position when there is no header.
