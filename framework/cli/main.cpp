@@ -1,4 +1,5 @@
 // The `spotlight` command-line tool.
+#include <cstdlib>
 #include <iostream>
 
 #include <c10/util/Exception.h>
@@ -9,7 +10,7 @@
 namespace {
 
 constexpr const char* kUsage =
-    "usage: spotlight [--plugin-path DIR ...] COMMAND ...\n"
+    "usage: spotlight [--plugin-path DIR ...] [--allow-insecure-plugins] COMMAND ...\n"
     "\n"
     "commands:\n"
     "  run EXPERIMENT.json [--set path.to.key=value ...] [--output DIR]\n"
@@ -22,7 +23,9 @@ constexpr const char* kUsage =
     "                           the user's top items in the dataset's own ids\n"
     "\n"
     "Plugins are searched in the host's own plugin folder, then SPOTLIGHT_PLUGIN_PATH\n"
-    "(colon-separated), then every --plugin-path.\n";
+    "(colon-separated), then every --plugin-path. A plugin is code that runs with your rights:\n"
+    "libraries others could have written (writable by others, or owned by another user) are\n"
+    "refused unless --allow-insecure-plugins (or SPOTLIGHT_ALLOW_INSECURE_PLUGINS=1) is given.\n";
 
 // Torch errors carry a C++ backtrace after the first line; a user needs the first line.
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -43,6 +46,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     Registry registry;
+    const char* allow = std::getenv("SPOTLIGHT_ALLOW_INSECURE_PLUGINS");
+    registry.allow_insecure_plugins(arguments.take_flag("--allow-insecure-plugins") ||
+                                    (allow != nullptr && std::string(allow) == "1"));
     registry.discover(Registry::search_path(arguments.plugin_paths));
     const std::string command = arguments.words.front();
     if (command == "run") return cli::run_command(arguments, registry);

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <system_error>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "spotlight/sdk/errors.h"
@@ -70,6 +71,28 @@ void check_info(const PluginInfo* info) {
   if (info->factory == nullptr) throw std::runtime_error(std::string("plugin \"") + info->name + "\" has no factory");
 }
 
+// Why loading `file` would let another user run code as this one, or "" when it would not.
+std::string insecurity(const std::filesystem::path& file) {
+  const auto user = ::geteuid();
+  auto check = [&](const std::filesystem::path& path, const char* what) -> std::string {
+    struct stat status {};
+    if (::stat(path.c_str(), &status) != 0) return "";
+    if (status.st_uid != user && status.st_uid != 0) {
+      return std::string("its ") + what + " " + path.string() + " belongs to another user (uid " +
+             std::to_string(status.st_uid) + ")";
+    }
+    // A sticky world-writable folder (like /tmp) still lets others create files, and swap a plugin in.
+    if (status.st_mode & (S_IWGRP | S_IWOTH)) {
+      return std::string("its ") + what + " " + path.string() + " is writable by " +
+             ((status.st_mode & S_IWOTH) ? "every user" : "its group");
+    }
+    return "";
+  };
+  std::string reason = check(file, "file");
+  if (reason.empty()) reason = check(std::filesystem::absolute(file).parent_path(), "folder");
+  return reason;
+}
+
 std::filesystem::path canonical_or_same(const std::filesystem::path& file) {
   std::error_code error;
   auto canonical = std::filesystem::canonical(file, error);
@@ -129,6 +152,14 @@ const PluginRecord& Registry::load(const std::filesystem::path& file) {
   const auto canonical = canonical_or_same(file);
   for (const auto& plugin : plugins_) {
     if (canonical_or_same(plugin.file) == canonical) return plugin;  // same file reached twice
+  }
+  if (!allow_insecure_) {
+    const std::string reason = insecurity(file);
+    if (!reason.empty()) {
+      throw PluginLoadError(file.string(), "refused: " + reason +
+                                               ", so someone else could make it run their code as you; fix the "
+                                               "permissions or pass --allow-insecure-plugins");
+    }
   }
   std::shared_ptr<LoadedLibrary> library;
   try {

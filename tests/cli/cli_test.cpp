@@ -159,6 +159,24 @@ TEST(Cli, EvaluateAndRecommendFromTheSavedModel) {
   EXPECT_EQ(spotlight("recommend --model " + model).exit_code, 2);
 }
 
+TEST(Cli, PluginsOthersCouldHaveWrittenNeedAnExplicitOptOut) {
+  testing::TemporaryDirectory folder;
+  const auto shared = folder.path() / "shared";
+  std::filesystem::create_directories(shared);
+  std::filesystem::copy_file(std::filesystem::path(SPOTLIGHT_FIXTURE_PLUGIN_DIR) / "fixture_throwing_factory.so",
+                             shared / "fixture_throwing_factory.so");
+  std::filesystem::permissions(shared, std::filesystem::perms(0777));
+  const std::string path = " --plugin-path " + shell_quote(shared.string());
+  auto has_plugin = [](const ProcessResult& result) {
+    return result.out.find("\"throwing_factory\"") != std::string::npos;
+  };
+  auto refused = spotlight("plugins --json" + path);
+  EXPECT_FALSE(has_plugin(refused));
+  EXPECT_NE(refused.out.find("is writable by every user"), std::string::npos) << refused.out;
+  EXPECT_TRUE(has_plugin(spotlight("plugins --json --allow-insecure-plugins" + path)));
+  EXPECT_TRUE(has_plugin(spotlight("plugins --json" + path, {"SPOTLIGHT_ALLOW_INSECURE_PLUGINS=1"})));
+}
+
 TEST(Cli, MissingExperimentFile) {
   expect_one_line_error(spotlight("run /nonexistent.json"),
                         "spotlight: error: /nonexistent.json: cannot open the experiment file");

@@ -1,5 +1,7 @@
 #include "spotlight/registry/registry.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "spotlight/sdk/errors.h"
@@ -172,6 +174,63 @@ TEST(Registry, AComponentKeepsItsLibraryLoaded) {
   auto negative = torch::tensor({0.0f});
   EXPECT_NEAR(loss->implicit_loss(positive, negative, torch::Tensor()).item<float>(), 1.0f - 1.0f / (1.0f + std::exp(-2.0f)),
               1e-6);
+}
+
+}  // namespace
+}  // namespace spotlight
+
+namespace spotlight {
+namespace {
+
+// A copy of the shipped bpr plugin in a fresh folder, to change owners and permissions on.
+std::filesystem::path copy_of_bpr(const testing::TemporaryDirectory& folder) {
+  const auto copy = folder.path() / "plugins" / "loss_bpr.so";
+  std::filesystem::create_directories(copy.parent_path());
+  std::filesystem::copy_file(std::filesystem::path(SPOTLIGHT_PLUGIN_DIR) / "loss_bpr.so", copy);
+  std::filesystem::permissions(copy.parent_path(), std::filesystem::perms(0755));
+  std::filesystem::permissions(copy, std::filesystem::perms(0755));
+  return copy;
+}
+
+TEST(RegistryPolicy, RefusesALibraryInAFolderEveryoneCanWriteTo) {
+  testing::TemporaryDirectory folder;
+  const auto plugin = copy_of_bpr(folder);
+  std::filesystem::permissions(plugin.parent_path(), std::filesystem::perms(0777));
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, plugin),
+            "refused: its folder " + plugin.parent_path().string() +
+                " is writable by every user, so someone else could make it run their code as you; fix the "
+                "permissions or pass --allow-insecure-plugins");
+  Registry trusting;
+  trusting.allow_insecure_plugins(true);
+  EXPECT_EQ(refusal_reason(trusting, plugin), "");
+}
+
+TEST(RegistryPolicy, RefusesALibraryItsGroupCanWrite) {
+  testing::TemporaryDirectory folder;
+  const auto plugin = copy_of_bpr(folder);
+  std::filesystem::permissions(plugin, std::filesystem::perms(0775));
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, plugin).rfind("refused: its file " + plugin.string() + " is writable by its group", 0),
+            0u);
+}
+
+TEST(RegistryPolicy, RefusesALibraryOwnedByAnotherUser) {
+  testing::TemporaryDirectory folder;
+  const auto plugin = copy_of_bpr(folder);
+  if (::geteuid() != 0) GTEST_SKIP() << "only root can give a file to another user";
+  ASSERT_EQ(::chown(plugin.c_str(), 65534, 65534), 0);
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, plugin).rfind("refused: its file " + plugin.string() +
+                                                       " belongs to another user (uid 65534)",
+                                                   0),
+            0u);
+}
+
+TEST(RegistryPolicy, AcceptsAPrivateCopy) {
+  testing::TemporaryDirectory folder;
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, copy_of_bpr(folder)), "");
 }
 
 }  // namespace

@@ -37,6 +37,12 @@ class Registry {
  public:
   Registry();
   ~Registry();
+
+  // A plugin is code that runs with the user's rights. By default a library is refused when
+  // it, or the folder it is in, is writable by other users, or when it is owned by someone
+  // other than the user or root (as ssh does for its keys). `allow` turns the check off
+  // (--allow-insecure-plugins, or SPOTLIGHT_ALLOW_INSECURE_PLUGINS=1).
+  void allow_insecure_plugins(bool allow) { allow_insecure_ = allow; }
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
@@ -64,7 +70,7 @@ class Registry {
  private:
   std::vector<PluginRecord> plugins_;
   std::vector<PluginRefusal> refusals_;
-  std::vector<std::filesystem::path> loaded_files_;
+  bool allow_insecure_ = false;
 };
 
 }  // namespace spotlight
