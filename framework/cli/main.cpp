@@ -36,9 +36,14 @@ int main(int argc, char** argv) {
   using namespace spotlight;
   try {
     cli::Arguments arguments = cli::parse_global_arguments(argc, argv);
-    if (arguments.words.empty() || arguments.take_flag("--help") || arguments.take_flag("-h")) {
+    const bool allow_insecure = arguments.take_flag("--allow-insecure-plugins");
+    if (arguments.take_flag("--help") || arguments.take_flag("-h")) {
       std::cout << kUsage;
-      return arguments.words.empty() && argc == 1 ? 2 : 0;
+      return 0;
+    }
+    if (arguments.words.empty()) {
+      std::cerr << kUsage;
+      return 2;
     }
     if (arguments.words.front() == "--version") {
       std::cout << "spotlight 0.1.0 (SDK ABI " << SPOTLIGHT_SDK_ABI_VERSION << ", LibTorch " << SPOTLIGHT_TORCH_VERSION
@@ -47,8 +52,7 @@ int main(int argc, char** argv) {
     }
     Registry registry;
     const char* allow = std::getenv("SPOTLIGHT_ALLOW_INSECURE_PLUGINS");
-    registry.allow_insecure_plugins(arguments.take_flag("--allow-insecure-plugins") ||
-                                    (allow != nullptr && std::string(allow) == "1"));
+    registry.allow_insecure_plugins(allow_insecure || (allow != nullptr && std::string(allow) == "1"));
     registry.discover(Registry::search_path(arguments.plugin_paths));
     const std::string command = arguments.words.front();
     if (command == "run") return cli::run_command(arguments, registry);

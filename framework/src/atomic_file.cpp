@@ -26,8 +26,11 @@ void write_file_atomically(const std::filesystem::path& file, const std::string&
     }
     written += static_cast<size_t>(result);
   }
-  if (::fsync(descriptor) != 0 || ::close(descriptor) != 0) {
-    const std::string reason = std::strerror(errno);
+  const bool synced = ::fsync(descriptor) == 0;
+  const int sync_error = errno;
+  const bool closed = ::close(descriptor) == 0;
+  if (!synced || !closed) {
+    const std::string reason = std::strerror(synced ? errno : sync_error);
     ::unlink(temporary.c_str());
     throw Error(file.string() + ": cannot write: " + reason);
   }

@@ -46,9 +46,19 @@ void ComponentGraph::build_all_declared() {
     if (!node.is_object() || !node.contains("plugin") || !node.at("plugin").is_string()) {
       throw ConfigError(path, "expected an object with a \"plugin\" name, got " + node.dump());
     }
-    const auto* plugin = registry_.find(node.at("plugin").get<std::string>());
-    // Unknown plugins are reported by build_declared with the same message as anywhere else.
-    build_declared(name, path, plugin ? plugin->kind : ComponentKind::representation);
+    const std::string plugin_name = node.at("plugin").get<std::string>();
+    const auto* plugin = registry_.find(plugin_name);
+    if (!plugin) {
+      // No reference says which kind is expected here: suggest from every plugin.
+      std::vector<std::string> names;
+      for (const auto& known : registry_.plugins()) names.push_back(known.name);
+      std::sort(names.begin(), names.end());
+      const std::string suggestion = closest_name(plugin_name, names);
+      throw ConfigError(join_path(path, "plugin"), "unknown plugin \"" + plugin_name + "\"" +
+                                                       (suggestion.empty() ? "" : " (did you mean \"" + suggestion + "\"?)") +
+                                                       "; available: " + list_names(names));
+    }
+    build_declared(name, path, plugin->kind);
   }
 }
 

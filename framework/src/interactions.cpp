@@ -30,7 +30,10 @@ Column pick(const Column& column, const std::vector<size_t>& rows) {
 
 void Interactions::validate() const {
   const size_t n = user_ids.size();
-  check_length(item_ids, n, "item_ids");
+  if (item_ids.size() != n) {
+    throw DataError("interactions: item_ids has " + std::to_string(item_ids.size()) + " entries but user_ids has " +
+                    std::to_string(n));
+  }
   check_length(ratings, n, "ratings");
   check_length(timestamps, n, "timestamps");
   check_length(weights, n, "weights");

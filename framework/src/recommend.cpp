@@ -43,6 +43,11 @@ std::vector<Recommendation> recommend_for_user(LoadedCheckpoint& saved, const st
   std::vector<int64_t> seen;
   if (!include_seen) {
     const auto data = load_dataset(saved.assembled.resolved.at("dataset")).interactions;
+    if (data.num_users != model.num_users() || data.num_items != model.num_items()) {
+      throw DataError("the dataset now has " + std::to_string(data.num_users) + " users and " +
+                      std::to_string(data.num_items) + " items, the model was trained on " +
+                      std::to_string(model.num_users()) + " and " + std::to_string(model.num_items()));
+    }
     for (size_t i = 0; i < data.size(); ++i) {
       if (data.user_ids[i] == user_id) seen.push_back(data.item_ids[i]);
     }

@@ -56,6 +56,10 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   const Interactions& interactions = loaded.interactions;
   if (loaded.skipped_lines > 0) progress << "data: skipped " << loaded.skipped_lines << " malformed lines\n";
   const TrainTestSplit split = split_as_configured(interactions, resolved.at("split"));
+  if (split.test.size() == 0 || split.train.size() == 0) {
+    throw DataError(std::string("split: the ") + (split.test.size() == 0 ? "test" : "training") +
+                    " set is empty; use more data or another split.test_fraction");
+  }
   progress << "data: " << interactions.num_users << " users, " << interactions.num_items << " items, "
            << split.train.size() << " train / " << split.test.size() << " test interactions ("
            << format("%.2f", seconds_since(started)) << " s)\n";

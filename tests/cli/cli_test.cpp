@@ -124,6 +124,10 @@ TEST(Cli, UsageMistakesExitWithTwo) {
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins, evaluate, recommend)\n(see spotlight --help)\n");
   EXPECT_EQ(spotlight("run").exit_code, 2);
+  EXPECT_EQ(spotlight("").exit_code, 2);
+  EXPECT_EQ(spotlight("--allow-insecure-plugins").exit_code, 2);
+  EXPECT_EQ(spotlight("--plugin-path /tmp").exit_code, 2);
+  EXPECT_EQ(spotlight("--help").exit_code, 0);
   EXPECT_EQ(spotlight("run a.json --bogus").exit_code, 2);
   EXPECT_EQ(spotlight("run a.json --set").exit_code, 2);
 }
@@ -175,6 +179,12 @@ TEST(Cli, PluginsOthersCouldHaveWrittenNeedAnExplicitOptOut) {
   EXPECT_NE(refused.out.find("is writable by every user"), std::string::npos) << refused.out;
   EXPECT_TRUE(has_plugin(spotlight("plugins --json --allow-insecure-plugins" + path)));
   EXPECT_TRUE(has_plugin(spotlight("plugins --json" + path, {"SPOTLIGHT_ALLOW_INSECURE_PLUGINS=1"})));
+}
+
+TEST(Cli, AnEmptyTestSetIsAnError) {
+  expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) +
+                                  " --set dataset.num_users=2 --set split.type=user_based --set split.test_fraction=0.01"),
+                        "spotlight: error: split: the test set is empty; use more data or another split.test_fraction");
 }
 
 TEST(Cli, MissingExperimentFile) {

@@ -120,6 +120,26 @@ TEST_F(ComponentGraphTest, PluginsCheckSharedTablesFit) {
   json declared{{"small", {{"plugin", "scaled_embedding"}, {"dim", 3}}}};
   EXPECT_EQ(error_building(declared, {{"plugin", "bilinear"}, {"embedding_dim", 4}, {"item_embedding", "@small"}}),
             "model.representation.item_embedding: has width 3 but 4 is needed");
+  // A table with more rows than items would make score_all score items that do not exist.
+  json users_as_items{{"users", {{"plugin", "scaled_embedding"}, {"of", "users"}, {"dim", 4}}}};
+  EXPECT_EQ(error_building(users_as_items, {{"plugin", "bilinear"}, {"item_embedding", "@users"}}),
+            "model.representation.item_embedding: has 5 rows but 7 are needed");
+}
+
+TEST_F(ComponentGraphTest, AnUnknownDeclaredPluginIsSuggestedFromEveryKind) {
+  json declared{{"items", {{"plugin", "scaled_embeding"}}}};
+  ComponentGraph graph(*registry_, declared, "model.components", context());
+  try {
+    graph.build_all_declared();
+    FAIL();
+  } catch (const ConfigError& error) {
+    const std::string message = error.what();
+    EXPECT_EQ(message.rfind("model.components.items.plugin: unknown plugin \"scaled_embeding\" (did you mean "
+                            "\"scaled_embedding\"?); available: ",
+                            0),
+              0u)
+        << message;
+  }
 }
 
 TEST_F(ComponentGraphTest, EveryDeclaredNodeIsChecked) {

@@ -154,6 +154,21 @@ TEST(MovieLens, ACorruptedCopyNamesTheLine) {
 namespace spotlight {
 namespace {
 
+TEST(DelimitedFile, ASkippedLineLeavesNoUserBehind) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "user,item\nann,1\nfrank,\nbob,2\n");
+  DelimitedFileOptions options;
+  options.header = true;
+  options.user_column = "user";
+  options.item_column = "item";
+  options.malformed = MalformedLines::skip;
+  auto loaded = load_delimited_file(file, options);
+  EXPECT_EQ(loaded.skipped_lines, 1u);
+  EXPECT_EQ(loaded.interactions.users.raw_ids, (std::vector<std::string>{"ann", "bob"}));
+  EXPECT_EQ(loaded.interactions.num_users, 2);
+}
+
 TEST(DelimitedFile, NumericAndTextIdsMixInOrderOfAppearance) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "ratings.csv";

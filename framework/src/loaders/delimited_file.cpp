@@ -94,12 +94,22 @@ class IdMapper {
  public:
   IdMapper(IdMapping mapping, const char* what) : mapping_(mapping), what_(what) {}
 
-  int64_t map(std::string_view raw) {
+  // Throws the LineError map() would, without remembering the id: a line is checked whole
+  // before any of its ids enters a map, so a skipped line leaves no user or item behind.
+  void check(std::string_view raw) const {
     raw = trim(raw);
     if (raw.empty()) throw LineError{std::string(what_) + " id is empty"};
     if (mapping_ == IdMapping::raw) {
       const auto id = parse_number<int64_t>(raw, what_);
       if (id < 0) throw LineError{std::string(what_) + " id " + std::to_string(id) + " is negative"};
+    }
+  }
+
+  // The dense id of a checked raw id.
+  int64_t map(std::string_view raw) {
+    raw = trim(raw);
+    if (mapping_ == IdMapping::raw) {
+      const auto id = parse_number<int64_t>(raw, what_);
       largest_ = std::max(largest_, id);
       return id;
     }
@@ -245,6 +255,8 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
         if (!std::isfinite(weight)) throw LineError{"weight is not a finite number"};
       }
       if (timestamp_column) timestamp = parse_number<int64_t>(fields[*timestamp_column], "timestamp");
+      users.check(fields[user_column]);
+      items.check(fields[item_column]);
       const int64_t user = users.map(fields[user_column]);
       const int64_t item = items.map(fields[item_column]);
       data.user_ids.push_back(user);

@@ -58,7 +58,8 @@ std::shared_ptr<EmbeddingLayer> table(const spotlight::ComponentArgs& args, cons
     if (zero) return std::make_shared<spotlight::nn::ZeroEmbedding>(options);
     return std::make_shared<spotlight::nn::ScaledEmbedding>(options);
   }
-  if (given->num_embeddings() < rows) {
+  // Exactly: score_all scores every row of the item tables as an item.
+  if (given->num_embeddings() != rows) {
     args.fail(name, "has " + std::to_string(given->num_embeddings()) + " rows but " + std::to_string(rows) +
                         " are needed");
   }
