@@ -1,5 +1,6 @@
 #include "spotlight/framework/checkpoint.h"
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -14,6 +15,18 @@ namespace {
 
 constexpr const char* kFormat = "spotlight-checkpoint";
 constexpr int kFormatVersion = 1;
+
+// FNV-1a over the parameter file: enough to notice a truncated or altered model.pt.
+std::string checksum(const std::string& bytes) {
+  uint64_t hash = 0xcbf29ce484222325ULL;
+  for (unsigned char byte : bytes) {
+    hash ^= byte;
+    hash *= 0x100000001b3ULL;
+  }
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
+  return text;
+}
 
 nlohmann::json plugin_list(const std::vector<PluginUse>& plugins) {
   nlohmann::json list = nlohmann::json::array();
@@ -53,6 +66,7 @@ void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& 
                                 {"num_users", assembled.model->num_users()},
                                 {"num_items", assembled.model->num_items()},
                                 {"epochs", assembled.model->epochs_done()},
+                                {"model_checksum", checksum(parameters.str())},
                                 {"user_ids", users.raw_ids},
                                 {"item_ids", items.raw_ids}};
   // model.pt first: a checkpoint.json is only ever next to the parameters it describes.
@@ -89,11 +103,21 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   } catch (const ConfigError& error) {
     throw Error(metadata_file.string() + ": experiment." + error.path() + ": " + error.reason());
   }
+  const auto parameter_file = folder / "model.pt";
+  std::ifstream parameters(parameter_file, std::ios::binary);
+  if (!parameters) throw Error(parameter_file.string() + ": missing or not a readable parameter file");
+  std::stringstream bytes;
+  bytes << parameters.rdbuf();
+  const std::string contents = bytes.str();
+  if (checksum(contents) != metadata.value("model_checksum", "")) {
+    throw Error(parameter_file.string() + ": checksum mismatch; the file is truncated or was changed after saving");
+  }
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from((folder / "model.pt").string());
+    std::istringstream stream(contents);
+    archive.load_from(stream);
   } catch (const c10::Error&) {
-    throw Error((folder / "model.pt").string() + ": missing or not a readable parameter file");
+    throw Error(parameter_file.string() + ": missing or not a readable parameter file");
   }
   loaded.assembled.model->load_state(archive);
   return loaded;

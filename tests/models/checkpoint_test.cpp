@@ -96,9 +96,20 @@ TEST_F(Checkpoint, AnotherPluginVersionIsNamed) {
       << message;
 }
 
+TEST_F(Checkpoint, AChangedOrTruncatedParameterFileIsRefused) {
+  const auto file = folder_.path() / "model.pt";
+  const std::string original = testing::read_text(file);
+  testing::write_text(file, original.substr(0, original.size() / 2));
+  EXPECT_EQ(load_error(), file.string() + ": checksum mismatch; the file is truncated or was changed after saving");
+  std::string flipped = original;
+  flipped[flipped.size() / 2] = static_cast<char>(flipped[flipped.size() / 2] ^ 1);
+  testing::write_text(file, flipped);
+  EXPECT_EQ(load_error(), file.string() + ": checksum mismatch; the file is truncated or was changed after saving");
+  std::filesystem::remove(file);
+  EXPECT_EQ(load_error(), file.string() + ": missing or not a readable parameter file");
+}
+
 TEST_F(Checkpoint, ForeignOrBrokenFilesAreRefused) {
-  testing::write_text(folder_.path() / "model.pt", "not a zip archive");
-  EXPECT_EQ(load_error(), (folder_.path() / "model.pt").string() + ": missing or not a readable parameter file");
   edit_metadata([](json& metadata) { metadata["format_version"] = 7; });
   EXPECT_EQ(load_error(), (folder_.path() / "checkpoint.json").string() +
                               ": checkpoint format version 7, this build reads version 1");
