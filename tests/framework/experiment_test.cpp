@@ -3,10 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "spotlight/sdk/errors.h"
+#include "support/error_message.h"
 #include "support/process.h"
 
 namespace spotlight {
 namespace {
+
+using testing::error_message;
 
 using nlohmann::json;
 
@@ -18,16 +21,6 @@ json minimal_experiment() {
               "loss": {"plugin": "bpr"}, "sampler": {"plugin": "uniform"}},
     "evaluation": [{"plugin": "mrr"}]
   })");
-}
-
-template <class Action>
-std::string error_of(Action action) {
-  try {
-    action();
-  } catch (const std::exception& error) {
-    return error.what();
-  }
-  return "";
 }
 
 TEST(Experiment, FillsEveryHostDefault) {
@@ -51,7 +44,7 @@ TEST(Experiment, HostSectionErrorsNameTheirPath) {
   auto with = [](const std::string& assignment) {
     json experiment = minimal_experiment();
     apply_override(experiment, assignment);
-    return error_of([&] { validate_experiment(experiment); });
+    return error_message<std::exception>([&] { validate_experiment(experiment); });
   };
   EXPECT_EQ(with("model.n_iterr=3"), "model.n_iterr: unknown key (did you mean \"n_iter\"?)");
   EXPECT_EQ(with("model.n_iter=\"3\""), "model.n_iter: expected a positive integer, got \"3\"");
@@ -81,10 +74,10 @@ TEST(Experiment, SgdTakesMomentum) {
 TEST(Experiment, MissingSectionsAreErrors) {
   json experiment = minimal_experiment();
   experiment.erase("dataset");
-  EXPECT_EQ(error_of([&] { validate_experiment(experiment); }), "dataset: missing; expected an object with a \"loader\"");
+  EXPECT_EQ(error_message<std::exception>([&] { validate_experiment(experiment); }), "dataset: missing; expected an object with a \"loader\"");
   experiment = minimal_experiment();
   experiment["model"].erase("type");
-  EXPECT_EQ(error_of([&] { validate_experiment(experiment); }),
+  EXPECT_EQ(error_message<std::exception>([&] { validate_experiment(experiment); }),
             "model.type: missing; expected one of \"implicit_factorization\", \"explicit_factorization\"");
 }
 
@@ -104,28 +97,28 @@ TEST(Override, ParsesJsonValuesAndFallsBackToStrings) {
 
 TEST(Override, BadAssignmentsAreOneLineErrors) {
   json experiment = minimal_experiment();
-  EXPECT_EQ(error_of([&] { apply_override(experiment, "model.n_iter"); }),
+  EXPECT_EQ(error_message<std::exception>([&] { apply_override(experiment, "model.n_iter"); }),
             "--set model.n_iter: expected path.to.key=value");
-  EXPECT_EQ(error_of([&] { apply_override(experiment, "evaluation.x=1"); }),
+  EXPECT_EQ(error_message<std::exception>([&] { apply_override(experiment, "evaluation.x=1"); }),
             "--set evaluation.x=1: evaluation.x indexes a list; expected a number");
-  EXPECT_EQ(error_of([&] { apply_override(experiment, "evaluation.4.k=1"); }),
+  EXPECT_EQ(error_message<std::exception>([&] { apply_override(experiment, "evaluation.4.k=1"); }),
             "--set evaluation.4.k=1: evaluation.4 is past the end of a list of 1");
-  EXPECT_EQ(error_of([&] { apply_override(experiment, "model.type.x=1"); }),
+  EXPECT_EQ(error_message<std::exception>([&] { apply_override(experiment, "model.type.x=1"); }),
             "--set model.type.x=1: model.type.x is inside a value that is not an object");
-  EXPECT_EQ(error_of([&] { apply_override(experiment, "model..x=1"); }), "--set model..x=1: empty key in \"model..x\"");
+  EXPECT_EQ(error_message<std::exception>([&] { apply_override(experiment, "model..x=1"); }), "--set model..x=1: empty key in \"model..x\"");
 }
 
 TEST(ExperimentFile, SyntaxErrorsNameLineAndColumn) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "broken.json";
   testing::write_text(file, "{\n  \"model\": {\n    \"n_iter\": 3,\n  }\n}\n");
-  const std::string message = error_of([&] { read_experiment_file(file); });
+  const std::string message = error_message<std::exception>([&] { read_experiment_file(file); });
   EXPECT_EQ(message.rfind(file.string() + ":4:3: invalid JSON: syntax error", 0), 0u) << message;
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
 TEST(ExperimentFile, MissingFileIsAnError) {
-  EXPECT_EQ(error_of([] { read_experiment_file("/nonexistent/experiment.json"); }),
+  EXPECT_EQ(error_message<std::exception>([] { read_experiment_file("/nonexistent/experiment.json"); }),
             "/nonexistent/experiment.json: cannot open the experiment file");
 }
 

@@ -5,21 +5,14 @@
 
 #include "spotlight/framework/text_loaders.h"
 #include "spotlight/sdk/errors.h"
+#include "support/error_message.h"
 #include "support/process.h"
 #include "support/shared_data.h"
 
 namespace spotlight {
 namespace {
 
-template <class Action>
-std::string data_error(Action action) {
-  try {
-    action();
-  } catch (const DataError& error) {
-    return error.what();
-  }
-  return "";
-}
+using testing::error_message;
 
 DelimitedFileOptions csv_options() {
   DelimitedFileOptions options;
@@ -52,7 +45,7 @@ TEST(DelimitedFile, MalformedLinesNameFileAndLineOrAreSkippedAndCounted) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "ratings.csv";
   testing::write_text(file, "time,user,item,stars\n10,alice,m9,4.5\n11,bob,m2,lots\n12,carol\n13,dan,m1,nan\n14,eve,m1,2\n");
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, csv_options()); }),
             file.string() + ":3: rating \"lots\" is not a number");
   auto options = csv_options();
   options.malformed = MalformedLines::skip;
@@ -66,16 +59,16 @@ TEST(DelimitedFile, ColumnErrors) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "ratings.csv";
   testing::write_text(file, "u,i\n1,2\n");
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, csv_options()); }),
             file.string() + ":1: no column named \"user\" (columns: u, i)");
   auto options = csv_options();
   options.header = false;
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
             file.string() + ": column \"user\" must be a 0-based position when there is no header");
   testing::write_text(file, "");
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, csv_options()); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, csv_options()); }),
             file.string() + ": the file is empty; expected a header line");
-  EXPECT_EQ(data_error([&] { load_delimited_file(folder.path() / "absent.csv", csv_options()); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(folder.path() / "absent.csv", csv_options()); }),
             (folder.path() / "absent.csv").string() + ": cannot open the data file");
 }
 
@@ -94,9 +87,9 @@ TEST(DelimitedFile, RawIdsAreUsedAsTheyAre) {
   EXPECT_EQ(data.user_ids, (std::vector<int64_t>{3, 1}));
   EXPECT_TRUE(data.users.empty());
   testing::write_text(file, "-3\t7\t5\t100\n");
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }), file.string() + ":1: user id -3 is negative");
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }), file.string() + ":1: user id -3 is negative");
   testing::write_text(file, "x\t7\t5\t100\n");
-  EXPECT_EQ(data_error([&] { load_delimited_file(file, options); }), file.string() + ":1: user \"x\" is not a number");
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }), file.string() + ":1: user \"x\" is not a number");
 }
 
 TEST(MovieLens, DetectsEveryPublishedLayout) {
@@ -116,7 +109,7 @@ TEST(MovieLens, DetectsEveryPublishedLayout) {
   auto latest = load_movielens(folder.path() / "20m", IdMapping::dense, MalformedLines::error).interactions;
   EXPECT_EQ(latest.ratings, (std::vector<float>{3.5f, 3.5f}));
   EXPECT_EQ(latest.items.raw_ids, (std::vector<std::string>{"2", "29"}));
-  EXPECT_EQ(data_error([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
             folder.path().string() +
                 ": no MovieLens ratings here (expected a folder or file: u.data, ratings.dat or ratings.csv)");
 }
@@ -144,7 +137,7 @@ TEST(MovieLens, ACorruptedCopyNamesTheLine) {
   std::string line;
   for (int number = 1; std::getline(original, line); ++number) corrupted << (number == 500 ? "12\tx\t3" : line) << "\n";
   corrupted.close();
-  EXPECT_EQ(data_error([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
+  EXPECT_EQ(error_message<DataError>([&] { load_movielens(folder.path(), IdMapping::dense, MalformedLines::error); }),
             (folder.path() / "u.data").string() + ":500: expected at least 4 fields separated by \"\t\", got 3");
 }
 

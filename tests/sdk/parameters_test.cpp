@@ -4,22 +4,14 @@
 
 #include "spotlight/sdk/component_args.h"
 #include "spotlight/sdk/errors.h"
+#include "support/error_message.h"
 
 namespace spotlight {
 namespace {
 
-using nlohmann::json;
+using testing::error_message;
 
-// The message of the ConfigError `action` throws, or "" when it throws none.
-template <class Action>
-std::string config_error(Action action) {
-  try {
-    action();
-  } catch (const ConfigError& error) {
-    return error.what();
-  }
-  return "";
-}
+using nlohmann::json;
 
 ParameterList cnn_like_schema() {
   return {Parameter::integer("num_layers", 1, "Stacked layers").at_least(1),
@@ -48,7 +40,7 @@ TEST(Parameters, WrongTypesNameThePathAndTheExpectation) {
   auto schema = cnn_like_schema();
   auto check = [&](json node) {
     node["size"] = node.value("size", json(1));
-    return config_error([&] { validate_parameters(node, schema, "model.representation"); });
+    return error_message<ConfigError>([&] { validate_parameters(node, schema, "model.representation"); });
   };
   EXPECT_EQ(check({{"num_layers", "3"}}), "model.representation.num_layers: expected a positive integer, got \"3\"");
   EXPECT_EQ(check({{"num_layers", 0}}), "model.representation.num_layers: expected a positive integer, got 0");
@@ -68,22 +60,22 @@ TEST(Parameters, WrongTypesNameThePathAndTheExpectation) {
 }
 
 TEST(Parameters, MissingRequiredParameterIsAnError) {
-  EXPECT_EQ(config_error([] { validate_parameters(json::object(), cnn_like_schema(), "x"); }),
+  EXPECT_EQ(error_message<ConfigError>([] { validate_parameters(json::object(), cnn_like_schema(), "x"); }),
             "x.size: missing; expected a non-negative integer");
 }
 
 TEST(Parameters, UnknownKeySuggestsTheClosestName) {
-  EXPECT_EQ(config_error([] { validate_parameters({{"num_layer", 2}, {"size", 1}}, cnn_like_schema(), "m"); }),
+  EXPECT_EQ(error_message<ConfigError>([] { validate_parameters({{"num_layer", 2}, {"size", 1}}, cnn_like_schema(), "m"); }),
             "m.num_layer: unknown key (did you mean \"num_layers\"?)");
-  EXPECT_EQ(config_error([] { validate_parameters({{"zzzzzz", 2}}, cnn_like_schema(), "m"); }),
+  EXPECT_EQ(error_message<ConfigError>([] { validate_parameters({{"zzzzzz", 2}}, cnn_like_schema(), "m"); }),
             "m.zzzzzz: unknown key (expected one of: num_layers dropout nonlinearity dilation residual "
             "item_embedding learning_rate size)");
-  EXPECT_EQ(config_error([] { validate_parameters({{"anything", 2}}, ParameterList{}, "model.loss"); }),
+  EXPECT_EQ(error_message<ConfigError>([] { validate_parameters({{"anything", 2}}, ParameterList{}, "model.loss"); }),
             "model.loss.anything: unknown key (this takes no parameters)");
 }
 
 TEST(Parameters, ANodeMustBeAnObject) {
-  EXPECT_EQ(config_error([] { validate_parameters(json::array(), ParameterList{}, "model.loss"); }),
+  EXPECT_EQ(error_message<ConfigError>([] { validate_parameters(json::array(), ParameterList{}, "model.loss"); }),
             "model.loss: expected an object, got []");
 }
 
@@ -96,7 +88,7 @@ TEST(ComponentArgs, ExpandsIntegersToOnePerLayer) {
   ComponentArgs args("model.representation", {{"dilation", 2}, {"kernel", {3, 5}}}, {}, ModelContext{});
   EXPECT_EQ(args.integers("dilation", 3), (std::vector<int64_t>{2, 2, 2}));
   EXPECT_EQ(args.integers("kernel", 2), (std::vector<int64_t>{3, 5}));
-  EXPECT_EQ(config_error([&] { args.integers("kernel", 3); }),
+  EXPECT_EQ(error_message<ConfigError>([&] { args.integers("kernel", 3); }),
             "model.representation.kernel: expected one value or a list of 3, got a list of 2");
 }
 
