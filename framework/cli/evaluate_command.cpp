@@ -2,7 +2,7 @@
 
 #include "cli/commands.h"
 #include "spotlight/framework/checkpoint.h"
-#include "spotlight/framework/dataset_loaders.h"
+#include "spotlight/framework/experiment_data.h"
 #include "spotlight/framework/evaluation.h"
 #include "spotlight/sdk/errors.h"
 
@@ -15,7 +15,7 @@ int evaluate_command(Arguments& arguments, const Registry& registry) {
   if (folder.empty() || arguments.words.size() != 1) throw UsageError("usage: spotlight evaluate --model DIR [--json]");
   auto saved = load_checkpoint(folder, registry);
   const auto& experiment = saved.assembled.resolved;
-  const auto data = load_dataset(experiment.at("dataset")).interactions;
+  const auto data = load_experiment_data(experiment).interactions;
   if (data.num_users != saved.assembled.model->num_users() || data.num_items != saved.assembled.model->num_items()) {
     throw DataError(folder + ": the dataset now has " + std::to_string(data.num_users) + " users and " +
                     std::to_string(data.num_items) + " items, the model was trained on " +

@@ -4,6 +4,7 @@
 
 #include "spotlight/framework/component_graph.h"
 #include "spotlight/framework/experiment.h"
+#include "spotlight/framework/experiment_data.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -70,6 +71,7 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   training.seed = context.seed;
   training.device = resolved_model.at("device").get<std::string>();
   training.optimizer = resolved_model.at("optimizer");
+  if (assembled.resolved.contains("sequence")) training.sequence = sequence_options(assembled.resolved.at("sequence"));
   assembled.model = make_model(resolved_model.at("type").get<std::string>(), std::move(parts), training, num_users,
                                num_items);
   return assembled;

@@ -14,6 +14,11 @@ nlohmann::json evaluate_model(Model& model, const std::vector<std::shared_ptr<Ev
   EvaluationData data;
   data.train = &train;
   data.test = &test;
+  SequenceMatrix test_sequences;
+  if (const SequenceOptions* options = model.sequence_options()) {
+    test_sequences = to_sequence(split.test, *options);
+    data.test_sequences = &test_sequences;
+  }
   nlohmann::json metrics = nlohmann::json::object();
   for (size_t i = 0; i < evaluators.size(); ++i) {
     for (const auto& metric : evaluators[i]->evaluate(model, data)) {

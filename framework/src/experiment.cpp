@@ -13,7 +13,8 @@ namespace spotlight {
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys{"version", "name", "dataset", "split", "model", "evaluation", "threads"};
+const std::vector<std::string> kTopLevelKeys{"version", "name",       "dataset", "split",
+                                             "sequence", "model", "evaluation", "threads"};
 
 ParameterList top_level_schema() {
   return {Parameter::integer("version", 1, "Experiment schema version").at_least(1).at_most(1),
@@ -36,6 +37,17 @@ ParameterList model_schema() {
           Parameter::integer("seed", 42, "Seed of initialisation, shuffling and negative sampling").at_least(0),
           Parameter::text("device", "cpu", "Where to train: cpu, or cuda with a CUDA build of LibTorch")
               .one_of({"cpu", "cuda"})};
+}
+
+ParameterList sequence_schema() {
+  return {Parameter::integer("max_length", 10, "Window length: longer histories are cut, shorter ones left-padded")
+              .at_least(1),
+          Parameter::integer("min_length", std::nullopt, "Drop windows with fewer items (default: keep all)")
+              .at_least(1)
+              .optional(),
+          Parameter::integer("step_size", std::nullopt, "Items between window ends (default: max_length)")
+              .at_least(1)
+              .optional()};
 }
 
 // The model keys whose values are component nodes or the optimizer: checked elsewhere.
@@ -187,6 +199,21 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   }
   resolved["model"] = model_resolved;
 
+  const std::string type = model_resolved.at("type").get<std::string>();
+  if (model_type_reads_sequences(type)) {
+    resolved["sequence"] =
+        validate_parameters(experiment.value("sequence", nlohmann::json::object()), sequence_schema(), "sequence");
+    const auto& sequence = resolved.at("sequence");
+    if (sequence.contains("min_length") && !sequence.at("min_length").is_null() &&
+        sequence.at("min_length").get<int64_t>() > sequence.at("max_length").get<int64_t>()) {
+      throw ConfigError("sequence.min_length", "must not exceed sequence.max_length (" +
+                                                   sequence.at("max_length").dump() + ")");
+    }
+  } else if (experiment.contains("sequence")) {
+    throw ConfigError("sequence", "only sequence models read it; model.type \"" + type +
+                                      "\" trains on interactions (remove it, or use implicit_sequence)");
+  }
+
   const auto evaluation = experiment.value("evaluation", nlohmann::json::array());
   if (!evaluation.is_array()) throw ConfigError("evaluation", "expected a list of evaluator nodes, got " + evaluation.dump());
   resolved["evaluation"] = evaluation;
@@ -206,6 +233,7 @@ nlohmann::json describe_experiment_schema() {
   return {{"top_level", describe(top_level_schema())},
           {"dataset", loaders},
           {"split", describe(split_schema())},
+          {"sequence", describe(sequence_schema())},
           {"model", describe(model_schema())},
           {"optimizer", {{"adam", describe(optimizer_schema("adam"))},
                          {"sgd", describe(optimizer_schema("sgd"))},

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "spotlight/framework/dataset_loaders.h"
+#include "spotlight/framework/experiment_data.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/ranking.h"
 
@@ -42,7 +42,7 @@ std::vector<Recommendation> recommend_for_user(LoadedCheckpoint& saved, const st
 
   std::vector<int64_t> seen;
   if (!include_seen) {
-    const auto data = load_dataset(saved.assembled.resolved.at("dataset")).interactions;
+    const auto data = load_experiment_data(saved.assembled.resolved).interactions;
     if (data.num_users != model.num_users() || data.num_items != model.num_items()) {
       throw DataError("the dataset now has " + std::to_string(data.num_users) + " users and " +
                       std::to_string(data.num_items) + " items, the model was trained on " +

@@ -10,7 +10,7 @@
 #include "spotlight/framework/assembly.h"
 #include "spotlight/framework/atomic_file.h"
 #include "spotlight/framework/checkpoint.h"
-#include "spotlight/framework/dataset_loaders.h"
+#include "spotlight/framework/experiment_data.h"
 #include "spotlight/framework/evaluation.h"
 #include "spotlight/framework/experiment.h"
 #include "spotlight/framework/model.h"
@@ -52,7 +52,7 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 
   auto started = Clock::now();
-  const LoadedInteractions loaded = load_dataset(resolved.at("dataset"));
+  const LoadedInteractions loaded = load_experiment_data(resolved);
   const Interactions& interactions = loaded.interactions;
   if (loaded.skipped_lines > 0) progress << "data: skipped " << loaded.skipped_lines << " malformed lines\n";
   const TrainTestSplit split = split_as_configured(interactions, resolved.at("split"));

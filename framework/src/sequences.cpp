@@ -53,4 +53,11 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
   return sequences;
 }
 
+void reserve_padding_item(Interactions& interactions) {
+  if (interactions.items.empty()) return;
+  for (auto& item : interactions.item_ids) ++item;
+  ++interactions.num_items;
+  interactions.items.raw_ids.insert(interactions.items.raw_ids.begin(), std::string());
+}
+
 }  // namespace spotlight

@@ -219,7 +219,9 @@ std::shared_ptr<Component> Registry::create(const PluginRecord& plugin, const Co
   } catch (const ConfigError&) {
     throw;
   } catch (const std::exception& failure) {
-    throw Error(args.path() + ": plugin \"" + plugin.name + "\" failed to build: " + failure.what());
+    // Only the first line: LibTorch's errors append a multi-line backtrace.
+    const std::string what = failure.what();
+    throw Error(args.path() + ": plugin \"" + plugin.name + "\" failed to build: " + what.substr(0, what.find('\n')));
   }
   if (!component) throw Error(args.path() + ": plugin \"" + plugin.name + "\" built nothing");
   if (component->kind() != plugin.kind) {

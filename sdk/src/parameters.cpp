@@ -84,8 +84,9 @@ Parameter Parameter::number(std::string name, std::optional<double> default_valu
                    default_value ? nlohmann::json(*default_value) : nlohmann::json(), std::move(doc));
 }
 
-Parameter Parameter::boolean(std::string name, bool default_value, std::string doc) {
-  return Parameter(std::move(name), ParameterType::boolean, default_value, std::move(doc));
+Parameter Parameter::boolean(std::string name, std::optional<bool> default_value, std::string doc) {
+  return Parameter(std::move(name), ParameterType::boolean, default_value ? nlohmann::json(*default_value) : nlohmann::json(),
+                   std::move(doc));
 }
 
 Parameter Parameter::text(std::string name, std::optional<std::string> default_value, std::string doc) {

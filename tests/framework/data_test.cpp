@@ -263,3 +263,44 @@ TEST(Synthetic, TransitionsAreBalancedSoNoItemDominates) {
 
 }  // namespace
 }  // namespace spotlight
+
+namespace spotlight {
+namespace {
+
+TEST(ReservePaddingItem, ShiftsDenselyMappedItemsUpByOne) {
+  Interactions data;
+  data.num_users = 2;
+  data.num_items = 3;
+  data.user_ids = {0, 1, 1};
+  data.item_ids = {0, 2, 1};
+  data.timestamps = {1, 2, 3};
+  data.items.raw_ids = {"a", "b", "c"};
+  reserve_padding_item(data);
+  EXPECT_EQ(data.num_items, 4);
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{1, 3, 2}));
+  EXPECT_EQ(data.items.raw_ids, (std::vector<std::string>{"", "a", "b", "c"}));
+  data.validate();
+  // The first item is now a real item of a sequence, not padding.
+  const auto sequences = to_sequence(data, {2, std::nullopt, std::nullopt});
+  EXPECT_EQ(sequences.item_ids, (std::vector<int64_t>{0, 1, 3, 2}));
+}
+
+TEST(ReservePaddingItem, LeavesRawIdsAloneSoARealItemZeroIsRefused) {
+  Interactions data;
+  data.num_users = 1;
+  data.num_items = 3;
+  data.user_ids = {0, 0};
+  data.item_ids = {2, 0};
+  data.timestamps = {1, 2};
+  reserve_padding_item(data);
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{2, 0}));
+  try {
+    to_sequence(data, {});
+    FAIL() << "item 0 was accepted";
+  } catch (const DataError& error) {
+    EXPECT_STREQ(error.what(), "to_sequence: row 1: item id 0 is the padding id of sequences and cannot be a real item");
+  }
+}
+
+}  // namespace
+}  // namespace spotlight

@@ -50,7 +50,7 @@ TEST(Experiment, HostSectionErrorsNameTheirPath) {
   EXPECT_EQ(with("model.n_iter=\"3\""), "model.n_iter: expected a positive integer, got \"3\"");
   EXPECT_EQ(with("model.batch_size=-5"), "model.batch_size: expected a positive integer, got -5");
   EXPECT_EQ(with("model.type=matrix"),
-            "model.type: expected one of \"implicit_factorization\", \"explicit_factorization\", got \"matrix\"");
+            "model.type: expected one of \"implicit_factorization\", \"explicit_factorization\", \"implicit_sequence\", got \"matrix\"");
   EXPECT_EQ(with("model.optimizer.type=rmsprop"),
             "model.optimizer.type: expected one of \"adam\", \"sgd\", \"adagrad\", got \"rmsprop\"");
   EXPECT_EQ(with("model.optimizer.momentum=0.9"),
@@ -78,7 +78,7 @@ TEST(Experiment, MissingSectionsAreErrors) {
   experiment = minimal_experiment();
   experiment["model"].erase("type");
   EXPECT_EQ(error_message<std::exception>([&] { validate_experiment(experiment); }),
-            "model.type: missing; expected one of \"implicit_factorization\", \"explicit_factorization\"");
+            "model.type: missing; expected one of \"implicit_factorization\", \"explicit_factorization\", \"implicit_sequence\"");
 }
 
 TEST(Override, ParsesJsonValuesAndFallsBackToStrings) {

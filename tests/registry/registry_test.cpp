@@ -36,7 +36,11 @@ TEST(Registry, DiscoversEveryShippedPlugin) {
       {"uniform", ComponentKind::sampler},         {"mrr", ComponentKind::evaluator},
       {"scaled_embedding", ComponentKind::embedding}, {"zero_embedding", ComponentKind::embedding},
       {"hit_rate", ComponentKind::evaluator},      {"ndcg", ComponentKind::evaluator},
-      {"precision_recall", ComponentKind::evaluator}, {"rmse", ComponentKind::evaluator}};
+      {"precision_recall", ComponentKind::evaluator}, {"rmse", ComponentKind::evaluator},
+      {"pooling", ComponentKind::representation},  {"cnn", ComponentKind::representation},
+      {"lstm", ComponentKind::representation},     {"mixture", ComponentKind::representation},
+      {"bloom_embedding", ComponentKind::embedding}, {"sequence_mrr", ComponentKind::evaluator},
+      {"sequence_precision_recall", ComponentKind::evaluator}};
   for (const auto& [name, kind] : expected) {
     const PluginRecord* plugin = registry.find(name);
     ASSERT_NE(plugin, nullptr) << name;
@@ -45,7 +49,7 @@ TEST(Registry, DiscoversEveryShippedPlugin) {
     EXPECT_FALSE(plugin->description.empty());
   }
   EXPECT_EQ(registry.names_of_kind(ComponentKind::embedding),
-            (std::vector<std::string>{"scaled_embedding", "zero_embedding"}));
+            (std::vector<std::string>{"bloom_embedding", "scaled_embedding", "zero_embedding"}));
 }
 
 TEST(Registry, SearchPathIsBuiltinThenEnvironmentThenFlags) {
@@ -145,7 +149,7 @@ TEST(Registry, LoadingTheSameFileTwiceIsHarmless) {
   Registry registry;
   registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_PLUGIN_DIR});
   EXPECT_TRUE(registry.refusals().empty());
-  EXPECT_EQ(registry.plugins().size(), 17u);
+  EXPECT_EQ(registry.plugins().size(), 24u);
 }
 
 TEST(Registry, AFactoryThatThrowsIsReportedWithThePluginName) {

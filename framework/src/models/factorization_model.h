@@ -1,9 +1,6 @@
 #pragma once
 
-#include <torch/optim/optimizer.h>
-
-#include "spotlight/framework/model.h"
-#include "spotlight/sdk/random.h"
+#include "src/models/trained_model.h"
 
 namespace spotlight {
 
@@ -11,21 +8,16 @@ namespace spotlight {
 // the training interactions (the original order, as Spotlight does), walks them in
 // minibatches, and stops with an error on a NaN or zero epoch loss. Subclasses say what
 // a minibatch's loss is.
-class FactorizationModel : public Model {
+class FactorizationModel : public TrainedModel {
  public:
   void fit(const Interactions& train, const EpochCallback& on_epoch) override;
 
-  int64_t num_users() const override { return num_users_; }
-  int64_t num_items() const override { return num_items_; }
   bool scores_users() const override { return true; }
   bool scores_sequences() const override { return false; }
   // Predictions go through the loss's link (exp for Poisson, sigmoid for logistic).
   torch::Tensor score_users(const torch::Tensor& user_ids) override;
   torch::Tensor score_sequences(const torch::Tensor& item_sequences) override;
   torch::Tensor score_pairs(const torch::Tensor& user_ids, const torch::Tensor& item_ids) override;
-  void save_state(torch::serialize::OutputArchive& archive) const override;
-  void load_state(torch::serialize::InputArchive& archive) override;
-  int64_t epochs_done() const override { return epochs_done_; }
 
  protected:
   FactorizationModel(std::string type, ModelParts parts, TrainingOptions options, int64_t num_users,
@@ -37,24 +29,6 @@ class FactorizationModel : public Model {
   virtual torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
                                        const torch::Tensor& ratings) = 0;
   virtual bool reads_ratings() const = 0;
-  // Throws DataError when an id is outside the model's users or items.
-  void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
-  void create_optimizer();
-  // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them.
-  void check_gradients_fit_optimizer() const;
-
-  std::string type_;
-  ModelParts parts_;
-  TrainingOptions options_;
-  int64_t num_users_;
-  int64_t num_items_;
-  torch::Device device_;
-  Random random_;
-
- private:
-  std::unique_ptr<torch::optim::Optimizer> optimizer_;
-  bool sampler_prepared_ = false;
-  int64_t epochs_done_ = 0;
 };
 
 // Spotlight's ImplicitFactorizationModel: positives against negatives from the sampler

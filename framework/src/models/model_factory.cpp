@@ -2,6 +2,7 @@
 #include "spotlight/framework/model_types.h"
 #include "spotlight/sdk/errors.h"
 #include "src/models/factorization_model.h"
+#include "src/models/sequence_model.h"
 
 namespace spotlight {
 
@@ -23,7 +24,11 @@ void require_family(const ModelParts& parts, const std::string& type, UserInput 
 
 }  // namespace
 
-std::vector<std::string> model_type_names() { return {"implicit_factorization", "explicit_factorization"}; }
+std::vector<std::string> model_type_names() {
+  return {"implicit_factorization", "explicit_factorization", "implicit_sequence"};
+}
+
+bool model_type_reads_sequences(const std::string& type) { return type == "implicit_sequence"; }
 
 std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
                                   int64_t num_users, int64_t num_items) {
@@ -35,6 +40,11 @@ std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, con
   if (type == "explicit_factorization") {
     require_family(parts, type, UserInput::ids, Feedback::explicit_ratings);
     return std::make_unique<ExplicitFactorizationModel>(std::move(parts), options, num_users, num_items);
+  }
+  if (type == "implicit_sequence") {
+    require_family(parts, type, UserInput::item_history, Feedback::implicit);
+    if (!parts.sampler) throw ConfigError("model.sampler", "missing; implicit_sequence samples negatives");
+    return std::make_unique<ImplicitSequenceModel>(std::move(parts), options, num_users, num_items);
   }
   throw ConfigError("model.type", "unknown model type \"" + type + "\"");
 }

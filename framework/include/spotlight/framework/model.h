@@ -10,6 +10,7 @@
 #include <torch/types.h>
 
 #include "spotlight/framework/interactions.h"
+#include "spotlight/framework/sequences.h"
 #include "spotlight/sdk/evaluator.h"
 #include "spotlight/sdk/loss.h"
 #include "spotlight/sdk/representation.h"
@@ -23,6 +24,7 @@ struct TrainingOptions {
   uint64_t seed = 42;
   std::string device = "cpu";
   nlohmann::json optimizer;  // the validated model.optimizer section
+  SequenceOptions sequence;  // how interactions become sequences (sequence models only)
 };
 
 // The components a model trains, built from the experiment's graph.
@@ -51,6 +53,9 @@ class Model : public Scorer {
   virtual void save_state(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load_state(torch::serialize::InputArchive& archive) = 0;
   virtual int64_t epochs_done() const = 0;
+  // How this model cuts interactions into sequences, or null when it reads no sequences.
+  // Evaluation cuts the test interactions the same way.
+  virtual const SequenceOptions* sequence_options() const { return nullptr; }
 };
 
 // Builds the model `type` names, after checking that the parts fit it (a representation of

@@ -9,4 +9,8 @@ namespace spotlight {
 // everything they train is a plugin.
 std::vector<std::string> model_type_names();
 
+// Whether a model type trains on sequences (and so reads the experiment's `sequence`
+// section and reserves item id 0 for padding).
+bool model_type_reads_sequences(const std::string& type);
+
 }  // namespace spotlight

@@ -22,4 +22,10 @@ struct SequenceOptions {
 // [0 0 0 0 1].
 SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptions& options);
 
+// Makes item id 0 free for padding when the ids were assigned densely from a file (0..n-1
+// in order of appearance, so 0 is a real item): every item id moves up by one, num_items
+// grows by one and the id map gets an empty entry for the padding id. Data with raw or
+// generated ids is left alone (to_sequence then refuses a real item 0 with its row).
+void reserve_padding_item(Interactions& interactions);
+
 }  // namespace spotlight

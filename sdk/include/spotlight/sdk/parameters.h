@@ -30,7 +30,7 @@ class SPOTLIGHT_SDK_API Parameter {
  public:
   static Parameter integer(std::string name, std::optional<long long> default_value, std::string doc);
   static Parameter number(std::string name, std::optional<double> default_value, std::string doc);
-  static Parameter boolean(std::string name, bool default_value, std::string doc);
+  static Parameter boolean(std::string name, std::optional<bool> default_value, std::string doc);
   static Parameter text(std::string name, std::optional<std::string> default_value, std::string doc);
   static Parameter integers(std::string name, nlohmann::json default_value, std::string doc);
   static Parameter component(std::string name, ComponentKind kind, std::string doc);

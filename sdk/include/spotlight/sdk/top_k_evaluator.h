@@ -14,6 +14,8 @@ namespace spotlight {
 // rate) share everything but their per-user arithmetic: the parameters, batched scoring,
 // one partial sort per user for the deepest cutoff, and the means over users. A subclass
 // names its metrics and measures one user at one cutoff.
+// For a model that scores item sequences, the same metrics rank the next item: each test
+// sequence's last item is the one test item of its prefix (evaluated per sequence).
 class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
  public:
   ~TopKEvaluator() override;
@@ -36,6 +38,7 @@ class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
   std::string name_;
   std::vector<int64_t> cutoffs_;
   bool exclude_train_;
+  bool exclude_preceding_;
   int64_t batch_size_;
 };
 
@@ -46,4 +49,6 @@ class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
   spotlight::Parameter::integers("k", 10, "Length of the top list; a list gives metrics for each length")         \
       .at_least(1),                                                                                               \
       spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),                \
+      spotlight::Parameter::boolean("exclude_preceding", false,                                                   \
+                                    "Sequence models: rank the items of the sequence so far last"),               \
       spotlight::Parameter::integer("batch_size", 1024, "Users scored per batch").at_least(1)

@@ -1,0 +1,94 @@
+#include "src/models/sequence_model.h"
+
+#include <algorithm>
+#include <limits>
+#include <numeric>
+
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+ImplicitSequenceModel::ImplicitSequenceModel(ModelParts parts, TrainingOptions options, int64_t num_users,
+                                             int64_t num_items)
+    : TrainedModel("implicit_sequence", std::move(parts), std::move(options), num_users, num_items) {}
+
+void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& on_epoch) {
+  prepare_training(train);
+  const SequenceMatrix sequences = to_sequence(train, options_.sequence);
+  const int64_t count = sequences.num_sequences();
+  if (count == 0) {
+    throw DataError("implicit_sequence: no training sequences; every user has fewer than sequence.min_length (" +
+                    std::to_string(options_.sequence.min_length.value_or(1)) + ") training interactions");
+  }
+  const int64_t length = sequences.length;
+  const auto steps = static_cast<int64_t>(
+      std::count_if(sequences.item_ids.begin(), sequences.item_ids.end(), [](int64_t item) { return item != 0; }));
+  parts_.representation->train();
+  const int64_t batch_size = options_.batch_size;
+  std::vector<int64_t> order(static_cast<size_t>(count));
+  std::vector<int64_t> batch(static_cast<size_t>(batch_size * length));
+
+  for (int64_t epoch = 0; epoch < options_.n_iter; ++epoch) {
+    const auto started = Clock::now();
+    // A fresh permutation of the original order every epoch (Spotlight permutes the previous
+    // epoch's order instead; the draws are the same): epochs then depend only on the random
+    // state, so training resumed from a checkpoint continues exactly.
+    std::iota(order.begin(), order.end(), int64_t{0});
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_.below(i)]);
+    double total_loss = 0.0;
+    int64_t batches = 0;
+    for (int64_t start = 0; start < count; start += batch_size) {
+      const int64_t size = std::min(batch_size, count - start);
+      for (int64_t k = 0; k < size; ++k) {
+        const int64_t* row = sequences.row(order[static_cast<size_t>(start + k)]);
+        std::copy(row, row + length, batch.begin() + k * length);
+      }
+      auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
+      total_loss += optimize(minibatch_loss(chunk));
+      ++batches;
+    }
+    finish_epoch(total_loss, batches, started, steps, on_epoch);
+  }
+}
+
+torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences) {
+  auto& representation = *parts_.representation;
+  // The state before step t predicts item t: every step of every sequence in one pass.
+  const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
+  auto positive = representation.score(states, sequences);
+  torch::Tensor negative;
+  if (parts_.loss->negatives_per_positive() == NegativesPerPositive::many) {
+    const int64_t samples = parts_.sampler->num_negative_samples();
+    auto items = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, random_).to(device_);
+    negative = representation.score(states.unsqueeze(0), items);
+  } else {
+    auto items = parts_.sampler->sample({sequences.size(0), sequences.size(1)}, random_).to(device_);
+    negative = representation.score(states, items);
+  }
+  // Steps whose target is padding do not count.
+  return parts_.loss->implicit_loss(positive, negative, sequences.ne(0));
+}
+
+torch::Tensor ImplicitSequenceModel::score_sequences(const torch::Tensor& item_sequences) {
+  if (item_sequences.dim() != 2 || item_sequences.size(1) == 0) {
+    throw Error("score_sequences needs a (sequences, length) tensor of item ids with length at least 1");
+  }
+  check_ids(torch::Tensor(), item_sequences);
+  torch::NoGradGuard no_grad;
+  parts_.representation->eval();
+  auto states = parts_.representation->encode_sequences(item_sequences.to(device_, torch::kInt64)).final;
+  auto scores = parts_.loss->predictions(parts_.representation->score_all(states)).to(torch::kCPU, torch::kFloat32);
+  scores = scores.contiguous();
+  scores.select(1, 0).fill_(std::numeric_limits<float>::lowest());
+  return scores;
+}
+
+torch::Tensor ImplicitSequenceModel::score_users(const torch::Tensor&) {
+  throw Error("an implicit_sequence model scores item sequences, not users");
+}
+
+torch::Tensor ImplicitSequenceModel::score_pairs(const torch::Tensor&, const torch::Tensor&) {
+  throw Error("an implicit_sequence model scores item sequences, not (user, item) pairs");
+}
+
+}  // namespace spotlight

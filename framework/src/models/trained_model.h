@@ -1,0 +1,62 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <torch/optim/optimizer.h>
+
+#include "spotlight/framework/model.h"
+#include "spotlight/sdk/random.h"
+
+namespace spotlight {
+
+// What every model in the host shares around its own training loop: the components and
+// options, the device, the seeded random stream, the optimizer (created on the first fit and
+// kept, so fit() called again resumes), the epoch count and loss checks, and checkpoints of
+// all of it.
+class TrainedModel : public Model {
+ public:
+  int64_t num_users() const override { return num_users_; }
+  int64_t num_items() const override { return num_items_; }
+  void save_state(torch::serialize::OutputArchive& archive) const override;
+  void load_state(torch::serialize::InputArchive& archive) override;
+  int64_t epochs_done() const override { return epochs_done_; }
+
+ protected:
+  using Clock = std::chrono::steady_clock;
+
+  TrainedModel(std::string type, ModelParts parts, TrainingOptions options, int64_t num_users, int64_t num_items);
+
+  // Before the first epoch of a fit: checks the data fits the model, creates the optimizer
+  // and shows the sampler the training interactions (once per model).
+  void prepare_training(const Interactions& train);
+  // Backpropagates `loss`, applies one optimizer step and returns the loss value.
+  double optimize(const torch::Tensor& loss);
+  // Counts the epoch, stops with an Error on a NaN or zero mean loss (as Spotlight does) and
+  // reports it.
+  void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
+                    const EpochCallback& on_epoch);
+  // Throws DataError when an id is outside the model's users or items (undefined tensors pass).
+  void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
+
+  std::string type_;
+  ModelParts parts_;
+  TrainingOptions options_;
+  int64_t num_users_;
+  int64_t num_items_;
+  torch::Device device_;
+  Random random_;
+
+ private:
+  void create_optimizer();
+  // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them.
+  void check_gradients_fit_optimizer() const;
+
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  bool sampler_prepared_ = false;
+  bool gradients_checked_ = false;
+  int64_t epochs_done_ = 0;
+};
+
+}  // namespace spotlight

@@ -1,0 +1,272 @@
+#include <cmath>
+
+#include "models/plugin_fixture.h"
+#include "spotlight/sdk/embedding.h"
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/representation.h"
+#include "support/error_message.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+using testing::PluginTest;
+
+class SequencePlugins : public PluginTest {
+ protected:
+  ModelContext context(int64_t num_items, int64_t dim) {
+    ModelContext model;
+    model.num_users = 5;
+    model.num_items = num_items;
+    model.embedding_dim = dim;
+    return model;
+  }
+
+  std::shared_ptr<Representation> representation(const json& node, int64_t num_items = 20, int64_t dim = 6,
+                                                  const json& declared = json::object()) {
+    torch::manual_seed(3);
+    return build<Representation>(node, ComponentKind::representation, context(num_items, dim), declared);
+  }
+
+  // Sets a parameter (by name) to the given values.
+  static void set(torch::nn::Module& module, const std::string& name, const torch::Tensor& values) {
+    torch::NoGradGuard no_grad;
+    auto parameters = module.named_parameters();
+    ASSERT_TRUE(parameters.contains(name)) << name;
+    parameters[name].copy_(values.reshape(parameters[name].sizes()));
+  }
+};
+
+// Every sequence representation, with settings that exercise its options.
+std::vector<json> every_sequence_representation() {
+  return {{{"plugin", "pooling"}},
+          {{"plugin", "cnn"}},
+          {{"plugin", "cnn"}, {"num_layers", 3}, {"kernel_width", {2, 3, 2}}, {"dilation", {1, 2, 4}},
+           {"nonlinearity", "relu"}, {"residual", false}},
+          {{"plugin", "lstm"}},
+          {{"plugin", "mixture"}, {"num_mixtures", 3}}};
+}
+
+TEST_F(SequencePlugins, StateAtStepTNeverSeesItemTOrLater) {
+  for (const auto& node : every_sequence_representation()) {
+    SCOPED_TRACE(node.dump());
+    auto net = representation(node);
+    torch::manual_seed(11);
+    auto sequences = torch::randint(1, 20, {4, 9}, torch::kInt64);
+    sequences.index_put_({0, torch::indexing::Slice(0, 3)}, 0);  // some left padding
+    const auto before = net->encode_sequences(sequences);
+    ASSERT_EQ(before.per_step.size(0), 4);
+    ASSERT_EQ(before.per_step.size(1), 9);
+    for (int64_t t = 0; t < 9; ++t) {
+      // Replace items t, t+1, ... with other items: the states up to step t must not move.
+      auto changed = sequences.clone();
+      auto tail = changed.narrow(1, t, 9 - t);
+      tail.copy_(tail % 19 + 1);  // a different real item in [1, 19]
+      ASSERT_FALSE(torch::equal(changed.narrow(1, t, 9 - t), sequences.narrow(1, t, 9 - t)));
+      const auto after = net->encode_sequences(changed);
+      EXPECT_TRUE(torch::allclose(after.per_step.narrow(1, 0, t + 1), before.per_step.narrow(1, 0, t + 1), 0, 0))
+          << "step " << t;
+      // ... while the state after the whole sequence does see them.
+      EXPECT_FALSE(torch::allclose(after.final, before.final)) << "step " << t;
+    }
+  }
+}
+
+TEST_F(SequencePlugins, FinalStateIsTheStateBeforeTheNextItem) {
+  for (const auto& node : every_sequence_representation()) {
+    SCOPED_TRACE(node.dump());
+    auto net = representation(node);
+    auto sequences = torch::tensor({{0, 0, 4, 7, 2}, {3, 9, 1, 1, 5}}, torch::kInt64);
+    const auto states = net->encode_sequences(sequences);
+    // Appending any item: the new per-step state at the old length is the old final state.
+    auto longer = torch::cat({sequences, torch::tensor({{6}, {8}}, torch::kInt64)}, 1);
+    const auto extended = net->encode_sequences(longer);
+    EXPECT_TRUE(torch::allclose(extended.per_step.select(1, 5), states.final, 1e-5, 1e-6));
+  }
+}
+
+TEST_F(SequencePlugins, PaddingNeverInfluencesAScore) {
+  // A shared item table without a padding row: its row 0 is not zero, and still must not matter.
+  json declared{{"items", {{"plugin", "scaled_embedding"}}}};
+  for (auto node : every_sequence_representation()) {
+    node["item_embedding"] = "@items";
+    SCOPED_TRACE(node.dump());
+    torch::manual_seed(3);
+    ComponentGraph graph(*registry_, declared, "model.components", context(20, 6));
+    auto net = std::static_pointer_cast<Representation>(graph.build(node, "node", ComponentKind::representation));
+    auto table = std::static_pointer_cast<EmbeddingLayer>(graph.build("@items", "items", ComponentKind::embedding));
+    auto sequences = torch::tensor({{0, 0, 0, 4, 7}, {0, 3, 9, 1, 5}}, torch::kInt64);
+    auto items = torch::tensor({{3, 4, 5, 6, 7}, {1, 2, 3, 4, 5}}, torch::kInt64);
+    const auto states = net->encode_sequences(sequences);
+    const auto scores = net->score(states.per_step, items);
+    const auto all = net->score_all(states.final);
+    {
+      torch::NoGradGuard no_grad;
+      table->all()[0].fill_(5.0);
+    }
+    const auto again = net->encode_sequences(sequences);
+    EXPECT_TRUE(torch::equal(net->score(again.per_step, items), scores));
+    EXPECT_TRUE(torch::equal(net->score_all(again.final).narrow(1, 1, 19), all.narrow(1, 1, 19)));
+  }
+}
+
+TEST_F(SequencePlugins, ScoreAllAgreesWithScoreAndBroadcastsOverNegatives) {
+  for (const auto& node : every_sequence_representation()) {
+    SCOPED_TRACE(node.dump());
+    auto net = representation(node);
+    auto sequences = torch::tensor({{0, 2, 4, 7}, {3, 9, 1, 5}, {0, 0, 0, 8}}, torch::kInt64);
+    const auto states = net->encode_sequences(sequences);
+    const auto all = net->score_all(states.final);  // (3, 20)
+    ASSERT_EQ(all.sizes(), (std::vector<int64_t>{3, 20}));
+    auto items = torch::arange(20, torch::kInt64).unsqueeze(0).expand({3, 20});
+    auto states_per_item = states.final.unsqueeze(1).expand({3, 20, states.final.size(1)});
+    EXPECT_TRUE(torch::allclose(net->score(states_per_item, items), all, 1e-5, 1e-5));
+    // (n, batch, length) negatives against (1, batch, length, state) states.
+    auto negatives = torch::randint(1, 20, {5, 3, 4}, torch::kInt64);
+    auto many = net->score(states.per_step.unsqueeze(0), negatives);
+    ASSERT_EQ(many.sizes(), (std::vector<int64_t>{5, 3, 4}));
+    EXPECT_TRUE(torch::allclose(many[2], net->score(states.per_step, negatives[2]), 1e-5, 1e-6));
+  }
+}
+
+TEST_F(SequencePlugins, PoolingDividesTheSumSeenSoFarByCountPlusOne) {
+  auto net = representation({{"plugin", "pooling"}}, 4, 2);
+  set(*net, "item_embeddings.table.weight", torch::tensor({0.0f, 0.0f, 1.0f, 2.0f, 3.0f, -4.0f, 0.0f, 6.0f}));
+  const auto states = net->encode_sequences(torch::tensor({{0, 1, 2, 3}}, torch::kInt64));
+  // Before step 0 and 1 nothing real was seen; then v1 / 2; then (v1 + v2) / 3. Item 3 has a zero in
+  // dimension 0, which Spotlight does not count: (1 + 3 + 0) / (2 + 1) and (2 - 4 + 6) / (3 + 1).
+  auto expected = torch::tensor({{{0.0f, 0.0f}, {0.0f, 0.0f}, {0.5f, 1.0f}, {4.0f / 3, -2.0f / 3}}});
+  EXPECT_TRUE(torch::allclose(states.per_step, expected));
+  EXPECT_TRUE(torch::allclose(states.final, torch::tensor({{4.0f / 3, 1.0f}})));
+}
+
+TEST_F(SequencePlugins, CnnIsACausalDilatedConvolutionWithResiduals) {
+  // One dimension, one layer, kernel 2: z[t] = b + w0 x[t - d] + w1 x[t], with x = (0, e(s0), e(s1), ...).
+  for (int64_t dilation : {1, 2}) {
+    SCOPED_TRACE(dilation);
+    auto net = representation({{"plugin", "cnn"}, {"kernel_width", 2}, {"dilation", dilation}}, 3, 1);
+    set(*net, "item_embeddings.table.weight", torch::tensor({0.0f, 0.5f, -1.0f}));
+    set(*net, "conv0.weight", torch::tensor({0.3f, 0.7f}));
+    set(*net, "conv0.bias", torch::tensor({0.1f}));
+    const auto states = net->encode_sequences(torch::tensor({{1, 2}}, torch::kInt64));
+    const double x[] = {0.0, 0.5, -1.0};
+    std::vector<double> h;
+    for (int t = 0; t < 3; ++t) {
+      const double delayed = t - dilation >= 0 ? x[t - dilation] : 0.0;
+      h.push_back(std::tanh(0.1 + 0.3 * delayed + 0.7 * x[t]) + x[t]);
+    }
+    EXPECT_NEAR(states.per_step[0][0][0].item<double>(), h[0], 1e-6);
+    EXPECT_NEAR(states.per_step[0][1][0].item<double>(), h[1], 1e-6);
+    EXPECT_NEAR(states.final[0][0].item<double>(), h[2], 1e-6);
+  }
+}
+
+TEST_F(SequencePlugins, LstmMatchesAHandWrittenCell) {
+  auto net = representation({{"plugin", "lstm"}}, 10, 3);
+  auto sequence = torch::tensor({{0, 4, 2, 9}}, torch::kInt64);
+  const auto states = net->encode_sequences(sequence);
+  auto parameters = net->named_parameters();
+  auto w_ih = parameters["lstm.weight_ih_l0"], w_hh = parameters["lstm.weight_hh_l0"];
+  auto bias = parameters["lstm.bias_ih_l0"] + parameters["lstm.bias_hh_l0"];
+  auto table = parameters["item_embeddings.table.weight"];
+  torch::NoGradGuard no_grad;
+  auto h = torch::zeros({3}), c = torch::zeros({3});
+  // Inputs: a zero vector, then the items (padding is zero too).
+  std::vector<torch::Tensor> inputs{torch::zeros({3}), torch::zeros({3}), table[4], table[2], table[9]};
+  // The output after input t is the state before item t; after the last input, the final state.
+  for (size_t t = 0; t < inputs.size(); ++t) {
+    auto gates = torch::mv(w_ih, inputs[t]) + torch::mv(w_hh, h) + bias;  // order: input, forget, cell, output
+    auto chunks = gates.chunk(4);
+    c = torch::sigmoid(chunks[1]) * c + torch::sigmoid(chunks[0]) * torch::tanh(chunks[2]);
+    h = torch::sigmoid(chunks[3]) * torch::tanh(c);
+    if (t < 4) EXPECT_TRUE(torch::allclose(states.per_step[0][static_cast<int64_t>(t)], h, 1e-5, 1e-6)) << t;
+  }
+  EXPECT_TRUE(torch::allclose(states.final[0], h, 1e-5, 1e-6));
+}
+
+TEST_F(SequencePlugins, MixtureWeighsTastesBySoftmaxAttention) {
+  auto net = representation({{"plugin", "mixture"}, {"num_mixtures", 2}}, 6, 2);
+  // A state: tastes t0 = (1, 0), t1 = (0, 2); attention a0 = (1, 1), a1 = (-1, 0).
+  auto state = torch::tensor({{1.0f, 0.0f, 0.0f, 2.0f, 1.0f, 1.0f, -1.0f, 0.0f}});
+  auto items = net->named_parameters()["item_embeddings.table.weight"];
+  auto biases = net->named_parameters()["item_biases.table.weight"];
+  {
+    torch::NoGradGuard no_grad;
+    biases.copy_(torch::arange(6, torch::kFloat32).reshape({6, 1}) / 10);
+  }
+  auto all = net->score_all(state);
+  for (int64_t item = 1; item < 6; ++item) {
+    const double e0 = items[item][0].item<double>(), e1 = items[item][1].item<double>();
+    const double w0 = std::exp(e0 + e1), w1 = std::exp(-e0);
+    const double expected = (w0 * e0 + w1 * 2 * e1) / (w0 + w1) + item / 10.0;
+    EXPECT_NEAR(all[0][item].item<double>(), expected, 1e-5) << item;
+    EXPECT_NEAR(net->score(state, torch::tensor({item})).item<double>(), expected, 1e-5) << item;
+  }
+}
+
+TEST_F(SequencePlugins, CnnChecksItsLayerLists) {
+  EXPECT_EQ(testing::error_message([&] {
+              representation({{"plugin", "cnn"}, {"num_layers", 2}, {"dilation", {1, 2, 4}}});
+            }),
+            "node.dilation: expected one value or a list of 2, got a list of 3");
+  EXPECT_EQ(testing::error_message([&] {
+              representation({{"plugin", "cnn"}, {"residual", true}, {"residual_connections", false}});
+            }),
+            "node.residual: and residual_connections are the same setting; give only one");
+  EXPECT_EQ(testing::error_message([&] { representation({{"plugin", "cnn"}, {"nonlinearity", "sigmoid"}}); }),
+            "node.nonlinearity: expected one of \"tanh\", \"relu\", got \"sigmoid\"");
+}
+
+TEST_F(SequencePlugins, SharedItemTableMustFitTheData) {
+  json declared{{"items", {{"plugin", "scaled_embedding"}, {"of", "users"}}}};
+  EXPECT_EQ(testing::error_message([&] {
+              representation({{"plugin", "lstm"}, {"item_embedding", "@items"}}, 20, 6, declared);
+            }),
+            "node.item_embedding: has 5 rows but the data has 20 items");
+}
+
+TEST_F(SequencePlugins, BloomEmbeddingSumsTheRowsSpotlightsHashesPick) {
+  ModelContext model = context(50, 3);
+  torch::manual_seed(5);
+  auto table = build<EmbeddingLayer>({{"plugin", "bloom_embedding"}, {"padding_idx", 0}}, ComponentKind::embedding,
+                                     model);
+  ASSERT_EQ(table->num_embeddings(), 50);
+  ASSERT_EQ(table->dim(), 3);
+  auto weight = table->named_parameters()["weight"];
+  ASSERT_EQ(weight.size(0), 10);  // int(0.2 * 50)
+  EXPECT_TRUE(torch::equal(weight[0], torch::zeros({3})));
+  // sklearn.utils.murmurhash3_32(np.arange(10, dtype=np.int32), seed) % 10 for Spotlight's first four seeds,
+  // id 0 (padding) forced to row 0: computed with scikit-learn 1.2.1.
+  const int64_t rows[4][10] = {{0, 1, 1, 6, 5, 2, 9, 0, 1, 1},
+                               {0, 2, 2, 1, 9, 9, 3, 3, 8, 3},
+                               {0, 2, 6, 2, 2, 5, 4, 1, 2, 4},
+                               {0, 4, 1, 4, 8, 9, 9, 1, 6, 3}};
+  auto vectors = table->forward(torch::arange(10, torch::kInt64));
+  for (int64_t id = 0; id < 10; ++id) {
+    auto expected = torch::zeros({3});
+    for (const auto& hash : rows) expected += weight[hash[id]];
+    EXPECT_TRUE(torch::allclose(vectors[id], expected)) << id;
+  }
+  EXPECT_TRUE(torch::allclose(table->all().narrow(0, 0, 10), vectors));
+  // Training never moves the padding row.
+  auto loss = table->forward(torch::tensor({{0, 7}, {3, 1}})).sum();
+  loss.backward();
+  EXPECT_TRUE(torch::equal(weight.grad()[0], torch::zeros({3})));
+  EXPECT_GT(weight.grad().abs().sum().item<double>(), 0.0);
+}
+
+TEST_F(SequencePlugins, BloomEmbeddingMatchesSpotlightOnMovieLensSizes) {
+  auto table = build<EmbeddingLayer>({{"plugin", "bloom_embedding"}}, ComponentKind::embedding, context(1683, 4));
+  auto weight = table->named_parameters()["weight"];
+  ASSERT_EQ(weight.size(0), 336);
+  // murmurhash3_32([1, 50, 1682], seed) % 336 per seed, from scikit-learn (numpy's floor modulo of signed hashes).
+  const int64_t rows[4][3] = {{41, 209, 162}, {120, 76, 144}, {122, 172, 12}, {190, 90, 283}};
+  const int64_t ids[3] = {1, 50, 1682};
+  for (int i = 0; i < 3; ++i) {
+    auto expected = weight[rows[0][i]] + weight[rows[1][i]] + weight[rows[2][i]] + weight[rows[3][i]];
+    EXPECT_TRUE(torch::allclose(table->forward(torch::tensor({ids[i]}))[0], expected)) << ids[i];
+  }
+}
+
+}  // namespace
+}  // namespace spotlight
