@@ -19,6 +19,7 @@ LineReader::LineReader(const std::filesystem::path& file, size_t block_size) : f
   }
   file_size_ = static_cast<uint64_t>(status.st_size);
   posix_fadvise(descriptor_, 0, 0, POSIX_FADV_SEQUENTIAL);
+  refill();  // the first block now, so that estimated_lines() is known before the first line
 }
 
 LineReader::~LineReader() {
