@@ -1,5 +1,6 @@
 #include "spotlight/framework/dataset_loaders.h"
 
+#include "spotlight/framework/movielens_download.h"
 #include "spotlight/framework/synthetic.h"
 #include "spotlight/sdk/errors.h"
 
@@ -21,8 +22,31 @@ std::optional<std::string> optional_text(const nlohmann::json& dataset, const ch
   return value.get<std::string>();
 }
 
+std::vector<std::string> movielens_variants() {
+  std::vector<std::string> variants;
+  for (const auto& archive : movielens_archives()) variants.push_back(archive.variant);
+  return variants;
+}
+
+// Checked with the rest of the experiment, before any data is read or downloaded.
+void check_movielens_dataset(const nlohmann::json& dataset) {
+  const bool has_path = !dataset.at("path").is_null(), has_variant = !dataset.at("variant").is_null();
+  if (has_path == has_variant) {
+    throw ConfigError("dataset", std::string(has_path ? "both \"path\" and" : "neither \"path\" nor") +
+                                     " \"variant\" given; expected exactly one: \"path\" (a MovieLens folder on disk) "
+                                     "or \"variant\" (downloaded and cached, e.g. \"100k\")");
+  }
+}
+
 LoadedInteractions load_movielens_dataset(const nlohmann::json& dataset) {
-  return load_movielens(dataset.at("path").get<std::string>(), id_mapping(dataset), malformed_lines(dataset));
+  std::filesystem::path path;
+  if (dataset.at("variant").is_null()) {
+    path = dataset.at("path").get<std::string>();
+  } else {
+    path = fetch_movielens(movielens_archive(dataset.at("variant").get<std::string>()), spotlight_data_folder(),
+                           movielens_base_url());
+  }
+  return load_movielens(path, id_mapping(dataset), malformed_lines(dataset));
 }
 
 LoadedInteractions load_csv_dataset(const nlohmann::json& dataset) {
@@ -77,9 +101,15 @@ std::vector<DatasetLoader> make_loaders() {
   std::vector<DatasetLoader> loaders;
   loaders.push_back({"movielens",
                      "MovieLens ratings: u.data (100K), ratings.dat (1M, 10M) or ratings.csv (20M, 25M, latest)",
-                     {Parameter::text("path", std::nullopt, "The unpacked MovieLens folder, or its ratings file"),
+                     {Parameter::text("path", std::nullopt, "The unpacked MovieLens folder, or its ratings file")
+                          .optional(),
+                      Parameter::text("variant", std::nullopt,
+                                      "A GroupLens archive to download once into $SPOTLIGHT_DATA_DIR (default "
+                                      "~/.cache/spotlight) instead of a path")
+                          .one_of(movielens_variants())
+                          .optional(),
                       ids_parameter(), malformed_parameter()},
-                     load_movielens_dataset});
+                     load_movielens_dataset, check_movielens_dataset});
   loaders.push_back(
       {"csv",
        "Any delimited text file with a user and an item column (ratings, timestamps and weights optional)",

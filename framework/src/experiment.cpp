@@ -91,7 +91,9 @@ nlohmann::json validate_dataset(const nlohmann::json& dataset) {
       nlohmann::json{{"loader", dataset.value("loader", nlohmann::json())}},
       {Parameter::text("loader", std::nullopt, "How interactions are obtained").one_of(names)}, path);
   const auto* loader = find_dataset_loader(loader_only.at("loader").get<std::string>());
-  return validate_parameters(dataset, loader->parameters, path, {"loader"});
+  auto resolved = validate_parameters(dataset, loader->parameters, path, {"loader"});
+  if (loader->check) loader->check(resolved);
+  return resolved;
 }
 
 void check_keys(const nlohmann::json& node, const std::vector<std::string>& known, const std::string& path) {

@@ -19,6 +19,9 @@ struct DatasetLoader {
   ParameterList parameters;
   // Receives the validated `dataset` section (defaults filled in).
   std::function<LoadedInteractions(const nlohmann::json& dataset)> load;
+  // Optional: checks that span several parameters (throws ConfigError), run when the
+  // experiment is validated, long before load().
+  std::function<void(const nlohmann::json& dataset)> check = nullptr;
 };
 
 const std::vector<DatasetLoader>& dataset_loaders();
