@@ -27,8 +27,20 @@ int recommend_command(Arguments& arguments, const Registry& registry) {
     }
   }
   auto saved = load_checkpoint(folder, registry);
-  if (!sequence.empty()) throw Error("this model scores users by id; --sequence needs a sequence model");
-  const auto recommendations = recommend_for_user(saved, user, k, include_seen);
+  std::vector<Recommendation> recommendations;
+  if (sequence.empty()) {
+    recommendations = recommend_for_user(saved, user, k, include_seen);
+  } else {
+    std::vector<std::string> items;
+    for (size_t start = 0;;) {
+      const size_t comma = sequence.find(',', start);
+      items.push_back(sequence.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+      if (items.back().empty()) throw UsageError("--sequence " + sequence + ": expected item ids separated by commas");
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    recommendations = recommend_for_sequence(saved, items, k, include_seen);
+  }
   if (as_json) {
     nlohmann::json list = nlohmann::json::array();
     for (const auto& recommendation : recommendations) {

@@ -168,6 +168,55 @@ TEST(Cli, EvaluateAndRecommendFromTheSavedModel) {
                         "spotlight: error: /nonexistent: no checkpoint here (checkpoint.json is missing)");
   EXPECT_EQ(spotlight("recommend --model " + model + " --user 7 -k 0").exit_code, 2);
   EXPECT_EQ(spotlight("recommend --model " + model).exit_code, 2);
+  expect_one_line_error(spotlight("recommend --model " + model + " --sequence 1,2"),
+                        "spotlight: error: this model scores users by id; recommend with --user");
+}
+
+TEST(Cli, SequenceModelsRecommendWhatComesNextInTheDatasetsOwnIds) {
+  // Twenty users each walk part of the cycle i0 -> i1 -> ... -> i9 -> i0: what follows is certain.
+  testing::TemporaryDirectory folder;
+  std::string csv = "user,item,time\n";
+  for (int user = 0; user < 20; ++user) {
+    for (int step = 0; step < 15; ++step) {
+      csv += "u" + std::to_string(user) + ",i" + std::to_string((user + step) % 10) + "," + std::to_string(step) + "\n";
+    }
+  }
+  testing::write_text(folder.path() / "cycle.csv", csv);
+  json experiment{
+      {"dataset", {{"loader", "csv"}, {"path", (folder.path() / "cycle.csv").string()}, {"header", true},
+                   {"user_column", "user"}, {"item_column", "item"}, {"timestamp_column", "time"}}},
+      {"split", {{"type", "user_based"}, {"test_fraction", 0.2}, {"seed", 1}}},
+      {"sequence", {{"max_length", 5}, {"step_size", 1}}},
+      {"model", {{"type", "implicit_sequence"}, {"representation", {{"plugin", "cnn"}, {"kernel_width", 2}}},
+                 {"loss", {{"plugin", "bpr"}}}, {"sampler", {{"plugin", "uniform"}}}, {"n_iter", 30},
+                 {"batch_size", 16}, {"seed", 3}}},
+      {"evaluation", json::array({{{"plugin", "sequence_mrr"}}})},
+      {"threads", 1}};
+  testing::write_text(folder.path() / "cycle.json", experiment.dump());
+  const std::string model = shell_quote((folder.path() / "model").string());
+  auto run = spotlight("run " + shell_quote((folder.path() / "cycle.json").string()) + " --output " + model);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  auto metrics = json::parse(testing::read_text(folder.path() / "model" / "metrics.json"));
+  EXPECT_GT(metrics.at("metrics").at("sequence_mrr").get<double>(), 0.5);
+  auto evaluated = spotlight("evaluate --model " + model + " --json");
+  ASSERT_EQ(evaluated.exit_code, 0) << evaluated.err;
+  EXPECT_EQ(json::parse(evaluated.out).at("metrics"), metrics.at("metrics"));
+
+  auto next = spotlight("recommend --model " + model + " --sequence i3,i4,i5 -k 3 --json");
+  ASSERT_EQ(next.exit_code, 0) << next.err;
+  auto items = json::parse(next.out);
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0].at("item"), "i6");
+  for (const auto& item : items) EXPECT_NE(item.at("item"), "");  // never the padding id
+  // u0 walked i0 .. i9, i0 .. i4: next is i5, which u0 has seen, so only --include-seen shows it.
+  auto for_user = json::parse(spotlight("recommend --model " + model + " --user u0 -k 1 --json --include-seen").out);
+  EXPECT_EQ(for_user[0].at("item"), "i5");
+  auto all_seen = json::parse(spotlight("recommend --model " + model + " --user u0 -k 3 --json").out);
+  EXPECT_TRUE(all_seen.empty()) << all_seen;
+
+  expect_one_line_error(spotlight("recommend --model " + model + " --sequence i3,x9"),
+                        "spotlight: error: item \"x9\" is not in the model's data");
+  EXPECT_EQ(spotlight("recommend --model " + model + " --sequence i3,,i4").exit_code, 2);
 }
 
 TEST(Cli, PluginsOthersCouldHaveWrittenNeedAnExplicitOptOut) {
