@@ -19,7 +19,8 @@ const std::vector<std::string> kTopLevelKeys{"version", "name",       "dataset",
 ParameterList top_level_schema() {
   return {Parameter::integer("version", 1, "Experiment schema version").at_least(1).at_most(1),
           Parameter::text("name", std::nullopt, "A name for the run (default: the file name)").optional(),
-          Parameter::integer("threads", 0, "Intra-op threads; 0 uses every core").at_least(0)};
+          Parameter::integer("threads", 0, "Compute threads; 0: one for training, every core for evaluation")
+              .at_least(0)};
 }
 
 ParameterList split_schema() {
