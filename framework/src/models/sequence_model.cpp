@@ -55,16 +55,13 @@ torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequenc
   auto& representation = *parts_.representation;
   // The state before step t predicts item t: every step of every sequence in one pass.
   const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
-  auto positive = representation.score(states, sequences);
-  torch::Tensor negative;
-  if (parts_.loss->negatives_per_positive() == NegativesPerPositive::many) {
-    const int64_t samples = parts_.sampler->num_negative_samples();
-    auto items = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, random_).to(device_);
-    negative = representation.score(states.unsqueeze(0), items);
-  } else {
-    auto items = parts_.sampler->sample({sequences.size(0), sequences.size(1)}, random_).to(device_);
-    negative = representation.score(states, items);
-  }
+  const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
+  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
+  auto negatives = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, random_).to(device_);
+  // Positives and negatives scored in one call (one embedding lookup, one backward pass).
+  auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives}));
+  auto positive = scores[0];
+  auto negative = many ? scores.narrow(0, 1, samples) : scores[1];
   // Steps whose target is padding do not count.
   return parts_.loss->implicit_loss(positive, negative, sequences.ne(0));
 }
