@@ -9,8 +9,9 @@ int run_command(Arguments& arguments, const Registry& registry) {
   RunOptions options;
   options.overrides = arguments.take_values("--set");
   options.output_dir = arguments.take_value("--output");
+  options.resume = arguments.take_flag("--resume");
   arguments.reject_unknown_options("run");
-  if (arguments.words.size() != 2) throw UsageError("usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR]");
+  if (arguments.words.size() != 2) throw UsageError("usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR] [--resume]");
   options.experiment_file = arguments.words[1];
   for (const auto& refusal : registry.refusals()) {
     std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";

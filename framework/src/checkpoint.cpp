@@ -53,7 +53,12 @@ void check_plugins(const nlohmann::json& recorded, const Registry& registry, con
 }  // namespace
 
 void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& assembled, const IdMap& users,
-                     const IdMap& items) {
+                     const IdMap& items, const nlohmann::json& history, const std::string& parameter_file) {
+  std::string previous_file;
+  if (std::ifstream old(folder / "checkpoint.json"); old) {
+    const auto old_metadata = nlohmann::json::parse(old, nullptr, false);
+    if (old_metadata.is_object()) previous_file = old_metadata.value("model_file", "model.pt");
+  }
   std::filesystem::create_directories(folder);
   torch::serialize::OutputArchive archive;
   assembled.model->save_state(archive);
@@ -66,12 +71,19 @@ void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& 
                                 {"num_users", assembled.model->num_users()},
                                 {"num_items", assembled.model->num_items()},
                                 {"epochs", assembled.model->epochs_done()},
+                                {"model_file", parameter_file},
                                 {"model_checksum", checksum(parameters.str())},
+                                {"history", history},
                                 {"user_ids", users.raw_ids},
                                 {"item_ids", items.raw_ids}};
-  // model.pt first: a checkpoint.json is only ever next to the parameters it describes.
-  write_file_atomically(folder / "model.pt", parameters.str());
+  // The parameters first: a checkpoint.json is only ever next to the parameters it describes.
+  write_file_atomically(folder / parameter_file, parameters.str());
   write_file_atomically(folder / "checkpoint.json", metadata.dump() + "\n");
+  if (!previous_file.empty() && previous_file != parameter_file &&
+      previous_file.find('/') == std::string::npos) {
+    std::error_code ignored;
+    std::filesystem::remove(folder / previous_file, ignored);
+  }
 }
 
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry) {
@@ -103,7 +115,11 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   } catch (const ConfigError& error) {
     throw Error(metadata_file.string() + ": experiment." + error.path() + ": " + error.reason());
   }
-  const auto parameter_file = folder / "model.pt";
+  const std::string file_name = metadata.value("model_file", "model.pt");
+  if (file_name.empty() || file_name.find('/') != std::string::npos) {
+    throw Error(metadata_file.string() + ": model_file must name a file in the checkpoint's folder");
+  }
+  const auto parameter_file = folder / file_name;
   std::ifstream parameters(parameter_file, std::ios::binary);
   if (!parameters) throw Error(parameter_file.string() + ": missing or not a readable parameter file");
   std::stringstream bytes;

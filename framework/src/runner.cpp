@@ -35,6 +35,32 @@ std::string format(const char* pattern, double value) {
   return buffer;
 }
 
+// The first JSON path where `a` and `b` differ ("" when they are equal).
+std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, const std::string& path) {
+  // Numbers compare by value: 1024 read from a file and 1024 filled in as a default differ in type only.
+  if (a.is_number() && b.is_number()) return a == b ? "" : path;
+  if (a.type() != b.type()) return path.empty() ? "the top level" : path;
+  if (a.is_object()) {
+    for (const auto& [key, value] : a.items()) {
+      const std::string child = path.empty() ? key : path + "." + key;
+      if (!b.contains(key)) return child;
+      if (auto found = first_difference(value, b.at(key), child); !found.empty()) return found;
+    }
+    for (const auto& [key, value] : b.items()) {
+      if (!a.contains(key)) return path.empty() ? key : path + "." + key;
+    }
+    return "";
+  }
+  if (a.is_array()) {
+    if (a.size() != b.size()) return path;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (auto found = first_difference(a[i], b[i], path + "." + std::to_string(i)); !found.empty()) return found;
+    }
+    return "";
+  }
+  return a == b ? "" : path;
+}
+
 }  // namespace
 
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
@@ -68,23 +94,59 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
            << format("%.2f", seconds_since(started)) << " s)\n";
 
   AssembledModel assembled = assemble_model(experiment, registry, interactions.num_users, interactions.num_items);
-  auto& model = assembled.model;
   resolved = assembled.resolved;
-
-  std::filesystem::create_directories(report.output_dir);
-
+  // While training, a checkpoint after every epoch goes to DIR/partial (never over the
+  // outputs of an earlier finished run); --resume continues from it.
+  const auto partial = report.output_dir / "partial";
   nlohmann::json epochs = nlohmann::json::array();
+  if (options.resume) {
+    if (!std::filesystem::exists(partial / "checkpoint.json")) {
+      throw Error("--resume: " + report.output_dir.string() + " holds no interrupted run (no partial/checkpoint.json)" +
+                  (std::filesystem::exists(report.output_dir / "checkpoint.json") ? "; the run there finished" : ""));
+    }
+    LoadedCheckpoint saved = load_checkpoint(partial, registry);
+    const std::string differs = first_difference(saved.metadata.at("experiment"), resolved, "");
+    if (!differs.empty()) {
+      throw Error("--resume: the experiment differs from the interrupted run's at " + differs +
+                  "; resume with the same experiment and --set values, or use another --output");
+    }
+    if (saved.assembled.model->num_users() != interactions.num_users ||
+        saved.assembled.model->num_items() != interactions.num_items) {
+      throw DataError("--resume: the dataset changed since the interrupted run");
+    }
+    assembled = std::move(saved.assembled);
+    epochs = saved.metadata.value("history", nlohmann::json::array());
+    progress << "resuming after epoch " << assembled.model->epochs_done() << "\n";
+  }
+  auto& model = assembled.model;
+  std::filesystem::create_directories(partial);
+
   int64_t examples = 0;
   double fit_seconds = 0.0;
-  model->fit(split.train, [&](const EpochReport& epoch) {
-    const double rate = epoch.seconds > 0 ? static_cast<double>(epoch.examples) / epoch.seconds : 0.0;
-    progress << "epoch " << epoch.epoch << "/" << epoch.n_iter << "  loss " << format("%.4f", epoch.loss) << "  "
-             << format("%.2f", epoch.seconds) << " s  " << format("%.0f", rate) << " interactions/s\n";
-    progress.flush();
-    epochs.push_back({{"epoch", epoch.epoch}, {"loss", epoch.loss}, {"seconds", epoch.seconds}});
-    examples += epoch.examples;
-    fit_seconds += epoch.seconds;
-  });
+  for (const auto& epoch : epochs) {
+    examples += epoch.value("examples", int64_t{0});
+    fit_seconds += epoch.value("seconds", 0.0);
+  }
+  const int64_t remaining = resolved.at("model").at("n_iter").get<int64_t>() - model->epochs_done();
+  if (remaining > 0) {
+    model->fit(
+        split.train,
+        [&](const EpochReport& epoch) {
+          const double rate = epoch.seconds > 0 ? static_cast<double>(epoch.examples) / epoch.seconds : 0.0;
+          progress << "epoch " << epoch.epoch << "/" << epoch.n_iter << "  loss " << format("%.4f", epoch.loss)
+                   << "  " << format("%.2f", epoch.seconds) << " s  " << format("%.0f", rate) << " interactions/s\n";
+          progress.flush();
+          epochs.push_back({{"epoch", epoch.epoch},
+                            {"loss", epoch.loss},
+                            {"seconds", epoch.seconds},
+                            {"examples", epoch.examples}});
+          examples += epoch.examples;
+          fit_seconds += epoch.seconds;
+          save_checkpoint(partial, assembled, interactions.users, interactions.items, epochs,
+                          "model-epoch-" + std::to_string(epoch.epoch) + ".pt");
+        },
+        remaining);
+  }
 
   const auto evaluation_started = Clock::now();
   if (threads == 0) set_compute_threads(0);
@@ -105,9 +167,10 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
                       {"train_interactions", split.train.size()},
                       {"test_interactions", split.test.size()}}}};
   report.experiment = resolved;
-  save_checkpoint(report.output_dir, assembled, interactions.users, interactions.items);
+  save_checkpoint(report.output_dir, assembled, interactions.users, interactions.items, epochs);
   write_file_atomically(report.output_dir / "experiment.json", resolved.dump(2) + "\n");
   write_file_atomically(report.output_dir / "metrics.json", report.metrics.dump(2) + "\n");
+  std::filesystem::remove_all(partial);
   progress << "wrote " << report.output_dir.string() << "/{metrics.json, experiment.json, checkpoint.json, model.pt}\n";
   return report;
 }

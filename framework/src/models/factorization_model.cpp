@@ -10,7 +10,7 @@ FactorizationModel::FactorizationModel(std::string type, ModelParts parts, Train
                                        int64_t num_users, int64_t num_items)
     : TrainedModel(std::move(type), std::move(parts), std::move(options), num_users, num_items) {}
 
-void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_epoch) {
+void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs) {
   prepare_training(train);
   check_training_data(train);
   parts_.representation->train();
@@ -22,7 +22,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   std::vector<int64_t> batch_items(static_cast<size_t>(batch_size));
   std::vector<float> batch_ratings(with_ratings ? static_cast<size_t>(batch_size) : 0);
 
-  for (int64_t epoch = 0; epoch < options_.n_iter; ++epoch) {
+  for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
     const auto started = Clock::now();
     // Each epoch shuffles the original order, as Spotlight's factorization models do.
     std::iota(order.begin(), order.end(), int64_t{0});

@@ -10,7 +10,7 @@ namespace spotlight {
 // a minibatch's loss is.
 class FactorizationModel : public TrainedModel {
  public:
-  void fit(const Interactions& train, const EpochCallback& on_epoch) override;
+  void fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs = -1) override;
 
   bool scores_users() const override { return true; }
   bool scores_sequences() const override { return false; }

@@ -12,7 +12,7 @@ ImplicitSequenceModel::ImplicitSequenceModel(ModelParts parts, TrainingOptions o
                                              int64_t num_items)
     : TrainedModel("implicit_sequence", std::move(parts), std::move(options), num_users, num_items) {}
 
-void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& on_epoch) {
+void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs) {
   prepare_training(train);
   const SequenceMatrix sequences = to_sequence(train, options_.sequence);
   const int64_t count = sequences.num_sequences();
@@ -28,7 +28,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
   std::vector<int64_t> order(static_cast<size_t>(count));
   std::vector<int64_t> batch(static_cast<size_t>(batch_size * length));
 
-  for (int64_t epoch = 0; epoch < options_.n_iter; ++epoch) {
+  for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
     const auto started = Clock::now();
     // A fresh permutation of the original order every epoch (Spotlight permutes the previous
     // epoch's order instead; the draws are the same): epochs then depend only on the random

@@ -13,7 +13,7 @@ class ImplicitSequenceModel : public TrainedModel {
  public:
   ImplicitSequenceModel(ModelParts parts, TrainingOptions options, int64_t num_users, int64_t num_items);
 
-  void fit(const Interactions& train, const EpochCallback& on_epoch) override;
+  void fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs = -1) override;
 
   bool scores_users() const override { return false; }
   bool scores_sequences() const override { return true; }

@@ -10,8 +10,13 @@ namespace spotlight {
 // A checkpoint is a folder with checkpoint.json (format version, the resolved experiment,
 // the plugins and versions it was built from, the dataset's size and raw ids) and model.pt
 // (parameters, optimizer and random state). Both are written atomically.
+// `history` (the per-epoch records so far) is kept for a resumed run; `parameter_file` names
+// the parameter file, so that a checkpoint written after each epoch can replace the previous
+// one safely: the new file is complete before checkpoint.json points at it, and only then is
+// the file it pointed at before removed.
 void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& assembled, const IdMap& users,
-                     const IdMap& items);
+                     const IdMap& items, const nlohmann::json& history = nlohmann::json::array(),
+                     const std::string& parameter_file = "model.pt");
 
 struct LoadedCheckpoint {
   AssembledModel assembled;

@@ -35,8 +35,8 @@ struct ModelParts {
 };
 
 struct EpochReport {
-  int64_t epoch = 0;      // 1-based, counting across repeated fit() calls
-  int64_t n_iter = 0;     // epochs in this fit() call
+  int64_t epoch = 0;      // 1-based, counting across repeated fit() calls and resumed runs
+  int64_t n_iter = 0;     // the configured model.n_iter
   double loss = 0.0;      // mean minibatch loss
   double seconds = 0.0;
   int64_t examples = 0;   // interactions (or non-padding steps) trained on
@@ -47,7 +47,8 @@ using EpochCallback = std::function<void(const EpochReport&)>;
 class Model : public Scorer {
  public:
   ~Model() override = default;
-  virtual void fit(const Interactions& train, const EpochCallback& on_epoch) = 0;
+  // Trains `epochs` more epochs (model.n_iter when negative).
+  virtual void fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs = -1) = 0;
   // Everything training needs to continue: parameters, optimizer state, random state,
   // epochs done. load_state() throws Error when the archive does not fit this model.
   virtual void save_state(torch::serialize::OutputArchive& archive) const = 0;

@@ -15,6 +15,7 @@ struct RunOptions {
   std::filesystem::path experiment_file;
   std::vector<std::string> overrides;  // --set path.to.key=value, applied in order
   std::filesystem::path output_dir;    // empty: runs/<experiment name>
+  bool resume = false;                 // continue the interrupted run in output_dir
 };
 
 struct RunReport {
@@ -24,8 +25,10 @@ struct RunReport {
 };
 
 // Runs an experiment end to end: validate, load data, split, build the component graph,
-// train (printing one line per epoch to `progress`), evaluate, and write metrics.json and
-// experiment.json atomically into the output folder. Configuration errors are ConfigErrors
+// train (printing one line per epoch to `progress`, checkpointing after each epoch into
+// DIR/partial), evaluate, and write metrics.json, experiment.json and the final checkpoint
+// atomically into the output folder DIR. With `resume`, training continues from
+// DIR/partial and reaches the same result as an uninterrupted run. Configuration errors are ConfigErrors
 // whose path is the JSON path inside the experiment.
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress);
 
