@@ -119,7 +119,6 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
     progress << "resuming after epoch " << assembled.model->epochs_done() << "\n";
   }
   auto& model = assembled.model;
-  std::filesystem::create_directories(partial);
 
   int64_t examples = 0;
   double fit_seconds = 0.0;

@@ -1,0 +1,318 @@
+// The error catalogue: bad inputs a user can give (experiment files, data files, plugin
+// libraries, checkpoints, command lines), each run through the real `spotlight` binary.
+// Every case must end with the expected exit code and one-line message, never a crash,
+// and must leave no output behind.
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+using testing::shell_quote;
+
+const std::string kCli = SPOTLIGHT_CLI;
+const std::string kFixtures = SPOTLIGHT_FIXTURE_PLUGIN_DIR;
+
+// A small, fast experiment every experiment case starts from.
+json base_experiment() {
+  return json::parse(R"({
+    "dataset": {"loader": "synthetic_random", "num_users": 50, "num_items": 40, "num_interactions": 800, "seed": 1},
+    "split": {"type": "random", "test_fraction": 0.2, "seed": 1},
+    "model": {"type": "implicit_factorization", "representation": {"plugin": "bilinear"},
+              "loss": {"plugin": "bpr"}, "sampler": {"plugin": "uniform"}, "n_iter": 1},
+    "evaluation": [{"plugin": "mrr"}],
+    "threads": 1
+  })");
+}
+
+// A csv experiment over {dir}/data.csv with a header user,item,rating,time.
+json csv_experiment(const std::string& type = "implicit_factorization") {
+  json experiment = base_experiment();
+  experiment["dataset"] = {{"loader", "csv"},         {"path", "{dir}/data.csv"},    {"user_column", "user"},
+                           {"item_column", "item"},   {"rating_column", "rating"}, {"timestamp_column", "time"},
+                           {"ids", "raw"}};
+  experiment["model"]["type"] = type;
+  if (type == "implicit_sequence") {
+    experiment["model"]["representation"] = {{"plugin", "pooling"}};
+    experiment["evaluation"] = json::array({{{"plugin", "sequence_mrr"}}});
+  }
+  return experiment;
+}
+
+std::string good_csv() {
+  std::string csv = "user,item,rating,time\n";
+  for (int row = 0; row < 60; ++row) {
+    csv += std::to_string(row % 6) + "," + std::to_string(1 + row % 9) + ",4," + std::to_string(row) + "\n";
+  }
+  return csv;
+}
+
+struct Case {
+  std::string name;
+  std::map<std::string, std::string> files;  // relative path -> contents; "{dir}" is replaced
+  std::string arguments;                     // after `spotlight`; "{dir}" is replaced
+  int exit_code;
+  std::string message;  // the last line of standard error, without "spotlight: error: "; "{dir}" is replaced
+};
+
+std::string replace_dir(std::string text, const std::string& dir) {
+  for (size_t at = text.find("{dir}"); at != std::string::npos; at = text.find("{dir}", at + dir.size())) {
+    text.replace(at, 5, dir);
+  }
+  return text;
+}
+
+// An experiment case: `edit` changes the base experiment, which is run into {dir}/out.
+Case experiment_case(std::string name, const std::function<void(json&)>& edit, std::string message,
+                     std::map<std::string, std::string> files = {}) {
+  json experiment = base_experiment();
+  edit(experiment);
+  files["exp.json"] = experiment.dump();
+  return {std::move(name), std::move(files), "run {dir}/exp.json --output {dir}/out", 1,
+          "{dir}/exp.json: " + message};
+}
+
+Case raw_experiment_case(std::string name, std::string text, std::string message) {
+  return {std::move(name), {{"exp.json", std::move(text)}}, "run {dir}/exp.json --output {dir}/out", 1,
+          std::move(message)};
+}
+
+// A data case: a csv experiment of `type` over `csv`.
+Case data_case(std::string name, std::string csv, std::string message,
+               std::string type = "implicit_factorization", const std::function<void(json&)>& edit = nullptr) {
+  json experiment = csv_experiment(type);
+  if (edit) edit(experiment);
+  return {std::move(name), {{"exp.json", experiment.dump()}, {"data.csv", std::move(csv)}},
+          "run {dir}/exp.json --output {dir}/out", 1, std::move(message)};
+}
+
+// A plugin case: one fixture library copied into {dir}/plugins, then an experiment using `loss`.
+Case plugin_case(std::string name, const std::string& fixture, const std::string& loss, std::string message) {
+  json experiment = base_experiment();
+  experiment["model"]["loss"] = {{"plugin", loss}};
+  return {std::move(name), {{"exp.json", experiment.dump()}, {"plugins/" + fixture, "@copy " + kFixtures + "/" + fixture}},
+          "--plugin-path {dir}/plugins run {dir}/exp.json --output {dir}/out", 1,
+          // "@": a message that does not name the experiment file (not about its contents).
+          message[0] == '@' ? message.substr(1) : "{dir}/exp.json: " + message};
+}
+
+std::vector<Case> catalogue() {
+  std::vector<Case> cases;
+  // Experiment files.
+  cases.push_back(raw_experiment_case("json_syntax_error", "{\"dataset\": ",
+                                      "{dir}/exp.json:1:13: invalid JSON: syntax error while parsing value - "
+                                      "unexpected end of input; expected '[', '{', or a literal"));
+  cases.push_back(raw_experiment_case("json_not_an_object", "[1, 2]", "{dir}/exp.json: an experiment must be a JSON object"));
+  cases.push_back(raw_experiment_case("empty_file", "", "{dir}/exp.json:1:1: invalid JSON: syntax error while parsing "
+                                                        "value - unexpected end of input; expected '[', '{', or a literal"));
+  cases.push_back(experiment_case("unknown_top_level_key", [](json& e) { e["datasett"] = e["dataset"]; },
+                                  "datasett: unknown key (did you mean \"dataset\"?)"));
+  cases.push_back(experiment_case("unknown_model_key", [](json& e) { e["model"]["n_iterr"] = 3; },
+                                  "model.n_iterr: unknown key (did you mean \"n_iter\"?)"));
+  cases.push_back(experiment_case("missing_model", [](json& e) { e.erase("model"); },
+                                  "model: missing; expected an object with a \"type\""));
+  cases.push_back(experiment_case("missing_dataset", [](json& e) { e.erase("dataset"); },
+                                  "dataset: missing; expected an object with a \"loader\""));
+  cases.push_back(experiment_case("unknown_model_type", [](json& e) { e["model"]["type"] = "matrix"; },
+                                  "model.type: expected one of \"implicit_factorization\", \"explicit_factorization\", "
+                                  "\"implicit_sequence\", got \"matrix\""));
+  cases.push_back(experiment_case("zero_epochs", [](json& e) { e["model"]["n_iter"] = 0; },
+                                  "model.n_iter: expected a positive integer, got 0"));
+  cases.push_back(experiment_case("negative_batch_size", [](json& e) { e["model"]["batch_size"] = -5; },
+                                  "model.batch_size: expected a positive integer, got -5"));
+  cases.push_back(experiment_case("string_for_integer", [](json& e) { e["model"]["embedding_dim"] = "32"; },
+                                  "model.embedding_dim: expected a positive integer, got \"32\""));
+  cases.push_back(experiment_case("huge_number", [](json& e) { e["model"]["n_iter"] = 1e300; },
+                                  "model.n_iter: expected a positive integer, got 1e+300"));
+  cases.push_back(experiment_case("fraction_above_one", [](json& e) { e["split"]["test_fraction"] = 1.5; },
+                                  "split.test_fraction: expected a number from above 0 to 0.99, got 1.5"));
+  cases.push_back(experiment_case("evaluation_not_a_list", [](json& e) { e["evaluation"] = json::object(); },
+                                  "evaluation: expected a list of evaluator nodes, got {}"));
+  cases.push_back(experiment_case("empty_kernel_list",
+                                  [](json& e) {
+                                    e["model"]["type"] = "implicit_sequence";
+                                    e["model"]["representation"] = {{"plugin", "cnn"}, {"kernel_width", json::array()}};
+                                  },
+                                  "model.representation.kernel_width: expected a positive integer or a non-empty list "
+                                  "of them, got []"));
+  cases.push_back(experiment_case("dangling_reference",
+                                  [](json& e) { e["model"]["representation"]["item_embedding"] = "@items"; },
+                                  "model.representation.item_embedding: \"@items\" refers to no component under "
+                                  "model.components (declared: none)"));
+  cases.push_back(experiment_case("wrong_plugin_kind", [](json& e) { e["model"]["loss"] = {{"plugin", "bilinear"}}; },
+                                  "model.loss.plugin: \"bilinear\" is a representation plugin, expected a loss"));
+  cases.push_back(experiment_case("unknown_plugin", [](json& e) { e["model"]["loss"] = {{"plugin", "bprr"}}; },
+                                  "model.loss.plugin: unknown plugin \"bprr\" (did you mean \"bpr\"?); available "
+                                  "losses: adaptive_hinge, bpr, hinge, logistic, pointwise, poisson, regression"));
+  cases.push_back(experiment_case("unknown_plugin_parameter",
+                                  [](json& e) { e["model"]["sampler"]["num_negatives"] = 3; },
+                                  "model.sampler.num_negatives: unknown key (expected one of: num_negative_samples)"));
+  cases.push_back(experiment_case("unknown_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "rmsprop"}}; },
+                                  "model.optimizer.type: expected one of \"adam\", \"sgd\", \"adagrad\", got \"rmsprop\""));
+  cases.push_back(experiment_case("zero_learning_rate",
+                                  [](json& e) { e["model"]["optimizer"] = {{"learning_rate", 0}}; },
+                                  "model.optimizer.learning_rate: expected a positive number, got 0"));
+  cases.push_back(experiment_case("sequence_section_for_factorization",
+                                  [](json& e) { e["sequence"] = {{"max_length", 5}}; },
+                                  "sequence: only sequence models read it; model.type \"implicit_factorization\" "
+                                  "trains on interactions (remove it, or use implicit_sequence)"));
+  cases.push_back(experiment_case("sequence_min_above_max",
+                                  [](json& e) {
+                                    e["model"]["type"] = "implicit_sequence";
+                                    e["model"]["representation"] = {{"plugin", "pooling"}};
+                                    e["sequence"] = {{"max_length", 5}, {"min_length", 6}};
+                                  },
+                                  "sequence.min_length: must not exceed sequence.max_length (5)"));
+  cases.push_back(experiment_case("unknown_device", [](json& e) { e["model"]["device"] = "tpu"; },
+                                  "model.device: expected one of \"cpu\", \"cuda\", got \"tpu\""));
+  cases.push_back(experiment_case("negative_threads", [](json& e) { e["threads"] = -1; },
+                                  "threads: expected a non-negative integer, got -1"));
+  cases.push_back(experiment_case("schema_version_2", [](json& e) { e["version"] = 2; },
+                                  "version: expected an integer from 1 to 1, got 2"));
+  cases.push_back(experiment_case("unknown_loader", [](json& e) { e["dataset"] = {{"loader", "netflix"}}; },
+                                  "dataset.loader: expected one of \"movielens\", \"csv\", \"synthetic_sequential\", "
+                                  "\"synthetic_random\", got \"netflix\""));
+  cases.push_back(experiment_case("sequence_model_with_factorization_representation",
+                                  [](json& e) { e["model"]["type"] = "implicit_sequence"; },
+                                  "model.representation: this representation encodes users from user ids, but "
+                                  "implicit_sequence needs one that encodes them from item histories"));
+  cases.push_back(experiment_case("explicit_model_with_implicit_loss",
+                                  [](json& e) { e["model"]["type"] = "explicit_factorization"; },
+                                  "model.loss: this loss is for implicit feedback, but explicit_factorization trains "
+                                  "on explicit feedback"));
+  // Data files.
+  cases.push_back(data_case("missing_data_file", "", "{dir}/missing.csv: cannot open the data file",
+                            "implicit_factorization", [](json& e) { e["dataset"]["path"] = "{dir}/missing.csv"; }));
+  cases.push_back(data_case("empty_data_file", "", "{dir}/data.csv: the file is empty; expected a header line"));
+  cases.push_back(data_case("missing_column", "user,rating,time\n1,4,1\n",
+                            "{dir}/data.csv:1: no column named \"item\" (columns: user, rating, time)"));
+  cases.push_back(data_case("non_numeric_raw_id", "user,item,rating,time\n1,abc,4,1\n",
+                            "{dir}/data.csv:2: item \"abc\" is not a number"));
+  cases.push_back(data_case("nan_rating", "user,item,rating,time\n1,2,nan,1\n",
+                            "{dir}/data.csv:2: rating is not a finite number"));
+  cases.push_back(data_case("inf_rating", "user,item,rating,time\n1,2,inf,1\n",
+                            "{dir}/data.csv:2: rating is not a finite number"));
+  cases.push_back(data_case("too_few_fields", "user,item,rating,time\n1,2,4,1\n3,4\n",
+                            "{dir}/data.csv:3: expected at least 4 fields separated by \",\", got 2"));
+  cases.push_back(data_case("negative_raw_id", "user,item,rating,time\n-1,2,4,1\n",
+                            "{dir}/data.csv:2: user id -1 is negative"));
+  cases.push_back(data_case("one_row_dataset", "user,item,rating,time\n1,2,4,1\n",
+                            "split: the training set is empty; use more data or another split.test_fraction"));
+  cases.push_back(data_case("item_zero_in_sequence_data", "user,item,rating,time\n1,0,4,1\n1,2,4,2\n",
+                            "to_sequence: row 0: item id 0 is the padding id of sequences and cannot be a real item",
+                            "implicit_sequence", [](json& e) { e["split"]["test_fraction"] = 0.5; }));
+  cases.push_back(data_case("sequence_data_without_timestamps", good_csv(),
+                            "to_sequence needs timestamps; this dataset has none", "implicit_sequence",
+                            [](json& e) { e["dataset"].erase("timestamp_column"); }));
+  cases.push_back(data_case("explicit_model_without_ratings", good_csv(),
+                            "explicit_factorization needs ratings, and this dataset has none (use implicit_factorization, "
+                            "or a loader column with ratings)", "explicit_factorization",
+                            [](json& e) {
+                              e["dataset"].erase("rating_column");
+                              e["model"]["loss"] = {{"plugin", "regression"}};
+                              e["model"].erase("sampler");
+                              e["evaluation"] = json::array({{{"plugin", "rmse"}}});
+                            }));
+  cases.push_back(data_case("movielens_folder_without_ratings", "",
+                            "{dir}: no MovieLens ratings here (expected a folder or file: u.data, ratings.dat or ratings.csv)",
+                            "implicit_factorization",
+                            [](json& e) { e["dataset"] = {{"loader", "movielens"}, {"path", "{dir}"}}; }));
+  // Plugin libraries (each refused library is also reported as a warning line before the error).
+  cases.push_back(plugin_case("throwing_factory", "fixture_throwing_factory.so", "throwing_factory",
+                              "@model.loss: plugin \"throwing_factory\" failed to build: the factory failed on purpose"));
+  for (const char* fixture : {"fixture_not_a_plugin.so", "fixture_bad_magic.so", "fixture_wrong_abi_version.so",
+                              "fixture_duplicate_name.so", "fixture_missing_symbol.so", "fixture_wrong_torch_version.so"}) {
+    cases.push_back(plugin_case(std::string("refused_") + fixture, fixture, "fixture",
+                                "model.loss.plugin: unknown plugin \"fixture\"; available losses: adaptive_hinge, bpr, "
+                                "hinge, logistic, pointwise, poisson, regression; some libraries were refused (see "
+                                "`spotlight plugins`)"));
+  }
+  // Checkpoints.
+  cases.push_back({"no_checkpoint", {}, "evaluate --model {dir}/nothing", 1,
+                   "{dir}/nothing: no checkpoint here (checkpoint.json is missing)"});
+  cases.push_back({"checkpoint_not_json", {{"model/checkpoint.json", "{oops"}}, "evaluate --model {dir}/model", 1,
+                   "{dir}/model/checkpoint.json: not a readable checkpoint (invalid JSON)"});
+  cases.push_back({"checkpoint_wrong_version",
+                   {{"model/checkpoint.json", R"({"format": "spotlight-checkpoint", "format_version": 99})"}},
+                   "evaluate --model {dir}/model", 1,
+                   "{dir}/model/checkpoint.json: checkpoint format version 99, this build reads version 1"});
+  cases.push_back({"checkpoint_of_something_else", {{"model/checkpoint.json", R"({"format": "pytorch"})"}},
+                   "recommend --model {dir}/model --user 1", 1, "{dir}/model/checkpoint.json: not a Spotlight checkpoint"});
+  // Command lines.
+  cases.push_back({"no_command", {}, "", 2, "usage: spotlight [--plugin-path DIR ...] [--allow-insecure-plugins] COMMAND ..."});
+  cases.push_back({"run_without_file", {}, "run", 2,
+                   "usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR] [--resume]"});
+  cases.push_back({"set_without_equals", {{"exp.json", base_experiment().dump()}},
+                   "run {dir}/exp.json --set model.n_iter --output {dir}/out", 1,
+                   "--set model.n_iter: expected path.to.key=value"});
+  cases.push_back({"set_inside_a_number", {{"exp.json", base_experiment().dump()}},
+                   "run {dir}/exp.json --set model.n_iter.x=3 --output {dir}/out", 1,
+                   "--set model.n_iter.x=3: model.n_iter.x is inside a value that is not an object"});
+  cases.push_back({"k_not_a_number", {}, "recommend --model {dir}/model --user 1 -k many", 2,
+                   "-k many: expected a positive integer"});
+  cases.push_back({"unknown_option", {}, "run {dir}/exp.json --frobnicate", 2,
+                   "unknown option --frobnicate for `spotlight run`"});
+  cases.push_back({"missing_experiment_file", {}, "run {dir}/nothing.json", 1,
+                   "{dir}/nothing.json: cannot open the experiment file"});
+  return cases;
+}
+
+class ErrorCatalogue : public ::testing::TestWithParam<Case> {};
+
+TEST_P(ErrorCatalogue, OneLineMessageAndNothingLeftBehind) {
+  const Case& c = GetParam();
+  testing::TemporaryDirectory folder;
+  const std::string dir = folder.path().string();
+  for (const auto& [path, contents] : c.files) {
+    const auto file = folder.path() / path;
+    std::filesystem::create_directories(file.parent_path());
+    if (contents.rfind("@copy ", 0) == 0) {
+      std::filesystem::copy_file(contents.substr(6), file);
+    } else {
+      testing::write_text(file, replace_dir(contents, dir));
+    }
+  }
+  const auto result = testing::run_process(shell_quote(kCli) + " " + replace_dir(c.arguments, dir));
+  EXPECT_EQ(result.exit_code, c.exit_code) << result.err;
+  ASSERT_FALSE(result.err.empty());
+  ASSERT_EQ(result.err.back(), '\n');
+  const std::string body = result.err.substr(0, result.err.size() - 1);
+  if (c.exit_code == 2) {
+    // Usage mistakes: the problem on the first line, then a pointer to --help (or the usage).
+    const std::string first_line = body.substr(0, body.find('\n'));
+    EXPECT_TRUE(first_line == "spotlight: " + c.message || first_line == c.message) << first_line;
+    EXPECT_FALSE(std::filesystem::exists(folder.path() / "out"));
+    return;
+  }
+  const std::string last_line = body.substr(body.rfind('\n') == std::string::npos ? 0 : body.rfind('\n') + 1);
+  EXPECT_EQ(last_line, "spotlight: error: " + replace_dir(c.message, dir));
+  // Only warnings about refused plugin libraries may come before the message.
+  std::string earlier = body.substr(0, body.size() - last_line.size());
+  for (size_t start = 0; start < earlier.size();) {
+    const size_t end = earlier.find('\n', start);
+    EXPECT_EQ(earlier.compare(start, 28, "spotlight: warning: plugin l"), 0) << earlier;
+    start = end == std::string::npos ? earlier.size() : end + 1;
+  }
+  EXPECT_FALSE(std::filesystem::exists(folder.path() / "out")) << "a failed run left outputs";
+}
+
+INSTANTIATE_TEST_SUITE_P(BadInputs, ErrorCatalogue, ::testing::ValuesIn(catalogue()),
+                         [](const ::testing::TestParamInfo<Case>& info) {
+                           std::string name = info.param.name;
+                           std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(c); }, '_');
+                           return name;
+                         });
+
+TEST(ErrorCatalogueSize, HoldsAtLeastFortyBadInputs) { EXPECT_GE(catalogue().size(), 40u); }
+
+}  // namespace
+}  // namespace spotlight
