@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "spotlight/framework/runner.h"
+#include "spotlight/framework/search.h"
 
 namespace spotlight::cli {
 
@@ -17,7 +18,14 @@ int run_command(Arguments& arguments, const Registry& registry) {
     std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
   }
   try {
-    run_experiment(options, registry, std::cout);
+    const auto experiment = load_experiment(options);
+    const std::string name = options.experiment_file.stem().string();
+    if (experiment.is_object() && experiment.contains("search")) {
+      if (options.resume) throw UsageError("--resume continues one run; a search cannot be resumed yet");
+      run_search(experiment, name, options.output_dir, registry, std::cout);
+    } else {
+      run_loaded_experiment(experiment, name, options.output_dir, options.resume, registry, std::cout);
+    }
   } catch (const ConfigError& error) {
     // Name the file the path is in.
     throw Error(options.experiment_file.string() + ": " + error.what());

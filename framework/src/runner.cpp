@@ -16,6 +16,7 @@
 #include "spotlight/framework/model.h"
 #include "spotlight/framework/runtime.h"
 #include "spotlight/framework/split.h"
+#include "spotlight/framework/svg_plot.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/evaluator.h"
 
@@ -61,18 +62,38 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, c
   return a == b ? "" : path;
 }
 
+// Training loss per epoch, as an SVG line plot.
+std::string epoch_loss_plot(const nlohmann::json& epochs) {
+  std::vector<double> xs, ys;
+  for (const auto& epoch : epochs) {
+    xs.push_back(epoch.at("epoch").get<double>());
+    ys.push_back(epoch.at("loss").get<double>());
+  }
+  return line_plot({"Training loss", "epoch", "mean minibatch loss", xs, ys, -1});
+}
+
 }  // namespace
 
-RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
+nlohmann::json load_experiment(const RunOptions& options) {
   nlohmann::json experiment = read_experiment_file(options.experiment_file);
   for (const auto& assignment : options.overrides) apply_override(experiment, assignment);
+  return experiment;
+}
+
+RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
+  return run_loaded_experiment(load_experiment(options), options.experiment_file.stem().string(), options.output_dir,
+                               options.resume, registry, progress);
+}
+
+RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
+                                const std::filesystem::path& output_dir, bool resume, const Registry& registry,
+                                std::ostream& progress) {
   nlohmann::json resolved = validate_experiment(experiment);
 
   RunReport report;
-  const std::string name = resolved.value("name", nlohmann::json()).is_string()
-                               ? resolved.at("name").get<std::string>()
-                               : options.experiment_file.stem().string();
-  report.output_dir = options.output_dir.empty() ? std::filesystem::path("runs") / name : options.output_dir;
+  const std::string name =
+      resolved.value("name", nlohmann::json()).is_string() ? resolved.at("name").get<std::string>() : default_name;
+  report.output_dir = output_dir.empty() ? std::filesystem::path("runs") / name : output_dir;
 
   const auto threads = resolved.at("threads").get<int64_t>();
   // Automatic: train on one thread (minibatches of Spotlight's sizes are too small to split:
@@ -99,7 +120,7 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   // outputs of an earlier finished run); --resume continues from it.
   const auto partial = report.output_dir / "partial";
   nlohmann::json epochs = nlohmann::json::array();
-  if (options.resume) {
+  if (resume) {
     if (!std::filesystem::exists(partial / "checkpoint.json")) {
       throw Error("--resume: " + report.output_dir.string() + " holds no interrupted run (no partial/checkpoint.json)" +
                   (std::filesystem::exists(report.output_dir / "checkpoint.json") ? "; the run there finished" : ""));
@@ -169,8 +190,10 @@ RunReport run_experiment(const RunOptions& options, const Registry& registry, st
   save_checkpoint(report.output_dir, assembled, interactions.users, interactions.items, epochs);
   write_file_atomically(report.output_dir / "experiment.json", resolved.dump(2) + "\n");
   write_file_atomically(report.output_dir / "metrics.json", report.metrics.dump(2) + "\n");
+  write_file_atomically(report.output_dir / "loss.svg", epoch_loss_plot(epochs));
   std::filesystem::remove_all(partial);
-  progress << "wrote " << report.output_dir.string() << "/{metrics.json, experiment.json, checkpoint.json, model.pt}\n";
+  progress << "wrote " << report.output_dir.string()
+           << "/{metrics.json, experiment.json, checkpoint.json, model.pt, loss.svg}\n";
   return report;
 }
 

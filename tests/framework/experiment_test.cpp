@@ -1,7 +1,11 @@
 #include "spotlight/framework/experiment.h"
 
+#include <cmath>
+#include <set>
+
 #include <gtest/gtest.h>
 
+#include "spotlight/framework/svg_plot.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
 #include "support/process.h"
@@ -120,6 +124,26 @@ TEST(ExperimentFile, SyntaxErrorsNameLineAndColumn) {
 TEST(ExperimentFile, MissingFileIsAnError) {
   EXPECT_EQ(error_message<std::exception>([] { read_experiment_file("/nonexistent/experiment.json"); }),
             "/nonexistent/experiment.json: cannot open the experiment file");
+}
+
+}  // namespace
+}  // namespace spotlight
+
+
+namespace spotlight {
+namespace {
+
+TEST(SvgPlot, PointsAreScaledIntoTheFrameAndTextIsEscaped) {
+  const std::string svg = line_plot({"loss <per> epoch", "epoch", "loss", {1, 2, 3}, {1.0, 0.5, 0.0}, 2});
+  EXPECT_EQ(svg.rfind("<svg ", 0), 0u);
+  // x from 1..3 maps onto 80..620, y from 0..1 onto 340..40.
+  EXPECT_NE(svg.find("points=\"80,40 350,190 620,340 \""), std::string::npos) << svg;
+  EXPECT_NE(svg.find("loss &lt;per&gt; epoch"), std::string::npos);
+  EXPECT_NE(svg.find("r=\"6\" fill=\"crimson\""), std::string::npos);  // the highlighted point
+  // A missing point (NaN) is skipped, and an empty plot is still a document.
+  const std::string gaps = line_plot({"t", "x", "y", {1, 2}, {std::nan(""), 1.0}, -1});
+  EXPECT_EQ(gaps.find("nan"), std::string::npos);
+  EXPECT_NE(line_plot({"t", "x", "y", {}, {}, -1}).find("</svg>"), std::string::npos);
 }
 
 }  // namespace

@@ -32,4 +32,13 @@ struct RunReport {
 // whose path is the JSON path inside the experiment.
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress);
 
+// The experiment file with the --set overrides applied, not yet validated.
+nlohmann::json load_experiment(const RunOptions& options);
+
+// run_experiment for an experiment already in memory; `default_name` names the default
+// output folder runs/<name> when the experiment has no name.
+RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
+                                const std::filesystem::path& output_dir, bool resume, const Registry& registry,
+                                std::ostream& progress);
+
 }  // namespace spotlight
