@@ -10,7 +10,29 @@ void push_to_bottom(float* scores, const int64_t* items, int64_t count) {
   for (int64_t i = 0; i < count; ++i) scores[items[i]] = std::numeric_limits<float>::lowest();
 }
 
+namespace {
+
+// The few-targets case (almost every user): one branch-free pass over the scores per target,
+// which the compiler vectorises; faster than the binary searches below until ~32 targets.
+std::vector<double> average_ranks_by_counting(const float* scores, int64_t num_items, const int64_t* targets,
+                                              int64_t num_targets) {
+  std::vector<double> ranks(static_cast<size_t>(num_targets));
+  for (int64_t k = 0; k < num_targets; ++k) {
+    const float target = scores[targets[k]];
+    int64_t better = 0, tied = 0;  // tied includes the target itself
+    for (int64_t item = 0; item < num_items; ++item) {
+      better += scores[item] > target;
+      tied += scores[item] == target;
+    }
+    ranks[static_cast<size_t>(k)] = static_cast<double>(better) + (static_cast<double>(tied) + 1.0) / 2.0;
+  }
+  return ranks;
+}
+
+}  // namespace
+
 std::vector<double> average_ranks(const float* scores, int64_t num_items, const int64_t* targets, int64_t num_targets) {
+  if (num_targets <= 32) return average_ranks_by_counting(scores, num_items, targets, num_targets);
   const auto t = static_cast<size_t>(num_targets);
   std::vector<float> sorted(t);
   for (size_t k = 0; k < t; ++k) sorted[k] = scores[targets[k]];
