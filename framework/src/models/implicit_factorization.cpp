@@ -10,17 +10,13 @@ torch::Tensor ImplicitFactorizationModel::minibatch_loss(const torch::Tensor& us
                                                          const torch::Tensor&) {
   auto& representation = *parts_.representation;
   auto states = representation.encode_users(users);
-  auto positive = representation.score(states, items);
-  const int64_t size = users.size(0);
-  torch::Tensor negative;
-  if (parts_.loss->negatives_per_positive() == NegativesPerPositive::many) {
-    const int64_t count = parts_.sampler->num_negative_samples();
-    auto negative_items = parts_.sampler->sample({count, size}, random_).to(device_);
-    negative = representation.score(states.unsqueeze(0), negative_items);
-  } else {
-    auto negative_items = parts_.sampler->sample({size}, random_).to(device_);
-    negative = representation.score(states, negative_items);
-  }
+  const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
+  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
+  auto negatives = parts_.sampler->sample({samples, users.size(0)}, random_).to(device_);
+  // Positives and negatives scored in one call: one lookup per table, one backward pass.
+  auto scores = representation.score(states.unsqueeze(0), torch::cat({items.unsqueeze(0), negatives}));
+  auto positive = scores[0];
+  auto negative = many ? scores.narrow(0, 1, samples) : scores[1];
   return parts_.loss->implicit_loss(positive, negative, torch::Tensor());
 }
 
