@@ -62,6 +62,19 @@ std::string first_difference(const nlohmann::json& a, const nlohmann::json& b, c
   return a == b ? "" : path;
 }
 
+// "epoch 3/10 [#######.............]  35%  loss 0.4123  1.2 s": the bar a terminal shows.
+std::string progress_line(int64_t epoch, int64_t n_iter, int64_t done, int64_t total, double loss, double seconds) {
+  constexpr int kWidth = 30;
+  const auto filled = static_cast<int>(kWidth * done / std::max<int64_t>(total, 1));
+  std::string bar = "epoch " + std::to_string(epoch) + "/" + std::to_string(n_iter) + " [" +
+                    std::string(static_cast<size_t>(filled), '#') + std::string(static_cast<size_t>(kWidth - filled), '.') +
+                    "] ";
+  char rest[96];
+  std::snprintf(rest, sizeof rest, "%3d%%  loss %.4f  %.1f s", static_cast<int>(100 * done / std::max<int64_t>(total, 1)),
+                loss, seconds);
+  return bar + rest;
+}
+
 // Training loss per epoch, as an SVG line plot.
 std::string epoch_loss_plot(const nlohmann::json& epochs) {
   std::vector<double> xs, ys;
@@ -82,12 +95,12 @@ nlohmann::json load_experiment(const RunOptions& options) {
 
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
   return run_loaded_experiment(load_experiment(options), options.experiment_file.stem().string(), options.output_dir,
-                               options.resume, registry, progress);
+                               options.resume, registry, progress, options.progress_bar);
 }
 
 RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
                                 const std::filesystem::path& output_dir, bool resume, const Registry& registry,
-                                std::ostream& progress) {
+                                std::ostream& progress, bool progress_bar) {
   nlohmann::json resolved = validate_experiment(experiment);
 
   RunReport report;
@@ -147,12 +160,26 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::str
     examples += epoch.value("examples", int64_t{0});
     fit_seconds += epoch.value("seconds", 0.0);
   }
-  const int64_t remaining = resolved.at("model").at("n_iter").get<int64_t>() - model->epochs_done();
+  const int64_t n_iter = resolved.at("model").at("n_iter").get<int64_t>();
+  const int64_t remaining = n_iter - model->epochs_done();
+  if (progress_bar) {
+    // Redrawn in place at most ten times a second; the epoch line replaces it.
+    auto last_drawn = Clock::now() - std::chrono::seconds(1);
+    model->on_batch([&, epoch_started = Clock::now()](int64_t done, int64_t total, double loss) mutable {
+      if (done == 1) epoch_started = Clock::now();
+      if (done < total && Clock::now() - last_drawn < std::chrono::milliseconds(100)) return;
+      last_drawn = Clock::now();
+      progress << "\r" << progress_line(model->epochs_done() + 1, n_iter, done, total, loss,
+                                        seconds_since(epoch_started))
+               << std::flush;
+    });
+  }
   if (remaining > 0) {
     model->fit(
         split.train,
         [&](const EpochReport& epoch) {
           const double rate = epoch.seconds > 0 ? static_cast<double>(epoch.examples) / epoch.seconds : 0.0;
+          if (progress_bar) progress << "\r\033[K";
           progress << "epoch " << epoch.epoch << "/" << epoch.n_iter << "  loss " << format("%.4f", epoch.loss)
                    << "  " << format("%.2f", epoch.seconds) << " s  " << format("%.0f", rate) << " interactions/s\n";
           progress.flush();

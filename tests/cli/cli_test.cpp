@@ -139,6 +139,23 @@ TEST(Cli, UsageMistakesExitWithTwo) {
   EXPECT_EQ(spotlight("run a.json --set").exit_code, 2);
 }
 
+TEST(Cli, ATerminalGetsAProgressBarAndAPipePlainLines) {
+  // util-linux's `script` runs the command on a pseudo-terminal.
+  if (run_process("script --version").exit_code != 0) GTEST_SKIP() << "script (util-linux) is not installed";
+  testing::TemporaryDirectory folder;
+  const std::string command = shell_quote(kCli) + " run " + shell_quote(kQuickstart) +
+                              " --set model.n_iter=1 --output " + shell_quote(folder.path().string());
+  auto terminal = run_process("script -qec " + shell_quote(command) + " /dev/null");
+  ASSERT_EQ(terminal.exit_code, 0) << terminal.out;
+  EXPECT_NE(terminal.out.find("\repoch 1/1 ["), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find("] 100%  loss "), std::string::npos) << terminal.out;
+  EXPECT_NE(terminal.out.find("\r\033[Kepoch 1/1  loss "), std::string::npos) << terminal.out;
+  auto piped = run_process(command);
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out.find('\r'), std::string::npos);
+  EXPECT_NE(piped.out.find("epoch 1/1  loss "), std::string::npos);
+}
+
 TEST(Cli, EvaluateAndRecommendFromTheSavedModel) {
   testing::TemporaryDirectory folder;
   const std::string model = shell_quote(folder.path().string());

@@ -44,6 +44,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
       if (with_ratings) ratings = torch::from_blob(batch_ratings.data(), {size}, torch::kFloat32).to(device_);
       total_loss += optimize(minibatch_loss(users, items, ratings));
       ++batches;
+      report_batch(batches, (n + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
     }
     finish_epoch(total_loss, batches, started, n, on_epoch);
   }

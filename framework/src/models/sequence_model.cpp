@@ -46,6 +46,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
       auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
       total_loss += optimize(minibatch_loss(chunk));
       ++batches;
+      report_batch(batches, (count + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
     }
     finish_epoch(total_loss, batches, started, steps, on_epoch);
   }

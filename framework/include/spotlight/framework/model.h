@@ -42,6 +42,8 @@ struct EpochReport {
   int64_t examples = 0;   // interactions (or non-padding steps) trained on
 };
 using EpochCallback = std::function<void(const EpochReport&)>;
+// After every minibatch: minibatches done in this epoch, their number, their mean loss so far.
+using BatchCallback = std::function<void(int64_t done, int64_t total, double mean_loss)>;
 
 // A trainable model. fit() called again resumes training (optimizer state included).
 class Model : public Scorer {
@@ -57,6 +59,17 @@ class Model : public Scorer {
   // How this model cuts interactions into sequences, or null when it reads no sequences.
   // Evaluation cuts the test interactions the same way.
   virtual const SequenceOptions* sequence_options() const { return nullptr; }
+
+  // Called after every minibatch while training (for a progress bar); none by default.
+  void on_batch(BatchCallback callback) { on_batch_ = std::move(callback); }
+
+ protected:
+  void report_batch(int64_t done, int64_t total, double mean_loss) const {
+    if (on_batch_) on_batch_(done, total, mean_loss);
+  }
+
+ private:
+  BatchCallback on_batch_;
 };
 
 // Builds the model `type` names, after checking that the parts fit it (a representation of

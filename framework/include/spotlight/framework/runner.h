@@ -16,6 +16,7 @@ struct RunOptions {
   std::vector<std::string> overrides;  // --set path.to.key=value, applied in order
   std::filesystem::path output_dir;    // empty: runs/<experiment name>
   bool resume = false;                 // continue the interrupted run in output_dir
+  bool progress_bar = false;           // redraw a bar after minibatches (for a terminal)
 };
 
 struct RunReport {
@@ -39,6 +40,6 @@ nlohmann::json load_experiment(const RunOptions& options);
 // output folder runs/<name> when the experiment has no name.
 RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
                                 const std::filesystem::path& output_dir, bool resume, const Registry& registry,
-                                std::ostream& progress);
+                                std::ostream& progress, bool progress_bar = false);
 
 }  // namespace spotlight
