@@ -4,15 +4,20 @@
 #include "spotlight/framework/checkpoint.h"
 #include "spotlight/framework/experiment_data.h"
 #include "spotlight/framework/evaluation.h"
+#include "spotlight/framework/experiment.h"
+#include "spotlight/framework/dataset_loaders.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight::cli {
 
 int evaluate_command(Arguments& arguments, const Registry& registry) {
   const std::string folder = arguments.take_value("--model");
+  const std::string data_file = arguments.take_value("--data");
   const bool as_json = arguments.take_flag("--json");
   arguments.reject_unknown_options("evaluate");
-  if (folder.empty() || arguments.words.size() != 1) throw UsageError("usage: spotlight evaluate --model DIR [--json]");
+  if (folder.empty() || arguments.words.size() != 1) {
+    throw UsageError("usage: spotlight evaluate --model DIR [--data DATASET.json] [--json]");
+  }
   auto saved = load_checkpoint(folder, registry);
   const auto& experiment = saved.assembled.resolved;
   const auto data = load_experiment_data(experiment).interactions;
@@ -22,7 +27,27 @@ int evaluate_command(Arguments& arguments, const Registry& registry) {
                     std::to_string(saved.assembled.model->num_users()) + " and " +
                     std::to_string(saved.assembled.model->num_items()));
   }
-  const auto split = split_as_configured(data, experiment.at("split"));
+  auto split = split_as_configured(data, experiment.at("split"));
+  if (!data_file.empty()) {
+    // Other interactions as the test set; the model's own training items stay excluded.
+    nlohmann::json dataset;
+    try {
+      dataset = validate_dataset(read_experiment_file(data_file));
+    } catch (const ConfigError& error) {
+      throw Error(data_file + ": " + error.what());
+    }
+    auto test = load_dataset(dataset).interactions;
+    const size_t dropped = remap_to_model(test, saved.users, saved.items, saved.assembled.model->num_users(),
+                                          saved.assembled.model->num_items());
+    if (test.size() == 0) {
+      throw DataError(data_file + ": none of its " + std::to_string(dropped) +
+                      " interactions has a user and an item the model knows");
+    }
+    if (dropped > 0) {
+      std::cerr << "spotlight: " << dropped << " interactions of users or items the model does not know were left out\n";
+    }
+    split.test = std::move(test);
+  }
   const auto metrics = evaluate_model(*saved.assembled.model, saved.assembled.evaluators, split);
   if (as_json) {
     std::cout << nlohmann::json{{"metrics", metrics}}.dump(2) << "\n";

@@ -83,7 +83,7 @@ nlohmann::json validate_optimizer(const nlohmann::json& optimizer) {
   return validate_parameters(optimizer, optimizer_schema(common.at("type").get<std::string>()), path);
 }
 
-nlohmann::json validate_dataset(const nlohmann::json& dataset) {
+nlohmann::json validate_dataset_at(const nlohmann::json& dataset) {
   const std::string path = "dataset";
   if (!dataset.is_object()) throw ConfigError(path, "expected an object, got " + dataset.dump());
   std::vector<std::string> names;
@@ -188,7 +188,7 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   }
   nlohmann::json resolved = validate_parameters(top.is_null() ? nlohmann::json::object() : top, top_level_schema(), "");
   if (!experiment.contains("dataset")) throw ConfigError("dataset", "missing; expected an object with a \"loader\"");
-  resolved["dataset"] = validate_dataset(experiment.at("dataset"));
+  resolved["dataset"] = validate_dataset_at(experiment.at("dataset"));
   resolved["split"] = validate_parameters(experiment.value("split", nlohmann::json::object()), split_schema(), "split");
 
   if (!experiment.contains("model")) throw ConfigError("model", "missing; expected an object with a \"type\"");
@@ -222,6 +222,8 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   resolved["evaluation"] = evaluation;
   return resolved;
 }
+
+nlohmann::json validate_dataset(const nlohmann::json& dataset) { return validate_dataset_at(dataset); }
 
 nlohmann::json describe_experiment_schema() {
   auto describe = [](const ParameterList& schema) {

@@ -1,8 +1,10 @@
 #include "spotlight/framework/interactions.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
+#include <unordered_map>
 
 #include "spotlight/sdk/errors.h"
 
@@ -93,6 +95,55 @@ InteractionMatrix Interactions::to_matrix() const {
     for (size_t i = 0; i < order.size(); ++i) matrix.ratings[i] = ratings[order[i]];
   }
   return matrix;
+}
+
+namespace {
+
+// Dense ids of `data` -> dense ids of the model, or -1 for an id the model does not know.
+std::vector<int64_t> id_translation(const IdMap& data_map, int64_t data_count, const IdMap& model_map,
+                                    int64_t model_count) {
+  std::unordered_map<std::string, int64_t> model_ids;
+  for (size_t id = 0; id < model_map.raw_ids.size(); ++id) {
+    if (!model_map.raw_ids[id].empty()) model_ids.emplace(model_map.raw_ids[id], static_cast<int64_t>(id));
+  }
+  std::vector<int64_t> translation(static_cast<size_t>(data_count), -1);
+  for (int64_t id = 0; id < data_count; ++id) {
+    const std::string raw = data_map.empty() ? std::to_string(id) : data_map.raw_ids[static_cast<size_t>(id)];
+    if (model_map.empty()) {
+      int64_t number = -1;
+      const auto [end, error] = std::from_chars(raw.data(), raw.data() + raw.size(), number);
+      if (error == std::errc() && end == raw.data() + raw.size() && number >= 0 && number < model_count) {
+        translation[static_cast<size_t>(id)] = number;
+      }
+    } else if (auto found = model_ids.find(raw); found != model_ids.end()) {
+      translation[static_cast<size_t>(id)] = found->second;
+    }
+  }
+  return translation;
+}
+
+}  // namespace
+
+size_t remap_to_model(Interactions& data, const IdMap& model_users, const IdMap& model_items, int64_t num_users,
+                      int64_t num_items) {
+  const auto users = id_translation(data.users, data.num_users, model_users, num_users);
+  const auto items = id_translation(data.items, data.num_items, model_items, num_items);
+  std::vector<size_t> kept;
+  for (size_t row = 0; row < data.size(); ++row) {
+    if (users[static_cast<size_t>(data.user_ids[row])] >= 0 && items[static_cast<size_t>(data.item_ids[row])] >= 0) {
+      kept.push_back(row);
+    }
+  }
+  Interactions remapped = data.select(kept);
+  for (auto& user : remapped.user_ids) user = users[static_cast<size_t>(user)];
+  for (auto& item : remapped.item_ids) item = items[static_cast<size_t>(item)];
+  remapped.num_users = num_users;
+  remapped.num_items = num_items;
+  remapped.users = model_users;
+  remapped.items = model_items;
+  const size_t dropped = data.size() - kept.size();
+  data = std::move(remapped);
+  return dropped;
 }
 
 }  // namespace spotlight

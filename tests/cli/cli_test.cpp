@@ -231,6 +231,27 @@ TEST(Cli, SequenceModelsRecommendWhatComesNextInTheDatasetsOwnIds) {
   auto all_seen = json::parse(spotlight("recommend --model " + model + " --user u0 -k 3 --json").out);
   EXPECT_TRUE(all_seen.empty()) << all_seen;
 
+  // Other interactions as the test set: u0's next items, plus a user the model never saw.
+  testing::write_text(folder.path() / "later.csv", "user,item,time\nu0,i5,100\nu0,i6,101\nnobody,i1,102\n");
+  testing::write_text(folder.path() / "later.json",
+                      json{{"loader", "csv"}, {"path", (folder.path() / "later.csv").string()}, {"header", true},
+                           {"user_column", "user"}, {"item_column", "item"}, {"timestamp_column", "time"}}
+                          .dump());
+  auto later = spotlight("evaluate --model " + model + " --data " + shell_quote((folder.path() / "later.json").string()) +
+                         " --json");
+  ASSERT_EQ(later.exit_code, 0) << later.err;
+  EXPECT_EQ(later.err, "spotlight: 1 interactions of users or items the model does not know were left out\n");
+  EXPECT_TRUE(json::parse(later.out).at("metrics").contains("sequence_mrr"));
+  testing::write_text(folder.path() / "strangers.csv", "user,item,time\nnobody,i1,1\n");
+  testing::write_text(folder.path() / "strangers.json",
+                      json{{"loader", "csv"}, {"path", (folder.path() / "strangers.csv").string()}, {"header", true},
+                           {"user_column", "user"}, {"item_column", "item"}, {"timestamp_column", "time"}}
+                          .dump());
+  const std::string strangers = (folder.path() / "strangers.json").string();
+  expect_one_line_error(spotlight("evaluate --model " + model + " --data " + shell_quote(strangers)),
+                        "spotlight: error: " + strangers +
+                            ": none of its 1 interactions has a user and an item the model knows");
+
   expect_one_line_error(spotlight("recommend --model " + model + " --sequence i3,x9"),
                         "spotlight: error: item \"x9\" is not in the model's data");
   EXPECT_EQ(spotlight("recommend --model " + model + " --sequence i3,,i4").exit_code, 2);

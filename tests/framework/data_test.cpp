@@ -304,3 +304,44 @@ TEST(ReservePaddingItem, LeavesRawIdsAloneSoARealItemZeroIsRefused) {
 
 }  // namespace
 }  // namespace spotlight
+
+namespace spotlight {
+namespace {
+
+TEST(RemapToModel, MatchesUsersAndItemsByRawIdAndDropsStrangers) {
+  // New data, densely numbered in its own order of appearance.
+  Interactions data;
+  data.num_users = 3;
+  data.num_items = 3;
+  data.user_ids = {0, 1, 2, 0};
+  data.item_ids = {0, 1, 2, 2};
+  data.users.raw_ids = {"bob", "zoe", "ann"};
+  data.items.raw_ids = {"x", "y", "w"};
+  // The model knew ann=0, bob=1 and items "", w=1, x=2, y=3 (a sequence model's padding first).
+  IdMap users{{"ann", "bob"}}, items{{"", "w", "x", "y"}};
+  const size_t dropped = remap_to_model(data, users, items, 2, 4);
+  EXPECT_EQ(dropped, 1u);  // zoe is unknown
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{1, 0, 1}));
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{2, 1, 1}));
+  EXPECT_EQ(data.num_users, 2);
+  EXPECT_EQ(data.num_items, 4);
+  EXPECT_EQ(data.users.raw_ids, users.raw_ids);
+  data.validate();
+}
+
+TEST(RemapToModel, RawNumericIdsOnEitherSide) {
+  Interactions data;
+  data.num_users = 2;
+  data.num_items = 2;
+  data.user_ids = {0, 1};
+  data.item_ids = {0, 1};
+  data.users.raw_ids = {"7", "12"};  // a densely mapped file with numeric ids
+  data.items.raw_ids = {"3", "5"};
+  // A model trained on raw ids knows users 0..9 and items 0..4.
+  EXPECT_EQ(remap_to_model(data, {}, {}, 10, 5), 1u);  // user 12 and item 5 are out of range
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{7}));
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{3}));
+}
+
+}  // namespace
+}  // namespace spotlight

@@ -25,4 +25,8 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment);
 // The names a host section accepts, for documentation (`spotlight schema`).
 nlohmann::json describe_experiment_schema();
 
+// Checks a `dataset` section on its own (as `spotlight evaluate --data` reads one) and
+// returns it with defaults filled in; errors are ConfigErrors under "dataset".
+nlohmann::json validate_dataset(const nlohmann::json& dataset);
+
 }  // namespace spotlight

@@ -39,4 +39,11 @@ struct Interactions {
   InteractionMatrix to_matrix() const;
 };
 
+// Re-expresses `data` in the ids of a model trained on data whose raw ids were
+// `model_users` / `model_items` (empty maps: the ids are the raw numbers themselves),
+// matching users and items by their raw ids. Interactions with a user or item the model
+// does not know are dropped; returns how many.
+size_t remap_to_model(Interactions& data, const IdMap& model_users, const IdMap& model_items, int64_t num_users,
+                      int64_t num_items);
+
 }  // namespace spotlight
