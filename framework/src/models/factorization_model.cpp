@@ -53,7 +53,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
 torch::Tensor FactorizationModel::score_users(const torch::Tensor& user_ids) {
   check_ids(user_ids, torch::Tensor());
   torch::NoGradGuard no_grad;
-  parts_.representation->eval();
+  enter_evaluation_mode();
   auto states = parts_.representation->encode_users(user_ids.to(device_));
   auto scores = parts_.loss->predictions(parts_.representation->score_all(states));
   return scores.to(torch::kCPU, torch::kFloat32).contiguous();
@@ -67,7 +67,7 @@ torch::Tensor FactorizationModel::score_pairs(const torch::Tensor& user_ids, con
   check_ids(user_ids, item_ids);
   if (user_ids.sizes() != item_ids.sizes()) throw Error("score_pairs needs as many user ids as item ids");
   torch::NoGradGuard no_grad;
-  parts_.representation->eval();
+  enter_evaluation_mode();
   auto states = parts_.representation->encode_users(user_ids.to(device_));
   auto scores = parts_.loss->predictions(parts_.representation->score(states, item_ids.to(device_)));
   return scores.to(torch::kCPU, torch::kFloat32).contiguous();

@@ -73,7 +73,7 @@ torch::Tensor ImplicitSequenceModel::score_sequences(const torch::Tensor& item_s
   }
   check_ids(torch::Tensor(), item_sequences);
   torch::NoGradGuard no_grad;
-  parts_.representation->eval();
+  enter_evaluation_mode();
   auto states = parts_.representation->encode_sequences(item_sequences.to(device_, torch::kInt64)).final;
   auto scores = parts_.loss->predictions(parts_.representation->score_all(states)).to(torch::kCPU, torch::kFloat32);
   scores = scores.contiguous();

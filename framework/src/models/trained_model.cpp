@@ -20,6 +20,11 @@ TrainedModel::TrainedModel(std::string type, ModelParts parts, TrainingOptions o
   parts_.representation->to(device_);
 }
 
+void TrainedModel::enter_evaluation_mode() {
+  std::lock_guard<std::mutex> lock(mode_mutex_);
+  if (parts_.representation->is_training()) parts_.representation->eval();
+}
+
 void TrainedModel::prepare_training(const Interactions& train) {
   if (train.size() == 0) throw DataError(type_ + ": the training set is empty");
   if (train.num_users > num_users_ || train.num_items > num_items_) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <torch/optim/optimizer.h>
@@ -37,6 +38,9 @@ class TrainedModel : public Model {
   // reports it.
   void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
                     const EpochCallback& on_epoch);
+  // Switches the representation to evaluation mode once: scoring from many threads at once
+  // then only reads the mode flag (fit switches back to training mode).
+  void enter_evaluation_mode();
   // Throws DataError when an id is outside the model's users or items (undefined tensors pass).
   void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
 
@@ -54,6 +58,7 @@ class TrainedModel : public Model {
   void check_gradients_fit_optimizer() const;
 
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::mutex mode_mutex_;
   bool sampler_prepared_ = false;
   bool gradients_checked_ = false;
   int64_t epochs_done_ = 0;
