@@ -64,6 +64,9 @@ struct Case {
   std::string message;  // the last line of standard error, without "spotlight: error: "; "{dir}" is replaced
 };
 
+// Test names show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* out) { *out << c.name; }
+
 std::string replace_dir(std::string text, const std::string& dir) {
   for (size_t at = text.find("{dir}"); at != std::string::npos; at = text.find("{dir}", at + dir.size())) {
     text.replace(at, 5, dir);
