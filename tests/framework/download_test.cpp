@@ -149,7 +149,7 @@ TEST_F(MovieLensDownload, AWrongChecksumIsRefusedAndLeavesNoPartialFolder) {
   EXPECT_EQ(entries(cache.path() / "movielens"), std::vector<std::string>{});
 }
 
-TEST_F(MovieLensDownload, AnUnreachableServerGivesOneLineNamingTheUrlAndWhatToDo) {
+TEST_F(MovieLensDownload, AnUnreachableServerGivesOneLineNamingTheUrlAndTheRemedy) {
   testing::HttpServer server;
   const std::string url = server.url();
   server.stop();
