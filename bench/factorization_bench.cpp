@@ -7,20 +7,11 @@
 #include "spotlight/framework/model.h"
 #include "spotlight/framework/split.h"
 #include "spotlight/framework/synthetic.h"
-#include "spotlight/registry/registry.h"
+#include "bench_registry.h"
 
 namespace {
 
 using nlohmann::json;
-
-const spotlight::Registry& registry() {
-  static spotlight::Registry* instance = [] {
-    auto* loaded = new spotlight::Registry();
-    loaded->discover({SPOTLIGHT_PLUGIN_DIR});
-    return loaded;
-  }();
-  return *instance;
-}
 
 spotlight::Interactions dataset(int64_t num_users, int64_t num_items, int64_t num_interactions) {
   spotlight::RandomDataOptions options;
@@ -36,7 +27,7 @@ std::unique_ptr<spotlight::Model> model(int64_t num_users, int64_t num_items, in
   context.num_users = num_users;
   context.num_items = num_items;
   context.embedding_dim = dim;
-  spotlight::ComponentGraph graph(registry(), json::object(), "model.components", context);
+  spotlight::ComponentGraph graph(spotlight::bench::shipped_plugins(), json::object(), "model.components", context);
   spotlight::ModelParts parts;
   parts.representation = std::static_pointer_cast<spotlight::Representation>(
       graph.build(json{{"plugin", "bilinear"}}, "r", spotlight::ComponentKind::representation));
@@ -90,7 +81,7 @@ void MrrEvaluation(benchmark::State& state) {
   spotlight::ModelContext context;
   context.num_users = state.range(0);
   context.num_items = state.range(1);
-  spotlight::ComponentGraph graph(registry(), json::object(), "model.components", context);
+  spotlight::ComponentGraph graph(spotlight::bench::shipped_plugins(), json::object(), "model.components", context);
   auto mrr = std::static_pointer_cast<spotlight::Evaluator>(
       graph.build(json{{"plugin", "mrr"}}, "e", spotlight::ComponentKind::evaluator));
   spotlight::EvaluationData evaluation{&test, &train, nullptr};

@@ -8,20 +8,11 @@
 #include "spotlight/framework/model.h"
 #include "spotlight/framework/runtime.h"
 #include "spotlight/framework/synthetic.h"
-#include "spotlight/registry/registry.h"
+#include "bench_registry.h"
 
 namespace {
 
 using nlohmann::json;
-
-const spotlight::Registry& registry() {
-  static spotlight::Registry* instance = [] {
-    auto* loaded = new spotlight::Registry();
-    loaded->discover({SPOTLIGHT_PLUGIN_DIR});
-    return loaded;
-  }();
-  return *instance;
-}
 
 const char* const kRepresentations[] = {"pooling", "cnn", "lstm", "mixture"};
 const char* const kLosses[] = {"bpr", "adaptive_hinge"};
@@ -42,7 +33,7 @@ void SequenceEpoch(benchmark::State& state) {
   context.num_users = data.num_users;
   context.num_items = data.num_items;
   context.embedding_dim = 32;
-  spotlight::ComponentGraph graph(registry(), json::object(), "model.components", context);
+  spotlight::ComponentGraph graph(spotlight::bench::shipped_plugins(), json::object(), "model.components", context);
   spotlight::ModelParts parts;
   parts.representation = std::static_pointer_cast<spotlight::Representation>(graph.build(
       json{{"plugin", kRepresentations[state.range(0)]}}, "r", spotlight::ComponentKind::representation));

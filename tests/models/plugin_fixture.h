@@ -1,9 +1,13 @@
 #pragma once
 
+#include <filesystem>
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
 #include "spotlight/framework/component_graph.h"
+#include "spotlight/framework/runner.h"
 #include "spotlight/registry/registry.h"
 
 namespace spotlight::testing {
@@ -25,6 +29,12 @@ class PluginTest : public ::testing::Test {
                                    const nlohmann::json& declared = nlohmann::json::object()) {
     ComponentGraph graph(*registry_, declared, "model.components", context);
     return std::static_pointer_cast<Interface>(graph.build(node, "node", kind));
+  }
+
+  // Runs `experiment` end to end as `spotlight run` does, writing into `output`.
+  RunReport run_experiment_in(const std::filesystem::path& output, const nlohmann::json& experiment) {
+    std::ostringstream progress;
+    return run_loaded_experiment(experiment, "experiment", output, false, *registry_, progress);
   }
 
   static inline Registry* registry_ = nullptr;

@@ -179,7 +179,9 @@ TEST_F(SequencePlugins, LstmMatchesAHandWrittenCell) {
     auto chunks = gates.chunk(4);
     c = torch::sigmoid(chunks[1]) * c + torch::sigmoid(chunks[0]) * torch::tanh(chunks[2]);
     h = torch::sigmoid(chunks[3]) * torch::tanh(c);
-    if (t < 4) EXPECT_TRUE(torch::allclose(states.per_step[0][static_cast<int64_t>(t)], h, 1e-5, 1e-6)) << t;
+    if (t < 4) {
+      EXPECT_TRUE(torch::allclose(states.per_step[0][static_cast<int64_t>(t)], h, 1e-5, 1e-6)) << t;
+    }
   }
   EXPECT_TRUE(torch::allclose(states.final[0], h, 1e-5, 1e-6));
 }

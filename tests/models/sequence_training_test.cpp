@@ -37,13 +37,7 @@ class SequenceTraining : public PluginTest {
  protected:
   RunReport run(const json& experiment) {
     testing::TemporaryDirectory folder;
-    const auto file = folder.path() / "experiment.json";
-    testing::write_text(file, experiment.dump());
-    RunOptions options;
-    options.experiment_file = file;
-    options.output_dir = folder.path() / "out";
-    std::ostringstream progress;
-    return run_experiment(options, *registry_, progress);
+    return run_experiment_in(folder.path() / "out", experiment);
   }
 
   static double metric(const RunReport& report, const std::string& name) {

@@ -32,15 +32,9 @@ class Training : public PluginTest {
  protected:
   RunReport run(const json& experiment) {
     testing::TemporaryDirectory folder;
-    const auto file = folder.path() / "experiment.json";
-    testing::write_text(file, experiment.dump());
-    RunOptions options;
-    options.experiment_file = file;
-    options.output_dir = folder.path() / "out";
-    std::ostringstream progress;
-    auto report = run_experiment(options, *registry_, progress);
-    EXPECT_EQ(json::parse(testing::read_text(options.output_dir / "metrics.json")), report.metrics);
-    EXPECT_EQ(json::parse(testing::read_text(options.output_dir / "experiment.json")), report.experiment);
+    auto report = run_experiment_in(folder.path() / "out", experiment);
+    EXPECT_EQ(json::parse(testing::read_text(folder.path() / "out" / "metrics.json")), report.metrics);
+    EXPECT_EQ(json::parse(testing::read_text(folder.path() / "out" / "experiment.json")), report.experiment);
     return report;
   }
 };

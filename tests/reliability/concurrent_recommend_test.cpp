@@ -19,14 +19,8 @@ class ConcurrentRecommend : public PluginTest {
  protected:
   // Trains `experiment` into a temporary folder and loads the saved model back.
   LoadedCheckpoint trained(const json& experiment) {
-    const auto file = folder_.path() / "experiment.json";
-    testing::write_text(file, experiment.dump());
-    RunOptions options;
-    options.experiment_file = file;
-    options.output_dir = folder_.path() / "model";
-    std::ostringstream progress;
-    run_experiment(options, *registry_, progress);
-    return load_checkpoint(options.output_dir, *registry_);
+    run_experiment_in(folder_.path() / "model", experiment);
+    return load_checkpoint(folder_.path() / "model", *registry_);
   }
 
   // Every request answered on `threads` threads at once, in request order.

@@ -66,29 +66,11 @@ void Md5::compress(const uint8_t* block) {
 }
 
 void Md5::update(const void* data, size_t size) {
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  total_bytes_ += size;
-  while (size > 0) {
-    const size_t take = std::min(size, 64 - buffered_);
-    std::memcpy(buffer_ + buffered_, bytes, take);
-    buffered_ += take;
-    bytes += take;
-    size -= take;
-    if (buffered_ == 64) {
-      compress(buffer_);
-      buffered_ = 0;
-    }
-  }
+  blocks_.update(data, size, [this](const uint8_t* block) { compress(block); });
 }
 
 std::string Md5::hex_digest() {
-  const uint64_t bit_length = total_bytes_ * 8;
-  const uint8_t one_bit = 0x80, zero = 0;
-  update(&one_bit, 1);
-  while (buffered_ != 56) update(&zero, 1);
-  uint8_t length[8];
-  for (int i = 0; i < 8; ++i) length[i] = uint8_t(bit_length >> (8 * i));
-  update(length, 8);
+  blocks_.finish(false, [this](const uint8_t* block) { compress(block); });
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
   for (uint32_t word : state_) {

@@ -64,35 +64,11 @@ void Sha256::compress(const uint8_t* block) {
 }
 
 void Sha256::update(const void* data, size_t size) {
-  const auto* bytes = static_cast<const uint8_t*>(data);
-  total_bytes_ += size;
-  while (size > 0) {
-    if (buffered_ == 0 && size >= 64) {
-      compress(bytes);
-      bytes += 64;
-      size -= 64;
-      continue;
-    }
-    const size_t take = std::min(size, 64 - buffered_);
-    std::memcpy(buffer_ + buffered_, bytes, take);
-    buffered_ += take;
-    bytes += take;
-    size -= take;
-    if (buffered_ == 64) {
-      compress(buffer_);
-      buffered_ = 0;
-    }
-  }
+  blocks_.update(data, size, [this](const uint8_t* block) { compress(block); });
 }
 
 std::string Sha256::hex_digest() {
-  const uint64_t bit_length = total_bytes_ * 8;
-  const uint8_t one_bit = 0x80, zero = 0;
-  update(&one_bit, 1);
-  while (buffered_ != 56) update(&zero, 1);
-  uint8_t length[8];
-  for (int i = 0; i < 8; ++i) length[i] = uint8_t(bit_length >> (56 - 8 * i));
-  update(length, 8);
+  blocks_.finish(true, [this](const uint8_t* block) { compress(block); });
   static const char kHex[] = "0123456789abcdef";
   std::string hex;
   for (uint32_t word : state_) {

@@ -1,7 +1,5 @@
 #include "src/models/factorization_model.h"
 
-#include <numeric>
-
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -25,8 +23,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
     const auto started = Clock::now();
     // Each epoch shuffles the original order, as Spotlight's factorization models do.
-    std::iota(order.begin(), order.end(), int64_t{0});
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_.below(i)]);
+    shuffle(order);
 
     double total_loss = 0.0;
     int64_t batches = 0;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <numeric>
 
 #include "spotlight/sdk/errors.h"
 
@@ -33,8 +32,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
     // A fresh permutation of the original order every epoch (Spotlight permutes the previous
     // epoch's order instead; the draws are the same): epochs then depend only on the random
     // state, so training resumed from a checkpoint continues exactly.
-    std::iota(order.begin(), order.end(), int64_t{0});
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_.below(i)]);
+    shuffle(order);
     double total_loss = 0.0;
     int64_t batches = 0;
     for (int64_t start = 0; start < count; start += batch_size) {

@@ -1,6 +1,7 @@
 #include "src/models/trained_model.h"
 
 #include <cmath>
+#include <numeric>
 
 #include "spotlight/framework/optimizer.h"
 #include "spotlight/sdk/errors.h"
@@ -18,6 +19,11 @@ TrainedModel::TrainedModel(std::string type, ModelParts parts, TrainingOptions o
       device_(resolve_device(options_.device)),
       random_(options_.seed) {
   parts_.representation->to(device_);
+}
+
+void TrainedModel::shuffle(std::vector<int64_t>& order) {
+  std::iota(order.begin(), order.end(), int64_t{0});
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_.below(i)]);
 }
 
 void TrainedModel::enter_evaluation_mode() {

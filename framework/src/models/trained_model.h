@@ -41,6 +41,9 @@ class TrainedModel : public Model {
   // Switches the representation to evaluation mode once: scoring from many threads at once
   // then only reads the mode flag (fit switches back to training mode).
   void enter_evaluation_mode();
+  // Refills `order` with a fresh random permutation of 0..size-1 (drawn from the model's
+  // stream, so a resumed run draws the same permutations).
+  void shuffle(std::vector<int64_t>& order);
   // Throws DataError when an id is outside the model's users or items (undefined tensors pass).
   void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
 
