@@ -2,7 +2,6 @@
 
 #include "cli/commands.h"
 #include "spotlight/framework/checkpoint.h"
-#include "spotlight/framework/experiment_data.h"
 #include "spotlight/framework/evaluation.h"
 #include "spotlight/framework/experiment.h"
 #include "spotlight/framework/dataset_loaders.h"
@@ -20,12 +19,11 @@ int evaluate_command(Arguments& arguments, const Registry& registry) {
   }
   auto saved = load_checkpoint(folder, registry);
   const auto& experiment = saved.assembled.resolved;
-  const auto data = load_experiment_data(experiment).interactions;
-  if (data.num_users != saved.assembled.model->num_users() || data.num_items != saved.assembled.model->num_items()) {
-    throw DataError(folder + ": the dataset now has " + std::to_string(data.num_users) + " users and " +
-                    std::to_string(data.num_items) + " items, the model was trained on " +
-                    std::to_string(saved.assembled.model->num_users()) + " and " +
-                    std::to_string(saved.assembled.model->num_items()));
+  Interactions data;
+  try {
+    data = training_data(saved);
+  } catch (const DataError& error) {
+    throw DataError(folder + ": " + error.what());
   }
   auto split = split_as_configured(data, experiment.at("split"));
   if (!data_file.empty()) {

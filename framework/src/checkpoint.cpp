@@ -7,6 +7,7 @@
 #include <torch/serialize.h>
 
 #include "spotlight/framework/atomic_file.h"
+#include "spotlight/framework/experiment_data.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -84,6 +85,17 @@ void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& 
     std::error_code ignored;
     std::filesystem::remove(folder / previous_file, ignored);
   }
+}
+
+Interactions training_data(const LoadedCheckpoint& saved) {
+  auto data = load_experiment_data(saved.assembled.resolved).interactions;
+  const auto& model = *saved.assembled.model;
+  if (data.num_users != model.num_users() || data.num_items != model.num_items()) {
+    throw DataError("the dataset now has " + std::to_string(data.num_users) + " users and " +
+                    std::to_string(data.num_items) + " items, the model was trained on " +
+                    std::to_string(model.num_users()) + " and " + std::to_string(model.num_items()));
+  }
+  return data;
 }
 
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry) {

@@ -4,7 +4,6 @@
 #include <charconv>
 #include <numeric>
 
-#include "spotlight/framework/experiment_data.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/ranking.h"
 
@@ -29,18 +28,6 @@ int64_t dense_id(const IdMap& map, const std::string& raw, int64_t count, const 
 
 std::string raw_id(const IdMap& map, int64_t dense) {
   return map.empty() ? std::to_string(dense) : map.raw_ids.at(static_cast<size_t>(dense));
-}
-
-// The experiment's data, as the model was trained on it.
-Interactions model_data(const LoadedCheckpoint& saved) {
-  auto data = load_experiment_data(saved.assembled.resolved).interactions;
-  const auto& model = *saved.assembled.model;
-  if (data.num_users != model.num_users() || data.num_items != model.num_items()) {
-    throw DataError("the dataset now has " + std::to_string(data.num_users) + " users and " +
-                    std::to_string(data.num_items) + " items, the model was trained on " +
-                    std::to_string(model.num_users()) + " and " + std::to_string(model.num_items()));
-  }
-  return data;
 }
 
 // The user's items, oldest first (ties keep the file's order).
@@ -90,11 +77,11 @@ std::vector<Recommendation> recommend_for_user(LoadedCheckpoint& saved, const st
   if (model.scores_users()) {
     auto scores = model.score_users(torch::tensor({user_id}, torch::kInt64));
     std::vector<int64_t> seen;
-    if (!include_seen) seen = history_of(model_data(saved), user_id);
+    if (!include_seen) seen = history_of(training_data(saved), user_id);
     return best_items(saved, scores, std::move(seen), k);
   }
   // A sequence model predicts what follows the user's latest items in the data.
-  const auto history = history_of(model_data(saved), user_id);
+  const auto history = history_of(training_data(saved), user_id);
   if (history.empty()) throw DataError("user \"" + user + "\" has no interactions to continue");
   const auto* options = model.sequence_options();
   auto scores = score_history(model, history, options ? options->max_length : static_cast<int64_t>(history.size()));

@@ -30,4 +30,8 @@ struct LoadedCheckpoint {
 // say which.
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry);
 
+// The saved experiment's dataset, as the model was trained on it; a DataError when it no
+// longer has the model's numbers of users and items.
+Interactions training_data(const LoadedCheckpoint& saved);
+
 }  // namespace spotlight
