@@ -44,6 +44,7 @@ void Arguments::reject_unknown_options(const std::string& command) const {
 Arguments parse_global_arguments(int argc, char** argv) {
   Arguments arguments;
   for (int i = 1; i < argc; ++i) arguments.words.emplace_back(argv[i]);
+  arguments.command_line = arguments.words;
   for (const auto& folder : arguments.take_values("--plugin-path")) arguments.plugin_paths.emplace_back(folder);
   return arguments;
 }

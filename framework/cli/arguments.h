@@ -16,6 +16,7 @@ class UsageError : public Error {
 
 // The command line after the global options are taken out.
 struct Arguments {
+  std::vector<std::string> command_line;  // everything after the program name, as given
   std::vector<std::string> words;  // command and its own arguments, in order
   std::vector<std::filesystem::path> plugin_paths;
 

@@ -3,22 +3,82 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "cli/launch_ranks.h"
 #include "spotlight/framework/runner.h"
 #include "spotlight/framework/search.h"
 
 namespace spotlight::cli {
+
+namespace {
+
+constexpr const char* kRunUsage =
+    "usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR] [--resume]\n"
+    "         [--nproc N | --rank R --world-size N --master HOST:PORT] [--timeout SECONDS]\n"
+    "         [--check-replicas-every-step]";
+
+int positive_integer(const std::string& option, const std::string& value, int lowest, int highest) {
+  size_t used = 0;
+  int number = 0;
+  try {
+    number = std::stoi(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || number < lowest || number > highest) {
+    throw UsageError(option + " needs a whole number from " + std::to_string(lowest) + " to " +
+                     std::to_string(highest) + ", got \"" + value + "\"");
+  }
+  return number;
+}
+
+// --rank/--world-size/--master (as a launcher starts each rank) and --timeout.
+DistributedOptions distributed_options(Arguments& arguments) {
+  DistributedOptions options;
+  const std::string rank = arguments.take_value("--rank");
+  const std::string world_size = arguments.take_value("--world-size");
+  const std::string master = arguments.take_value("--master");
+  const std::string timeout = arguments.take_value("--timeout");
+  options.check_every_step = arguments.take_flag("--check-replicas-every-step");
+  if (!timeout.empty()) options.timeout = std::chrono::seconds(positive_integer("--timeout", timeout, 1, 86400));
+  if (rank.empty() && world_size.empty() && master.empty()) return options;
+  if (rank.empty() || world_size.empty() || master.empty()) {
+    throw UsageError("--rank, --world-size and --master go together");
+  }
+  options.world_size = positive_integer("--world-size", world_size, 1, 65536);
+  options.rank = positive_integer("--rank", rank, 0, options.world_size - 1);
+  const auto colon = master.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw UsageError("--master needs HOST:PORT (e.g. 10.0.0.1:29500), got \"" + master + "\"");
+  }
+  options.master_host = master.substr(0, colon);
+  options.master_port = positive_integer("--master port", master.substr(colon + 1), 1, 65535);
+  return options;
+}
+
+}  // namespace
 
 int run_command(Arguments& arguments, const Registry& registry) {
   RunOptions options;
   options.overrides = arguments.take_values("--set");
   options.output_dir = arguments.take_value("--output");
   options.resume = arguments.take_flag("--resume");
+  const std::string nproc = arguments.take_value("--nproc");
+  options.distributed = distributed_options(arguments);
   // A bar redrawn in place only makes sense on a terminal; logs and pipes get plain lines.
   options.progress_bar = isatty(STDOUT_FILENO) != 0;
   arguments.reject_unknown_options("run");
-  if (arguments.words.size() != 2) throw UsageError("usage: spotlight run EXPERIMENT.json [--set key=value ...] [--output DIR] [--resume]");
+  if (arguments.words.size() != 2) throw UsageError(kRunUsage);
   options.experiment_file = arguments.words[1];
+  if (!nproc.empty()) {
+    const int processes = positive_integer("--nproc", nproc, 1, 1024);
+    if (options.distributed.world_size > 1) throw UsageError("--nproc starts the ranks itself; leave out --rank");
+    if (processes > 1) {
+      return launch_local_ranks(arguments.command_line, processes,
+                                static_cast<int>(options.distributed.timeout.count()));
+    }
+  }
   for (const auto& refusal : registry.refusals()) {
+    if (options.distributed.rank != 0) break;
     std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
   }
   try {
@@ -26,10 +86,11 @@ int run_command(Arguments& arguments, const Registry& registry) {
     const std::string name = options.experiment_file.stem().string();
     if (experiment.is_object() && experiment.contains("search")) {
       if (options.resume) throw UsageError("--resume continues one run; a search cannot be resumed yet");
+      if (options.distributed.distributed()) throw UsageError("a search runs its trials one by one; leave out --nproc");
       run_search(experiment, name, options.output_dir, registry, std::cout);
     } else {
       run_loaded_experiment(experiment, name, options.output_dir, options.resume, registry, std::cout,
-                            options.progress_bar);
+                            options.progress_bar, options.distributed);
     }
   } catch (const ConfigError& error) {
     // Name the file the path is in.

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include <ATen/Parallel.h>
@@ -14,6 +15,7 @@
 #include "spotlight/framework/evaluation.h"
 #include "spotlight/framework/experiment.h"
 #include "spotlight/framework/model.h"
+#include "spotlight/framework/replicas.h"
 #include "spotlight/framework/runtime.h"
 #include "spotlight/framework/split.h"
 #include "spotlight/framework/svg_plot.h"
@@ -85,6 +87,25 @@ std::string epoch_loss_plot(const nlohmann::json& epochs) {
   return line_plot({"Training loss", "epoch", "mean minibatch loss", xs, ys, -1});
 }
 
+// Gives every rank rank 0's model state (its initial parameters, or the checkpoint it resumed
+// from), so the replicas start identical without needing rank 0's files.
+void share_model_state(Model& model, Replicas& replicas) {
+  std::string bytes;
+  if (replicas.rank() == 0) {
+    torch::serialize::OutputArchive archive;
+    model.save_state(archive);
+    std::ostringstream out;
+    archive.save_to(out);
+    bytes = out.str();
+  }
+  bytes = replicas.broadcast(bytes);
+  if (replicas.rank() != 0) {
+    torch::serialize::InputArchive archive;
+    archive.load_from(bytes.data(), bytes.size());
+    model.load_state(archive);
+  }
+}
+
 }  // namespace
 
 nlohmann::json load_experiment(const RunOptions& options) {
@@ -95,13 +116,19 @@ nlohmann::json load_experiment(const RunOptions& options) {
 
 RunReport run_experiment(const RunOptions& options, const Registry& registry, std::ostream& progress) {
   return run_loaded_experiment(load_experiment(options), options.experiment_file.stem().string(), options.output_dir,
-                               options.resume, registry, progress, options.progress_bar);
+                               options.resume, registry, progress, options.progress_bar, options.distributed);
 }
 
 RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
                                 const std::filesystem::path& output_dir, bool resume, const Registry& registry,
-                                std::ostream& progress, bool progress_bar) {
+                                std::ostream& all_progress, bool progress_bar,
+                                const DistributedOptions& distributed) {
   nlohmann::json resolved = validate_experiment(experiment);
+  const bool leader = distributed.rank == 0;
+  // Only rank 0 speaks; the others train silently.
+  std::ostream silent(nullptr);
+  std::ostream& progress = leader ? all_progress : silent;
+  progress_bar = progress_bar && leader;
 
   RunReport report;
   const std::string name =
@@ -133,7 +160,7 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::str
   // outputs of an earlier finished run); --resume continues from it.
   const auto partial = report.output_dir / "partial";
   nlohmann::json epochs = nlohmann::json::array();
-  if (resume) {
+  if (resume && leader) {
     if (!std::filesystem::exists(partial / "checkpoint.json")) {
       throw Error("--resume: " + report.output_dir.string() + " holds no interrupted run (no partial/checkpoint.json)" +
                   (std::filesystem::exists(report.output_dir / "checkpoint.json") ? "; the run there finished" : ""));
@@ -153,6 +180,12 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::str
     progress << "resuming after epoch " << assembled.model->epochs_done() << "\n";
   }
   auto& model = assembled.model;
+  if (distributed.distributed()) {
+    const auto replicas = Replicas::connect(distributed);
+    share_model_state(*model, *replicas);
+    model->train_together(replicas);
+    progress << "distributed: " << distributed.world_size << " processes, each training on its shard\n";
+  }
 
   int64_t examples = 0;
   double fit_seconds = 0.0;
@@ -189,11 +222,14 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::str
                             {"examples", epoch.examples}});
           examples += epoch.examples;
           fit_seconds += epoch.seconds;
+          if (!leader) return;
           save_checkpoint(partial, assembled, interactions.users, interactions.items, epochs,
                           "model-epoch-" + std::to_string(epoch.epoch) + ".pt");
         },
         remaining);
   }
+
+  if (!leader) return report;
 
   const auto evaluation_started = Clock::now();
   if (threads == 0) set_compute_threads(0);

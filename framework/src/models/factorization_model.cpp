@@ -13,9 +13,8 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   check_training_data(train);
   parts_.representation->train();
   const auto n = static_cast<int64_t>(train.size());
-  const int64_t batch_size = options_.batch_size;
+  const int64_t batch_size = local_batch_size();
   const bool with_ratings = reads_ratings();
-  std::vector<int64_t> order(static_cast<size_t>(n));
   std::vector<int64_t> batch_users(static_cast<size_t>(batch_size));
   std::vector<int64_t> batch_items(static_cast<size_t>(batch_size));
   std::vector<float> batch_ratings(with_ratings ? static_cast<size_t>(batch_size) : 0);
@@ -23,12 +22,13 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
     const auto started = Clock::now();
     // Each epoch shuffles the original order, as Spotlight's factorization models do.
-    shuffle(order);
+    const std::vector<int64_t> order = epoch_order(n);
+    const auto count = static_cast<int64_t>(order.size());
 
     double total_loss = 0.0;
     int64_t batches = 0;
-    for (int64_t start = 0; start < n; start += batch_size) {
-      const int64_t size = std::min(batch_size, n - start);
+    for (int64_t start = 0; start < count; start += batch_size) {
+      const int64_t size = std::min(batch_size, count - start);
       for (int64_t k = 0; k < size; ++k) {
         const auto row = static_cast<size_t>(order[static_cast<size_t>(start + k)]);
         batch_users[static_cast<size_t>(k)] = train.user_ids[row];
@@ -41,7 +41,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
       if (with_ratings) ratings = torch::from_blob(batch_ratings.data(), {size}, torch::kFloat32).to(device_);
       total_loss += optimize(minibatch_loss(users, items, ratings));
       ++batches;
-      report_batch(batches, (n + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
+      report_batch(batches, (count + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
     }
     finish_epoch(total_loss, batches, started, n, on_epoch);
   }

@@ -12,7 +12,7 @@ torch::Tensor ImplicitFactorizationModel::minibatch_loss(const torch::Tensor& us
   auto states = representation.encode_users(users);
   const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
   const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
-  auto negatives = parts_.sampler->sample({samples, users.size(0)}, random_).to(device_);
+  auto negatives = parts_.sampler->sample({samples, users.size(0)}, stream()).to(device_);
   // Positives and negatives scored in one call: one lookup per table, one backward pass.
   auto scores = representation.score(states.unsqueeze(0), torch::cat({items.unsqueeze(0), negatives}));
   auto positive = scores[0];

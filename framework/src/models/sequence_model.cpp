@@ -23,8 +23,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
   const auto steps = static_cast<int64_t>(
       std::count_if(sequences.item_ids.begin(), sequences.item_ids.end(), [](int64_t item) { return item != 0; }));
   parts_.representation->train();
-  const int64_t batch_size = options_.batch_size;
-  std::vector<int64_t> order(static_cast<size_t>(count));
+  const int64_t batch_size = local_batch_size();
   std::vector<int64_t> batch(static_cast<size_t>(batch_size * length));
 
   for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
@@ -32,11 +31,12 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
     // A fresh permutation of the original order every epoch (Spotlight permutes the previous
     // epoch's order instead; the draws are the same): epochs then depend only on the random
     // state, so training resumed from a checkpoint continues exactly.
-    shuffle(order);
+    const std::vector<int64_t> order = epoch_order(count);
+    const auto shard = static_cast<int64_t>(order.size());
     double total_loss = 0.0;
     int64_t batches = 0;
-    for (int64_t start = 0; start < count; start += batch_size) {
-      const int64_t size = std::min(batch_size, count - start);
+    for (int64_t start = 0; start < shard; start += batch_size) {
+      const int64_t size = std::min(batch_size, shard - start);
       for (int64_t k = 0; k < size; ++k) {
         const int64_t* row = sequences.row(order[static_cast<size_t>(start + k)]);
         std::copy(row, row + length, batch.begin() + k * length);
@@ -44,7 +44,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
       auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
       total_loss += optimize(minibatch_loss(chunk));
       ++batches;
-      report_batch(batches, (count + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
+      report_batch(batches, (shard + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
     }
     finish_epoch(total_loss, batches, started, steps, on_epoch);
   }
@@ -56,7 +56,7 @@ torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequenc
   const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
   const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
   const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
-  auto negatives = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, random_).to(device_);
+  auto negatives = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, stream()).to(device_);
   // Positives and negatives scored in one call (one embedding lookup, one backward pass).
   auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives}));
   auto positive = scores[0];

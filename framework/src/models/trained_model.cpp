@@ -21,9 +21,42 @@ TrainedModel::TrainedModel(std::string type, ModelParts parts, TrainingOptions o
   parts_.representation->to(device_);
 }
 
-void TrainedModel::shuffle(std::vector<int64_t>& order) {
-  std::iota(order.begin(), order.end(), int64_t{0});
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random_.below(i)]);
+namespace {
+
+void shuffle(std::vector<int64_t>& order, Random& random) {
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+}
+
+}  // namespace
+
+std::vector<int64_t> TrainedModel::epoch_order(int64_t size) {
+  if (!replicas_) {
+    std::vector<int64_t> order(static_cast<size_t>(size));
+    std::iota(order.begin(), order.end(), int64_t{0});
+    shuffle(order, random_);
+    return order;
+  }
+  const int64_t ranks = replicas_->size();
+  const int64_t rank = replicas_->rank();
+  if (size < ranks) {
+    throw DataError(type_ + ": " + std::to_string(size) + " training examples cannot be shared by " +
+                    std::to_string(ranks) + " processes");
+  }
+  // One draw from the shared stream per epoch keeps the ranks' shared state identical (and
+  // it is what a checkpoint saves); the rank's own stream is derived from that draw.
+  rank_random_ = Random(random_.next() ^ (0x9e3779b97f4a7c15ULL * static_cast<uint64_t>(rank + 1)));
+  std::vector<int64_t> order;
+  order.reserve(static_cast<size_t>((size + ranks - 1) / ranks));
+  for (int64_t example = rank; example < size; example += ranks) order.push_back(example);
+  shuffle(order, rank_random_);
+  const size_t own = order.size();
+  for (size_t i = 0; order.size() < static_cast<size_t>((size + ranks - 1) / ranks); ++i) order.push_back(order[i % own]);
+  return order;
+}
+
+int64_t TrainedModel::local_batch_size() const {
+  if (!replicas_) return options_.batch_size;
+  return (options_.batch_size + replicas_->size() - 1) / replicas_->size();
 }
 
 void TrainedModel::enter_evaluation_mode() {
@@ -50,12 +83,25 @@ double TrainedModel::optimize(const torch::Tensor& loss) {
     check_gradients_fit_optimizer();
     gradients_checked_ = true;
   }
+  if (replicas_) replicas_->average_gradients(parts_.representation->parameters());
   optimizer_->step();
+  if (replicas_ && replicas_->check_every_step()) {
+    replicas_->check_identical(parts_.representation->parameters(), "after a step of epoch " +
+                                                                        std::to_string(epochs_done_ + 1));
+  }
   return loss.item<double>();
 }
 
 void TrainedModel::finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
                                 const EpochCallback& on_epoch) {
+  if (replicas_) {
+    // Every rank reports (and checks) the mean loss over all of them, so they stop together.
+    const auto summed = replicas_->sum({total_loss, static_cast<double>(batches)});
+    total_loss = summed[0];
+    batches = static_cast<int64_t>(summed[1]);
+    replicas_->check_identical(parts_.representation->parameters(),
+                               "at the end of epoch " + std::to_string(epochs_done_ + 1));
+  }
   const double epoch_loss = total_loss / static_cast<double>(batches);
   ++epochs_done_;
   if (std::isnan(epoch_loss) || epoch_loss == 0.0) {

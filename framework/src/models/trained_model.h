@@ -8,6 +8,7 @@
 #include <torch/optim/optimizer.h>
 
 #include "spotlight/framework/model.h"
+#include "spotlight/framework/replicas.h"
 #include "spotlight/sdk/random.h"
 
 namespace spotlight {
@@ -23,6 +24,7 @@ class TrainedModel : public Model {
   void save_state(torch::serialize::OutputArchive& archive) const override;
   void load_state(torch::serialize::InputArchive& archive) override;
   int64_t epochs_done() const override { return epochs_done_; }
+  void train_together(std::shared_ptr<Replicas> replicas) override { replicas_ = std::move(replicas); }
 
  protected:
   using Clock = std::chrono::steady_clock;
@@ -32,7 +34,8 @@ class TrainedModel : public Model {
   // Before the first epoch of a fit: checks the data fits the model, creates the optimizer
   // and shows the sampler the training interactions (once per model).
   void prepare_training(const Interactions& train);
-  // Backpropagates `loss`, applies one optimizer step and returns the loss value.
+  // Backpropagates `loss`, averages the gradients over the replicas (when training
+  // together), applies one optimizer step and returns the loss value.
   double optimize(const torch::Tensor& loss);
   // Counts the epoch, stops with an Error on a NaN or zero mean loss (as Spotlight does) and
   // reports it.
@@ -41,9 +44,17 @@ class TrainedModel : public Model {
   // Switches the representation to evaluation mode once: scoring from many threads at once
   // then only reads the mode flag (fit switches back to training mode).
   void enter_evaluation_mode();
-  // Refills `order` with a fresh random permutation of 0..size-1 (drawn from the model's
-  // stream, so a resumed run draws the same permutations).
-  void shuffle(std::vector<int64_t>& order);
+  // The examples (indices into 0..size-1) this process trains on in the next epoch, in a
+  // fresh random order drawn from the model's stream, so a resumed run draws the same
+  // permutations. Alone, that is a permutation of all of them. Training together, each rank
+  // takes its shard (every world_size-th example), shuffled with a stream of its own derived
+  // from the shared one, and wraps around to the length of the largest shard so that every
+  // rank takes the same number of steps.
+  std::vector<int64_t> epoch_order(int64_t size);
+  // The minibatch size of this process: model.batch_size, split over the ranks.
+  int64_t local_batch_size() const;
+  // The random stream for this epoch's negatives: the model's own, or this rank's.
+  Random& stream() { return replicas_ ? rank_random_ : random_; }
   // Throws DataError when an id is outside the model's users or items (undefined tensors pass).
   void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
 
@@ -61,6 +72,8 @@ class TrainedModel : public Model {
   void check_gradients_fit_optimizer() const;
 
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::shared_ptr<Replicas> replicas_;  // null when training alone
+  Random rank_random_;
   std::mutex mode_mutex_;
   bool sampler_prepared_ = false;
   bool gradients_checked_ = false;

@@ -10,6 +10,7 @@
 #include <torch/types.h>
 
 #include "spotlight/framework/interactions.h"
+#include "spotlight/framework/replicas.h"
 #include "spotlight/framework/sequences.h"
 #include "spotlight/sdk/evaluator.h"
 #include "spotlight/sdk/loss.h"
@@ -56,6 +57,10 @@ class Model : public Scorer {
   virtual void save_state(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load_state(torch::serialize::InputArchive& archive) = 0;
   virtual int64_t epochs_done() const = 0;
+  // From now on fit() trains this rank's shard and keeps the model identical to the other
+  // ranks' copies (gradients averaged over them every step). Every rank must have the same
+  // state when fit() starts.
+  virtual void train_together(std::shared_ptr<Replicas> replicas) = 0;
   // How this model cuts interactions into sequences, or null when it reads no sequences.
   // Evaluation cuts the test interactions the same way.
   virtual const SequenceOptions* sequence_options() const { return nullptr; }

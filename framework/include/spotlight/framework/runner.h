@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "spotlight/framework/distributed_options.h"
 #include "spotlight/registry/registry.h"
 
 namespace spotlight {
@@ -17,6 +18,7 @@ struct RunOptions {
   std::filesystem::path output_dir;    // empty: runs/<experiment name>
   bool resume = false;                 // continue the interrupted run in output_dir
   bool progress_bar = false;           // redraw a bar after minibatches (for a terminal)
+  DistributedOptions distributed;      // this process's rank in a data-parallel run
 };
 
 struct RunReport {
@@ -38,8 +40,14 @@ nlohmann::json load_experiment(const RunOptions& options);
 
 // run_experiment for an experiment already in memory; `default_name` names the default
 // output folder runs/<name> when the experiment has no name.
+//
+// With `distributed` naming a world of several processes, every rank loads the data, joins
+// the process group, takes rank 0's model state (fresh or resumed) and trains on its shard;
+// only rank 0 prints, checkpoints, evaluates and writes outputs (the other ranks return an
+// empty report).
 RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::string& default_name,
                                 const std::filesystem::path& output_dir, bool resume, const Registry& registry,
-                                std::ostream& progress, bool progress_bar = false);
+                                std::ostream& progress, bool progress_bar = false,
+                                const DistributedOptions& distributed = {});
 
 }  // namespace spotlight

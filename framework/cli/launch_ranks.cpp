@@ -1,0 +1,118 @@
+#include "cli/launch_ranks.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <iostream>
+#include <thread>
+
+#include "spotlight/sdk/errors.h"
+
+extern char** environ;
+
+namespace spotlight::cli {
+
+namespace {
+
+// A port the kernel has just handed out on the loopback interface; rank 0 binds it moments later.
+int free_local_port() {
+  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (socket_fd < 0) throw Error(std::string("--nproc: cannot open a socket: ") + std::strerror(errno));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  address.sin_port = 0;
+  socklen_t length = sizeof address;
+  const bool bound = ::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     ::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(socket_fd);
+  if (!bound) throw Error(std::string("--nproc: cannot find a free local port: ") + std::strerror(errno));
+  return ntohs(address.sin_port);
+}
+
+std::vector<std::string> without_nproc(const std::vector<std::string>& command_line) {
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < command_line.size(); ++i) {
+    if (command_line[i] == "--nproc") {
+      ++i;
+    } else if (command_line[i].rfind("--nproc=", 0) != 0) {
+      kept.push_back(command_line[i]);
+    }
+  }
+  return kept;
+}
+
+pid_t spawn(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int status = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
+  if (status != 0) throw Error(std::string("--nproc: cannot start a worker process: ") + std::strerror(status));
+  return pid;
+}
+
+std::string describe(int status) {
+  if (WIFSIGNALED(status)) {
+    const int signal_number = WTERMSIG(status);
+    return "was killed by signal " + std::to_string(signal_number) + " (" + ::strsignal(signal_number) + ")";
+  }
+  return "exited with code " + std::to_string(WEXITSTATUS(status));
+}
+
+}  // namespace
+
+int launch_local_ranks(const std::vector<std::string>& command_line, int processes, int grace_seconds) {
+  const std::string master = "127.0.0.1:" + std::to_string(free_local_port());
+  const auto base = without_nproc(command_line);
+  std::vector<pid_t> ranks;
+  for (int rank = 0; rank < processes; ++rank) {
+    auto arguments = std::vector<std::string>{"spotlight"};
+    arguments.insert(arguments.end(), base.begin(), base.end());
+    for (const auto& extra : {std::string("--rank"), std::to_string(rank), std::string("--world-size"),
+                              std::to_string(processes), std::string("--master"), master}) {
+      arguments.push_back(extra);
+    }
+    ranks.push_back(spawn(arguments));
+  }
+
+  int exit_code = 0;
+  int running = processes;
+  std::chrono::steady_clock::time_point deadline;
+  while (running > 0) {
+    int status = 0;
+    const pid_t pid = ::waitpid(-1, &status, exit_code == 0 ? 0 : WNOHANG);
+    if (pid > 0) {
+      --running;
+      const auto rank = std::find(ranks.begin(), ranks.end(), pid) - ranks.begin();
+      ranks[static_cast<size_t>(rank)] = 0;
+      const bool failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+      if (failed && exit_code == 0) {
+        std::cerr << "spotlight: rank " << rank << " of " << processes << " " << describe(status)
+                  << "; stopping the run\n";
+        exit_code = 1;
+        deadline = std::chrono::steady_clock::now() + std::chrono::seconds(grace_seconds);
+      }
+      continue;
+    }
+    if (pid < 0 && errno != EINTR) break;
+    if (exit_code != 0 && std::chrono::steady_clock::now() >= deadline) {
+      for (const pid_t left : ranks) {
+        if (left > 0) ::kill(left, SIGKILL);
+      }
+      deadline = std::chrono::steady_clock::time_point::max();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return exit_code;
+}
+
+}  // namespace spotlight::cli
