@@ -4,12 +4,14 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <thread>
@@ -21,6 +23,8 @@ extern char** environ;
 namespace spotlight::cli {
 
 namespace {
+
+constexpr const char* kLauncherVariable = "SPOTLIGHT_LAUNCHER_PID";
 
 // A port the kernel has just handed out on the loopback interface; rank 0 binds it moments later.
 int free_local_port() {
@@ -54,8 +58,16 @@ pid_t spawn(const std::vector<std::string>& arguments) {
   std::vector<char*> argv;
   for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
   argv.push_back(nullptr);
+  // The ranks learn who started them, so that they die with the launcher (see rank_options).
+  std::vector<std::string> environment{std::string(kLauncherVariable) + "=" + std::to_string(::getpid())};
+  for (char** variable = environ; *variable != nullptr; ++variable) {
+    if (std::strncmp(*variable, kLauncherVariable, std::strlen(kLauncherVariable)) != 0) environment.emplace_back(*variable);
+  }
+  std::vector<char*> envp;
+  for (auto& variable : environment) envp.push_back(variable.data());
+  envp.push_back(nullptr);
   pid_t pid = 0;
-  const int status = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), environ);
+  const int status = ::posix_spawn(&pid, "/proc/self/exe", nullptr, nullptr, argv.data(), envp.data());
   if (status != 0) throw Error(std::string("--nproc: cannot start a worker process: ") + std::strerror(status));
   return pid;
 }
@@ -69,6 +81,14 @@ std::string describe(int status) {
 }
 
 }  // namespace
+
+void die_with_launcher() {
+  const char* launcher = std::getenv(kLauncherVariable);
+  if (launcher == nullptr) return;
+  // Only when the launcher is still the parent: otherwise it is gone already, or the variable
+  // leaked into an unrelated process.
+  if (std::to_string(::getppid()) == launcher) ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+}
 
 int launch_local_ranks(const std::vector<std::string>& command_line, int processes, int grace_seconds) {
   const std::string master = "127.0.0.1:" + std::to_string(free_local_port());

@@ -12,4 +12,8 @@ namespace spotlight::cli {
 // every rank succeeded.
 int launch_local_ranks(const std::vector<std::string>& command_line, int processes, int grace_seconds);
 
+// In a rank started by launch_local_ranks: asks the kernel to kill this process when the
+// launcher dies (Ctrl-C, SIGTERM from a scheduler, SIGKILL), so no rank is left behind.
+void die_with_launcher();
+
 }  // namespace spotlight::cli

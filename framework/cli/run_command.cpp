@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/commands.h"
@@ -73,10 +74,13 @@ int run_command(Arguments& arguments, const Registry& registry) {
     const int processes = positive_integer("--nproc", nproc, 1, 1024);
     if (options.distributed.world_size > 1) throw UsageError("--nproc starts the ranks itself; leave out --rank");
     if (processes > 1) {
-      return launch_local_ranks(arguments.command_line, processes,
-                                static_cast<int>(options.distributed.timeout.count()));
+      // The ranks notice a dead peer by themselves within moments (Gloo sees the closed
+      // connection); a rank still waiting at the rendezvous would wait the whole timeout.
+      const auto grace = std::min<int64_t>(options.distributed.timeout.count(), 5);
+      return launch_local_ranks(arguments.command_line, processes, static_cast<int>(grace));
     }
   }
+  if (options.distributed.distributed()) die_with_launcher();
   for (const auto& refusal : registry.refusals()) {
     if (options.distributed.rank != 0) break;
     std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
