@@ -208,8 +208,9 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const std::str
   const int64_t remaining = n_iter - model->epochs_done();
   if (progress_bar) {
     // Redrawn in place at most ten times a second; the epoch line replaces it.
-    auto last_drawn = Clock::now() - std::chrono::seconds(1);
-    model->on_batch([&, epoch_started = Clock::now()](int64_t done, int64_t total, double loss) mutable {
+    // The callback outlives this block: its own clocks are captured by value.
+    model->on_batch([&, epoch_started = Clock::now(), last_drawn = Clock::now() - std::chrono::seconds(1)](
+                        int64_t done, int64_t total, double loss) mutable {
       if (done == 1) epoch_started = Clock::now();
       if (done < total && Clock::now() - last_drawn < std::chrono::milliseconds(100)) return;
       last_drawn = Clock::now();
