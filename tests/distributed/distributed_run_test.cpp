@@ -40,7 +40,8 @@ double mrr(const std::filesystem::path& output) {
 // The mean loss of every epoch, as metrics.json records it.
 std::vector<double> epoch_losses(const std::filesystem::path& output) {
   std::vector<double> losses;
-  for (const auto& epoch : json::parse(testing::read_text(output / "metrics.json")).at("epochs")) {
+  const auto metrics = json::parse(testing::read_text(output / "metrics.json"));
+  for (const auto& epoch : metrics.at("epochs")) {
     losses.push_back(epoch.at("loss").get<double>());
   }
   return losses;
