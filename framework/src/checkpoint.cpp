@@ -9,6 +9,7 @@
 #include "spotlight/framework/atomic_file.h"
 #include "spotlight/framework/experiment_data.h"
 #include "spotlight/sdk/errors.h"
+#include "src/json_text.h"
 
 namespace spotlight {
 
@@ -55,10 +56,24 @@ void check_plugins(const nlohmann::json& recorded, const Registry& registry, con
 
 void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& assembled, const IdMap& users,
                      const IdMap& items, const nlohmann::json& history, const std::string& parameter_file) {
+  // The parameter file the checkpoint being replaced names, removed once the new one is written.
   std::string previous_file;
   if (std::ifstream old(folder / "checkpoint.json"); old) {
-    const auto old_metadata = nlohmann::json::parse(old, nullptr, false);
-    if (old_metadata.is_object()) previous_file = old_metadata.value("model_file", "model.pt");
+    std::stringstream text;
+    text << old.rdbuf();
+    try {
+      const auto old_metadata = parse_json_text(text.str());
+      if (old_metadata.is_object()) {
+        const auto named = old_metadata.find("model_file");
+        if (named == old_metadata.end()) {
+          previous_file = "model.pt";
+        } else if (named->is_string()) {
+          previous_file = named->get<std::string>();
+        }
+      }
+    } catch (const JsonTextError&) {
+      // An unreadable old checkpoint names no file to remove.
+    }
   }
   std::filesystem::create_directories(folder);
   torch::serialize::OutputArchive archive;
@@ -104,22 +119,38 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   if (!input) throw Error(folder.string() + ": no checkpoint here (checkpoint.json is missing)");
   LoadedCheckpoint loaded;
   try {
-    loaded.metadata = nlohmann::json::parse(input);
-  } catch (const nlohmann::json::exception&) {
+    std::stringstream text;
+    text << input.rdbuf();
+    loaded.metadata = parse_json_text(text.str());
+  } catch (const JsonTextError&) {
     throw Error(metadata_file.string() + ": not a readable checkpoint (invalid JSON)");
   }
   const auto& metadata = loaded.metadata;
-  if (!metadata.is_object() || metadata.value("format", "") != kFormat) {
+  // A field as written, null when absent. Compared as JSON values, never converted: a hand-edited
+  // "format": 1 must not throw the JSON library's type error.
+  const auto field = [&](const char* key) {
+    const auto found = metadata.find(key);
+    return found == metadata.end() ? nlohmann::json() : *found;
+  };
+  if (!metadata.is_object() || field("format") != kFormat) {
     throw Error(metadata_file.string() + ": not a Spotlight checkpoint");
   }
-  if (metadata.value("format_version", 0) != kFormatVersion) {
-    throw Error(metadata_file.string() + ": checkpoint format version " + metadata.value("format_version", nlohmann::json()).dump() +
+  if (field("format_version") != kFormatVersion) {
+    throw Error(metadata_file.string() + ": checkpoint format version " + field("format_version").dump() +
                 ", this build reads version " + std::to_string(kFormatVersion));
   }
+  // The numbers of users and items size the model's tables.
+  const auto count = [&](const char* key) {
+    const auto value = field(key);
+    // 2^63 and above read as negative int64 values, so they are refused too.
+    if (!value.is_number_integer() || value.get<int64_t>() < 1) {
+      throw Error(metadata_file.string() + ": " + key + " must be a positive integer, got " + value.dump());
+    }
+    return value.get<int64_t>();
+  };
   try {
     check_plugins(metadata.at("plugins"), registry, folder);
-    loaded.assembled = assemble_model(metadata.at("experiment"), registry, metadata.at("num_users").get<int64_t>(),
-                                      metadata.at("num_items").get<int64_t>());
+    loaded.assembled = assemble_model(metadata.at("experiment"), registry, count("num_users"), count("num_items"));
     loaded.users.raw_ids = metadata.at("user_ids").get<std::vector<std::string>>();
     loaded.items.raw_ids = metadata.at("item_ids").get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& error) {
@@ -127,7 +158,8 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   } catch (const ConfigError& error) {
     throw Error(metadata_file.string() + ": experiment." + error.path() + ": " + error.reason());
   }
-  const std::string file_name = metadata.value("model_file", "model.pt");
+  const nlohmann::json model_file = field("model_file").is_null() ? nlohmann::json("model.pt") : field("model_file");
+  const std::string file_name = model_file.is_string() ? model_file.get<std::string>() : "";
   if (file_name.empty() || file_name.find('/') != std::string::npos) {
     throw Error(metadata_file.string() + ": model_file must name a file in the checkpoint's folder");
   }
@@ -137,7 +169,7 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   std::stringstream bytes;
   bytes << parameters.rdbuf();
   const std::string contents = bytes.str();
-  if (checksum(contents) != metadata.value("model_checksum", "")) {
+  if (field("model_checksum") != checksum(contents)) {
     throw Error(parameter_file.string() + ": checksum mismatch; the file is truncated or was changed after saving");
   }
   torch::serialize::InputArchive archive;

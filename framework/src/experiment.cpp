@@ -8,6 +8,8 @@
 #include "spotlight/framework/model_types.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/parameters.h"
+#include "src/json_text.h"
+#include "src/utf8.h"
 
 namespace spotlight {
 
@@ -32,7 +34,9 @@ ParameterList split_schema() {
 
 ParameterList model_schema() {
   return {Parameter::text("type", std::nullopt, "The model: how the components are trained").one_of(model_type_names()),
-          Parameter::integer("embedding_dim", 32, "Default width of embeddings (components may override)").at_least(1),
+          Parameter::integer("embedding_dim", 32, "Default width of embeddings (components may override)")
+              .at_least(1)
+              .at_most(kMaxWidth),
           Parameter::integer("n_iter", 10, "Number of epochs").at_least(1),
           Parameter::integer("batch_size", 256, "Minibatch size").at_least(1),
           Parameter::integer("seed", 42, "Seed of initialisation, shuffling and negative sampling").at_least(0),
@@ -107,9 +111,11 @@ void check_keys(const nlohmann::json& node, const std::vector<std::string>& know
 }
 
 nlohmann::json parse_override_value(const std::string& text) {
-  auto parsed = nlohmann::json::parse(text, nullptr, false);
-  if (parsed.is_discarded()) return text;
-  return parsed;
+  try {
+    return parse_json_text(text);
+  } catch (const JsonTextError&) {
+    return text;
+  }
 }
 
 }  // namespace
@@ -119,28 +125,17 @@ nlohmann::json read_experiment_file(const std::filesystem::path& file) {
   if (!input) throw Error(file.string() + ": cannot open the experiment file");
   std::stringstream buffer;
   buffer << input.rdbuf();
-  const std::string text = buffer.str();
   try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& error) {
-    // Turn the byte offset into a line and column a user can find.
-    size_t line = 1, column = 1;
-    for (size_t i = 0; i + 1 < error.byte && i < text.size(); ++i) {
-      if (text[i] == '\n') {
-        ++line;
-        column = 1;
-      } else {
-        ++column;
-      }
-    }
-    std::string what = error.what();
-    auto detail = what.find("syntax error");
-    throw Error(file.string() + ":" + std::to_string(line) + ":" + std::to_string(column) + ": invalid JSON: " +
-                (detail == std::string::npos ? what : what.substr(detail)));
+    return parse_json_text(buffer.str());
+  } catch (const JsonTextError& error) {
+    const std::string where =
+        error.line == 0 ? "" : ":" + std::to_string(error.line) + ":" + std::to_string(error.column);
+    throw Error(file.string() + where + ": invalid JSON: " + error.reason);
   }
 }
 
 void apply_override(nlohmann::json& experiment, const std::string& assignment) {
+  if (!is_utf8(assignment)) throw Error("--set: the assignment is not UTF-8 text");
   const auto equals = assignment.find('=');
   if (equals == std::string::npos || equals == 0) {
     throw Error("--set " + assignment + ": expected path.to.key=value");

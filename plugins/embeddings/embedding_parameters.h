@@ -10,6 +10,7 @@
   spotlight::Parameter::text("of", "items", "Which ids the table has rows for").one_of({"items", "users"}),    \
       spotlight::Parameter::integer("dim", std::nullopt, "Width of each row (default: model.embedding_dim)")   \
           .at_least(1)                                                                                         \
+          .at_most(spotlight::kMaxWidth)                                                                       \
           .optional(),                                                                                         \
       spotlight::Parameter::integer("padding_idx", std::nullopt, "A row kept at zero and never trained")       \
           .at_least(0)                                                                                         \

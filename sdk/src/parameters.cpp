@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <sstream>
 
 #include "spotlight/sdk/errors.h"
@@ -23,7 +25,11 @@ std::string shown(const nlohmann::json& value) {
   return text;
 }
 
-bool is_integer(const nlohmann::json& value) { return value.is_number_integer(); }
+// A JSON integer a plugin can read as int64_t: 2^63 and above would wrap to negative numbers.
+bool is_integer(const nlohmann::json& value) {
+  return value.is_number_integer() &&
+         !(value.is_number_unsigned() && value.get<uint64_t>() > uint64_t(std::numeric_limits<int64_t>::max()));
+}
 
 size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
@@ -200,7 +206,13 @@ void Parameter::check(const nlohmann::json& value, const std::string& path) cons
              (value.is_object() && value.contains("plugin"));
       break;
   }
-  if (!fits) throw ConfigError(path, "expected " + expectation() + ", got " + shown(value));
+  if (!fits) {
+    // Without an upper bound the expectation does not say why 2^63 and above do not fit.
+    const bool too_large =
+        type_ == ParameterType::integer && !maximum_ && value.is_number_integer() && !is_integer(value);
+    throw ConfigError(path, "expected " + expectation() + (too_large ? " up to 9223372036854775807" : "") + ", got " +
+                                shown(value));
+  }
 }
 
 nlohmann::json Parameter::describe() const {

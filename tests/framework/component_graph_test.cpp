@@ -111,9 +111,35 @@ TEST_F(ComponentGraphTest, UnknownPluginSuggestsAndListsTheKind) {
 
 TEST_F(ComponentGraphTest, PluginParametersAreValidated) {
   EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinear"}, {"embedding_dim", 0}}),
-            "model.representation.embedding_dim: expected a positive integer, got 0");
+            "model.representation.embedding_dim: expected an integer from 1 to 65536, got 0");
   EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinear"}, {"embeding_dim", 8}}),
             "model.representation.embeding_dim: unknown key (did you mean \"embedding_dim\"?)");
+}
+
+// Found by fuzzing (experiment_assembly): a width of 10^12 went through to LibTorch, which
+// failed to allocate 1.2 TB. Every size is bounded in its schema and refused by name.
+TEST_F(ComponentGraphTest, SizesAreRefusedBeforeAnythingIsAllocated) {
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinear"}, {"embedding_dim", 1000000000000}}),
+            "model.representation.embedding_dim: expected an integer from 1 to 65536, got 1000000000000");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "simple_cf"}, {"factors", 65537}}),
+            "model.representation.factors: expected an integer from 1 to 65536, got 65537");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "pooling"}, {"embedding_dim", 18446744073709551615ull}}),
+            "model.representation.embedding_dim: expected an integer from 1 to 65536, got 18446744073709551615");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "cnn"}, {"num_layers", 100000}}),
+            "model.representation.num_layers: expected an integer from 1 to 1024, got 100000");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "cnn"}, {"num_layers", 2}, {"kernel_width", {3, 4096}}}),
+            "model.representation.kernel_width: expected an integer from 1 to 1024 or a non-empty list of them, got "
+            "[3,4096]");
+  EXPECT_EQ(error_building(json::object(), {{"plugin", "mixture"}, {"num_mixtures", 5000}}),
+            "model.representation.num_mixtures: expected an integer from 1 to 1024, got 5000");
+  for (const char* table : {"scaled_embedding", "zero_embedding", "bloom_embedding"}) {
+    EXPECT_EQ(error_building(json::object(), {{"plugin", table}, {"dim", 1 << 20}}, ComponentKind::embedding),
+              "model.representation.dim: expected an integer from 1 to 65536, got 1048576")
+        << table;
+  }
+  // The largest width is built.
+  ComponentGraph graph(*registry_, json::object(), "model.components", context());
+  EXPECT_NE(graph.build({{"plugin", "zero_embedding"}, {"dim", 65536}}, "model.a", ComponentKind::embedding), nullptr);
 }
 
 TEST_F(ComponentGraphTest, PluginsCheckSharedTablesFit) {
@@ -149,7 +175,7 @@ TEST_F(ComponentGraphTest, EveryDeclaredNodeIsChecked) {
     graph.build_all_declared();
     FAIL();
   } catch (const ConfigError& error) {
-    EXPECT_STREQ(error.what(), "model.components.unused.dim: expected a positive integer, got -1");
+    EXPECT_STREQ(error.what(), "model.components.unused.dim: expected an integer from 1 to 65536, got -1");
   }
 }
 

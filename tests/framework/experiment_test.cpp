@@ -121,6 +121,48 @@ TEST(ExperimentFile, SyntaxErrorsNameLineAndColumn) {
   EXPECT_EQ(message.find('\n'), std::string::npos);
 }
 
+// Found by fuzzing (set_override): a value that is not valid JSON is kept as a string, and a
+// string that is not UTF-8 made every later message (which prints the value) throw.
+TEST(Override, AssignmentsMustBeUtf8) {
+  json experiment = minimal_experiment();
+  EXPECT_EQ(error_message<Error>([&] { apply_override(experiment, "model.type=\xf9"); }),
+            "--set: the assignment is not UTF-8 text");
+  EXPECT_EQ(error_message<Error>([&] { apply_override(experiment, "model.\xc0\xaftype=1"); }),
+            "--set: the assignment is not UTF-8 text");
+  apply_override(experiment, "name=\"r\xc3\xa9sum\xc3\xa9\"");
+  EXPECT_EQ(validate_experiment(experiment).at("name"), "r\xc3\xa9sum\xc3\xa9");
+}
+
+// Found by fuzzing (experiment_assembly): 1e400 escaped as a JSON library exception.
+TEST(ExperimentFile, NumbersOutOfRangeAreOneLineErrors) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "huge.json";
+  testing::write_text(file, "{\"split\": {\"test_fraction\": 1e400}}");
+  EXPECT_EQ(error_message<Error>([&] { read_experiment_file(file); }),
+            file.string() + ": invalid JSON: number overflow parsing '1e400'");
+  json experiment = minimal_experiment();
+  apply_override(experiment, "split.test_fraction=1e400");  // not JSON, so kept as text
+  EXPECT_EQ(error_message<ConfigError>([&] { validate_experiment(experiment); }),
+            "split.test_fraction: expected a number from above 0 to 0.99, got \"1e400\"");
+}
+
+// Found with a fuzzing seed: copying and printing nested values is recursive, and 100 000
+// levels overflowed the stack.
+TEST(ExperimentFile, DeepNestingIsRefusedBeforeItOverflowsTheStack) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "deep.json";
+  const size_t levels = 100000;
+  testing::write_text(file, "{\"name\": " + std::string(levels, '[') + std::string(levels, ']') + "}");
+  EXPECT_EQ(error_message<Error>([&] { read_experiment_file(file); }),
+            file.string() + ":1:109: invalid JSON: arrays and objects nested deeper than 100 levels");
+  // Strings may hold brackets; 100 levels are fine.
+  testing::write_text(file, "{\"name\": \"[[[\\\"[\", \"x\": " + std::string(99, '[') + std::string(99, ']') + "}");
+  EXPECT_EQ(read_experiment_file(file).at("name"), "[[[\"[");
+  json experiment = minimal_experiment();
+  apply_override(experiment, "name=" + std::string(levels, '['));  // not JSON, so kept as text
+  EXPECT_EQ(experiment.at("name").get<std::string>().size(), levels);
+}
+
 TEST(ExperimentFile, MissingFileIsAnError) {
   EXPECT_EQ(error_message<std::exception>([] { read_experiment_file("/nonexistent/experiment.json"); }),
             "/nonexistent/experiment.json: cannot open the experiment file");

@@ -92,6 +92,63 @@ TEST(DelimitedFile, RawIdsAreUsedAsTheyAre) {
   EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }), file.string() + ":1: user \"x\" is not a number");
 }
 
+// Found by fuzzing (delimited_file): the largest int64 id made "largest + 1" overflow.
+TEST(DelimitedFile, RawIdsStayWithinThirtyOneBits) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "u.data";
+  DelimitedFileOptions options;
+  options.delimiter = "\t";
+  options.user_column = "0";
+  options.item_column = "1";
+  options.ids = IdMapping::raw;
+  testing::write_text(file, "2147483647\t1\n");
+  EXPECT_EQ(load_delimited_file(file, options).interactions.num_users, 2147483648);
+  testing::write_text(file, "1\t2\n9223372036854775807\t1\n");
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
+            file.string() +
+                ":2: user id 9223372036854775807 is above 2147483647, the largest raw id; use \"ids\": \"dense\"");
+  options.malformed = MalformedLines::skip;
+  const auto loaded = load_delimited_file(file, options);
+  EXPECT_EQ(loaded.skipped_lines, 1u);
+  EXPECT_EQ(loaded.interactions.num_users, 2);
+}
+
+// Found by fuzzing (delimited_file): a position is also the number of fields every line is
+// cut into, and 978302109 asked for 15 GB.
+TEST(DelimitedFile, ColumnPositionsAreBounded) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.dat";
+  testing::write_text(file, "1::2::5\n");
+  DelimitedFileOptions options;
+  options.delimiter = "::";
+  options.user_column = "0";
+  options.item_column = "1";
+  options.rating_column = "978302109";
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
+            file.string() + ": column position 978302109 is too large; positions go up to 65535");
+  options.rating_column = "65535";
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
+            file.string() + ":1: expected at least 65536 fields separated by \"::\", got 3");
+}
+
+// Found by fuzzing (delimited_file, which checks that raw ids can be written to JSON): a
+// Latin-1 id loaded, trained, and then made writing checkpoint.json throw.
+TEST(DelimitedFile, TextIdsMustBeUtf8) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "user,item\nren\xc3\xa9,a\n\xe9t\xe9,b\nx,\xff\n");
+  DelimitedFileOptions options;
+  options.header = true;
+  options.user_column = "user";
+  options.item_column = "item";
+  EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
+            file.string() + ":3: user id is not UTF-8 text; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)");
+  options.malformed = MalformedLines::skip;
+  const auto loaded = load_delimited_file(file, options);
+  EXPECT_EQ(loaded.skipped_lines, 2u);
+  EXPECT_EQ(loaded.interactions.users.raw_ids, (std::vector<std::string>{"ren\xc3\xa9"}));
+}
+
 TEST(MovieLens, DetectsEveryPublishedLayout) {
   testing::TemporaryDirectory folder;
   std::filesystem::create_directories(folder.path() / "100k");

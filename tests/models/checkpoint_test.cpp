@@ -119,6 +119,39 @@ TEST_F(Checkpoint, ForeignOrBrokenFilesAreRefused) {
   EXPECT_EQ(load_error(), folder_.path().string() + ": no checkpoint here (checkpoint.json is missing)");
 }
 
+// Found by fuzzing (checkpoint_metadata): "format": 20 escaped as the JSON library's type
+// error; model_file and model_checksum were read the same way, on load and on save. A
+// negative num_users reached the plugins (found with a hand-written input for that target).
+TEST_F(Checkpoint, FieldsOfAnotherTypeAreRefusedByName) {
+  const auto metadata_file = (folder_.path() / "checkpoint.json").string();
+  edit_metadata([](json& metadata) { metadata["num_users"] = -5; });
+  EXPECT_EQ(load_error(), metadata_file + ": num_users must be a positive integer, got -5");
+  edit_metadata([](json& metadata) {
+    metadata["num_users"] = 40;
+    metadata["num_items"] = "30";
+  });
+  EXPECT_EQ(load_error(), metadata_file + ": num_items must be a positive integer, got \"30\"");
+  edit_metadata([](json& metadata) { metadata["num_items"] = 30; });
+  edit_metadata([](json& metadata) { metadata["format"] = 20; });
+  EXPECT_EQ(load_error(), metadata_file + ": not a Spotlight checkpoint");
+  edit_metadata([](json& metadata) {
+    metadata["format"] = "spotlight-checkpoint";
+    metadata["model_file"] = 7;
+  });
+  EXPECT_EQ(load_error(), metadata_file + ": model_file must name a file in the checkpoint's folder");
+  edit_metadata([](json& metadata) {
+    metadata.erase("model_file");
+    metadata["model_checksum"] = 5;
+  });
+  EXPECT_EQ(load_error(), (folder_.path() / "model.pt").string() +
+                              ": checksum mismatch; the file is truncated or was changed after saving");
+  // Saving over such a checkpoint removes no file it cannot name.
+  edit_metadata([](json& metadata) { metadata["model_file"] = 7; });
+  save_checkpoint(folder_.path(), trained_, data_.users, data_.items, json::array(), "model-2.pt");
+  EXPECT_TRUE(std::filesystem::exists(folder_.path() / "model.pt"));
+  EXPECT_NO_THROW(load_checkpoint(folder_.path(), *registry_));
+}
+
 TEST_F(Checkpoint, ParametersOfAnotherShapeAreRefused) {
   edit_metadata([](json& metadata) { metadata["experiment"]["model"]["embedding_dim"] = 4; });
   const std::string message = load_error();

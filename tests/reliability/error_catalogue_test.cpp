@@ -133,7 +133,7 @@ std::vector<Case> catalogue() {
   cases.push_back(experiment_case("negative_batch_size", [](json& e) { e["model"]["batch_size"] = -5; },
                                   "model.batch_size: expected a positive integer, got -5"));
   cases.push_back(experiment_case("string_for_integer", [](json& e) { e["model"]["embedding_dim"] = "32"; },
-                                  "model.embedding_dim: expected a positive integer, got \"32\""));
+                                  "model.embedding_dim: expected an integer from 1 to 65536, got \"32\""));
   cases.push_back(experiment_case("huge_number", [](json& e) { e["model"]["n_iter"] = 1e300; },
                                   "model.n_iter: expected a positive integer, got 1e+300"));
   cases.push_back(experiment_case("fraction_above_one", [](json& e) { e["split"]["test_fraction"] = 1.5; },
@@ -145,8 +145,8 @@ std::vector<Case> catalogue() {
                                     e["model"]["type"] = "implicit_sequence";
                                     e["model"]["representation"] = {{"plugin", "cnn"}, {"kernel_width", json::array()}};
                                   },
-                                  "model.representation.kernel_width: expected a positive integer or a non-empty list "
-                                  "of them, got []"));
+                                  "model.representation.kernel_width: expected an integer from 1 to 1024 or a "
+                                  "non-empty list of them, got []"));
   cases.push_back(experiment_case("dangling_reference",
                                   [](json& e) { e["model"]["representation"]["item_embedding"] = "@items"; },
                                   "model.representation.item_embedding: \"@items\" refers to no component under "
@@ -192,6 +192,25 @@ std::vector<Case> catalogue() {
                                   [](json& e) { e["model"]["type"] = "explicit_factorization"; },
                                   "model.loss: this loss is for implicit feedback, but explicit_factorization trains "
                                   "on explicit feedback"));
+  // Found by fuzzing (fuzz/regressions/experiment_assembly): each was an exception from the
+  // JSON library, a stack overflow, or a plugin asking LibTorch for terabytes.
+  cases.push_back(raw_experiment_case("number_out_of_range", "{\"split\": {\"test_fraction\": 1e400}}",
+                                      "{dir}/exp.json: invalid JSON: number overflow parsing '1e400'"));
+  cases.push_back(raw_experiment_case("nested_too_deep", "{\"name\": " + std::string(50000, '[') + "}",
+                                      "{dir}/exp.json:1:109: invalid JSON: arrays and objects nested deeper than 100 "
+                                      "levels"));
+  cases.push_back(experiment_case("absurd_embedding_dim", [](json& e) { e["model"]["embedding_dim"] = 1000000000000; },
+                                  "model.embedding_dim: expected an integer from 1 to 65536, got 1000000000000"));
+  cases.push_back(experiment_case("integer_beyond_int64",
+                                  [](json& e) { e["model"]["batch_size"] = 18446744073709551615ull; },
+                                  "model.batch_size: expected a positive integer up to 9223372036854775807, got "
+                                  "18446744073709551615"));
+  cases.push_back(experiment_case("absurd_layer_count",
+                                  [](json& e) {
+                                    e["model"]["type"] = "implicit_sequence";
+                                    e["model"]["representation"] = {{"plugin", "cnn"}, {"num_layers", 1000000}};
+                                  },
+                                  "model.representation.num_layers: expected an integer from 1 to 1024, got 1000000"));
   // Data files.
   cases.push_back(data_case("missing_data_file", "", "{dir}/missing.csv: cannot open the data file",
                             "implicit_factorization", [](json& e) { e["dataset"]["path"] = "{dir}/missing.csv"; }));
@@ -208,6 +227,20 @@ std::vector<Case> catalogue() {
                             "{dir}/data.csv:3: expected at least 4 fields separated by \",\", got 2"));
   cases.push_back(data_case("negative_raw_id", "user,item,rating,time\n-1,2,4,1\n",
                             "{dir}/data.csv:2: user id -1 is negative"));
+  // Found by fuzzing (fuzz/regressions/delimited_file).
+  cases.push_back(data_case("raw_id_too_large", "user,item,rating,time\n9223372036854775807,2,4,1\n",
+                            "{dir}/data.csv:2: user id 9223372036854775807 is above 2147483647, the largest raw id; "
+                            "use \"ids\": \"dense\""));
+  cases.push_back(data_case("column_position_too_large", "1,2\n", "{dir}/data.csv: column position 978302109 is too "
+                                                                  "large; positions go up to 65535",
+                            "implicit_factorization", [](json& e) {
+                              e["dataset"] = {{"loader", "csv"}, {"path", "{dir}/data.csv"}, {"header", false},
+                                              {"user_column", "0"}, {"item_column", "978302109"}};
+                            }));
+  cases.push_back(data_case("ids_not_utf8", "user,item,rating,time\n\xe9t\xe9,2,4,1\n",
+                            "{dir}/data.csv:2: user id is not UTF-8 text; convert the file to UTF-8 (e.g. iconv -f "
+                            "latin1 -t utf-8)",
+                            "implicit_factorization", [](json& e) { e["dataset"]["ids"] = "dense"; }));
   cases.push_back(data_case("one_row_dataset", "user,item,rating,time\n1,2,4,1\n",
                             "split: the training set is empty; use more data or another split.test_fraction"));
   cases.push_back(data_case("item_zero_in_sequence_data", "user,item,rating,time\n1,0,4,1\n1,2,4,2\n",
@@ -250,6 +283,14 @@ std::vector<Case> catalogue() {
                    "{dir}/model/checkpoint.json: checkpoint format version 99, this build reads version 1"});
   cases.push_back({"checkpoint_of_something_else", {{"model/checkpoint.json", R"({"format": "pytorch"})"}},
                    "recommend --model {dir}/model --user 1", 1, "{dir}/model/checkpoint.json: not a Spotlight checkpoint"});
+  // Found by fuzzing (fuzz/regressions/checkpoint_metadata): fields of another type escaped
+  // as the JSON library's type errors.
+  cases.push_back({"checkpoint_format_not_a_string", {{"model/checkpoint.json", R"({"format": 20})"}},
+                   "evaluate --model {dir}/model", 1, "{dir}/model/checkpoint.json: not a Spotlight checkpoint"});
+  cases.push_back({"checkpoint_version_not_a_number",
+                   {{"model/checkpoint.json", R"({"format": "spotlight-checkpoint", "format_version": "1"})"}},
+                   "evaluate --model {dir}/model", 1,
+                   "{dir}/model/checkpoint.json: checkpoint format version \"1\", this build reads version 1"});
   // Command lines.
   cases.push_back({"no_command", {}, "", 2, "usage: spotlight [--plugin-path DIR ...] [--allow-insecure-plugins] COMMAND ..."});
   cases.push_back({"run_without_file", {}, "run", 2,
@@ -260,6 +301,10 @@ std::vector<Case> catalogue() {
   cases.push_back({"set_inside_a_number", {{"exp.json", base_experiment().dump()}},
                    "run {dir}/exp.json --set model.n_iter.x=3 --output {dir}/out", 1,
                    "--set model.n_iter.x=3: model.n_iter.x is inside a value that is not an object"});
+  // Found by fuzzing (fuzz/regressions/set_override).
+  cases.push_back({"set_not_utf8", {{"exp.json", base_experiment().dump()}},
+                   "run {dir}/exp.json --set name=\xe9t\xe9 --output {dir}/out", 1,
+                   "--set: the assignment is not UTF-8 text"});
   cases.push_back({"k_not_a_number", {}, "recommend --model {dir}/model --user 1 -k many", 2,
                    "-k many: expected a positive integer"});
   cases.push_back({"unknown_option", {}, "run {dir}/exp.json --frobnicate", 2,

@@ -59,6 +59,22 @@ TEST(Parameters, WrongTypesNameThePathAndTheExpectation) {
   EXPECT_EQ(check({{"size", -1}}), "model.representation.size: expected a non-negative integer, got -1");
 }
 
+// Found by fuzzing (experiment_assembly): 18446744073709551615 passed "at least 1" and a
+// plugin read it as -1.
+TEST(Parameters, IntegersFromTwoToTheSixtyThreeUpAreRefused) {
+  auto schema = cnn_like_schema();
+  auto check = [&](json node) {
+    node["size"] = node.value("size", json(1));
+    return error_message<ConfigError>([&] { validate_parameters(node, schema, "m"); });
+  };
+  EXPECT_EQ(check({{"size", 18446744073709551615ull}}),
+            "m.size: expected a non-negative integer up to 9223372036854775807, got 18446744073709551615");
+  EXPECT_EQ(check({{"dilation", {1, 9223372036854775808ull}}}),
+            "m.dilation: expected a positive integer or a non-empty list of them, got [1,9223372036854775808]");
+  EXPECT_EQ(validate_parameters({{"size", 9223372036854775807ull}}, schema, "m").at("size").get<int64_t>(),
+            9223372036854775807);
+}
+
 TEST(Parameters, MissingRequiredParameterIsAnError) {
   EXPECT_EQ(error_message<ConfigError>([] { validate_parameters(json::object(), cnn_like_schema(), "x"); }),
             "x.size: missing; expected a non-negative integer");

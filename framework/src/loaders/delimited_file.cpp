@@ -48,6 +48,10 @@ std::vector<std::string_view> split_header(std::string_view line, std::string_vi
   }
 }
 
+// Every line is cut into as many fields as the furthest column needs, so a position is also
+// the size of an allocation: a typo such as 978302109 must not ask for 15 GB.
+constexpr size_t kLargestColumnPosition = 65535;
+
 // A column given by header name, or by 0-based position when there is no header.
 size_t column_index(const std::string& column, const std::vector<std::string_view>& header,
                     const std::filesystem::path& file) {
@@ -56,6 +60,10 @@ size_t column_index(const std::string& column, const std::vector<std::string_vie
     const auto [end, error] = std::from_chars(column.data(), column.data() + column.size(), index);
     if (error != std::errc() || end != column.data() + column.size()) {
       throw DataError(file.string() + ": column \"" + column + "\" must be a 0-based position when there is no header");
+    }
+    if (index > kLargestColumnPosition) {
+      throw DataError(file.string() + ": column position " + column + " is too large; positions go up to " +
+                      std::to_string(kLargestColumnPosition));
     }
     return index;
   }

@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "src/loaders/field_parsing.h"
+#include "src/utf8.h"
 
 namespace spotlight {
 
@@ -13,6 +14,9 @@ namespace {
 constexpr uint64_t kSmallTableFloor = uint64_t(1) << 20;
 constexpr uint64_t kSmallTableSpread = 16;
 constexpr uint64_t kSmallTableCeiling = uint64_t(1) << 27;
+// A raw id is a row of the model's tables (every id up to the largest gets one), so it must
+// stay far from int64's end, where "largest + 1" would overflow. Spotlight's ids are int32.
+constexpr int64_t kLargestRawId = 2147483647;
 
 }  // namespace
 
@@ -23,6 +27,10 @@ RawId IdColumn::parse(std::string_view field) const {
   if (mapping_ == IdMapping::raw) {
     id.number = parse_number<int64_t>(id.text, what_);
     if (id.number < 0) throw LineError{std::string(what_) + " id " + std::to_string(id.number) + " is negative"};
+    if (id.number > kLargestRawId) {
+      throw LineError{std::string(what_) + " id " + std::to_string(id.number) + " is above " +
+                      std::to_string(kLargestRawId) + ", the largest raw id; use \"ids\": \"dense\""};
+    }
     id.canonical_number = true;
     return id;
   }
@@ -30,6 +38,11 @@ RawId IdColumn::parse(std::string_view field) const {
   const auto [stop, error] = std::from_chars(id.text.data(), end, id.number);
   id.canonical_number = error == std::errc() && stop == end && id.number >= 0 &&
                         (id.text.size() == 1 || id.text.front() != '0');
+  // A text id is kept and written out again (checkpoints, recommend --json): only as UTF-8.
+  if (!id.canonical_number && !is_utf8(id.text)) {
+    throw LineError{std::string(what_) +
+                    " id is not UTF-8 text; convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8)"};
+  }
   return id;
 }
 

@@ -11,13 +11,17 @@
 
 namespace spotlight {
 
-LineReader::LineReader(const std::filesystem::path& file, size_t block_size) : file_(file), buffer_(block_size) {
+LineReader::LineReader(const std::filesystem::path& file, size_t block_size) : file_(file) {
   descriptor_ = open(file.c_str(), O_RDONLY | O_CLOEXEC);
   struct stat status {};
   if (descriptor_ < 0 || fstat(descriptor_, &status) != 0 || S_ISDIR(status.st_mode)) {
     throw DataError(file.string() + ": cannot open the data file");
   }
   file_size_ = static_cast<uint64_t>(status.st_size);
+  // A small file gets a small block (one byte more than the file, so the first read finds
+  // its end): allocating and zeroing a whole block dominated loading a file of a few lines.
+  constexpr uint64_t kSmallestBlock = 64 << 10;
+  buffer_.resize(static_cast<size_t>(std::min<uint64_t>(block_size, std::max(kSmallestBlock, file_size_ + 1))));
   posix_fadvise(descriptor_, 0, 0, POSIX_FADV_SEQUENTIAL);
   refill();  // the first block now, so that estimated_lines() is known before the first line
 }

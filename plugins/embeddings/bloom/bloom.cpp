@@ -106,6 +106,7 @@ SPOTLIGHT_PLUGIN(
     spotlight::Parameter::text("of", "items", "Which ids the table has rows for").one_of({"items", "users"}),
     spotlight::Parameter::integer("dim", std::nullopt, "Width of each vector (default: model.embedding_dim)")
         .at_least(1)
+        .at_most(spotlight::kMaxWidth)
         .optional(),
     spotlight::Parameter::number("compression_ratio", 0.2, "Compressed rows per id").greater_than(0).at_most(1),
     spotlight::Parameter::integer("num_hash_functions", 4, "Rows summed per id").at_least(1).at_most(24),

@@ -90,6 +90,7 @@ SPOTLIGHT_PLUGIN(
     "Bilinear factorization (Spotlight's BilinearNet): user . item + user bias + item bias",
     spotlight::Parameter::integer("embedding_dim", std::nullopt, "Width of user and item vectors (default: model.embedding_dim)")
         .at_least(1)
+        .at_most(spotlight::kMaxWidth)
         .optional(),
     spotlight::Parameter::component("user_embedding", spotlight::ComponentKind::embedding,
                                     "User table from the graph (default: a new N(0, 1/dim) table)")

@@ -90,11 +90,15 @@ std::shared_ptr<spotlight::Component> make_cnn(const spotlight::ComponentArgs& a
 SPOTLIGHT_PLUGIN(
     make_cnn, "cnn", spotlight::ComponentKind::representation, "1.0.0",
     "Sequence representation: stacked causal atrous convolutions (Spotlight's CNNNet)",
-    spotlight::Parameter::integer("num_layers", 1, "Number of convolutional layers").at_least(1),
+    spotlight::Parameter::integer("num_layers", 1, "Number of convolutional layers")
+        .at_least(1)
+        .at_most(spotlight::kMaxCount),
     spotlight::Parameter::integers("kernel_width", 3, "Kernel width: one for every layer, or a list with one per layer")
-        .at_least(1),
+        .at_least(1)
+        .at_most(spotlight::kMaxCount),
     spotlight::Parameter::integers("dilation", 1, "Dilation: one for every layer, or a list with one per layer")
-        .at_least(1),
+        .at_least(1)
+        .at_most(spotlight::kMaxCount),
     spotlight::Parameter::text("nonlinearity", "tanh", "Activation of each layer").one_of({"tanh", "relu"}),
     spotlight::Parameter::boolean("residual", std::nullopt, "Add each layer's input to its output (default: true)")
         .optional(),

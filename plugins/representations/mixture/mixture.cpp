@@ -62,5 +62,7 @@ std::shared_ptr<spotlight::Component> make_mixture(const spotlight::ComponentArg
 SPOTLIGHT_PLUGIN(make_mixture, "mixture", spotlight::ComponentKind::representation, "1.0.0",
                  "Sequence representation: an LSTM whose output is a mixture of tastes with attention "
                  "(Spotlight's MixtureLSTMNet)",
-                 spotlight::Parameter::integer("num_mixtures", 4, "Number of taste vectors").at_least(1),
+                 spotlight::Parameter::integer("num_mixtures", 4, "Number of taste vectors")
+                     .at_least(1)
+                     .at_most(spotlight::kMaxCount),
                  SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS)

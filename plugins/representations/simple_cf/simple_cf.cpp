@@ -113,7 +113,9 @@ std::shared_ptr<spotlight::Component> make_simple_cf(const ComponentArgs& args) 
 SPOTLIGHT_PLUGIN(
     make_simple_cf, "simple_cf", spotlight::ComponentKind::representation, "1.0.0",
     "SimpleCF: dot product of user and item vectors, optionally pretrained, frozen, or through a sigmoid",
-    spotlight::Parameter::integer("factors", 16, "Dimension of the embedding space").at_least(1),
+    spotlight::Parameter::integer("factors", 16, "Dimension of the embedding space")
+        .at_least(1)
+        .at_most(spotlight::kMaxWidth),
     spotlight::Parameter::text("user_embeddings", std::nullopt,
                                "Text file of pretrained user vectors: one row per user, `factors` numbers each")
         .optional(),

@@ -80,6 +80,12 @@ class SPOTLIGHT_SDK_API Parameter {
 
 using ParameterList = std::vector<Parameter>;
 
+// Upper bounds for sizes in schemas (`.at_most(kMaxWidth)`), shared by the host and the
+// plugins: far above any useful model, low enough that a typo such as 1e12 is refused by
+// name before LibTorch is asked for terabytes, and that a product of a few never overflows.
+inline constexpr long long kMaxWidth = 65536;  // embedding widths and factors: a table's columns
+inline constexpr long long kMaxCount = 1024;   // layers, taste vectors, kernel widths, dilations
+
 // Validates `node` (a JSON object) against `schema`: every key must be declared (except
 // those in `reserved`, such as "plugin"), every value must fit, required keys must be
 // present. Returns the node with defaults filled in. Errors name `path.key`; an unknown key

@@ -63,6 +63,7 @@ SPOTLIGHT_SDK_API SequenceTables sequence_tables(const ComponentArgs& args);
                                 "Width of item vectors and states (default: the item table's, else "             \
                                 "model.embedding_dim)")                                                          \
       .at_least(1)                                                                                               \
+      .at_most(spotlight::kMaxWidth)                                                                             \
       .optional(),                                                                                               \
       spotlight::Parameter::component("item_embedding", spotlight::ComponentKind::embedding,                     \
                                       "Item table from the graph (default: a new N(0, 1/dim) table, row 0 "      \
