@@ -1,8 +1,6 @@
 #include "spotlight/framework/optimizer.h"
 
-#include <torch/optim/adagrad.h>
-#include <torch/optim/adam.h>
-#include <torch/optim/sgd.h>
+#include "src/optimizers/fused_optimizers.h"
 
 namespace spotlight {
 
@@ -17,7 +15,7 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& co
                        .momentum(config.at("momentum").get<double>())
                        .dampening(config.at("dampening").get<double>())
                        .nesterov(config.at("nesterov").get<bool>());
-    return std::make_unique<torch::optim::SGD>(std::move(parameters), options);
+    return std::make_unique<FusedSgd>(std::move(parameters), options);
   }
   if (type == "adagrad") {
     auto options = torch::optim::AdagradOptions(learning_rate)
@@ -25,14 +23,14 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const nlohmann::json& co
                        .lr_decay(config.at("lr_decay").get<double>())
                        .initial_accumulator_value(config.at("initial_accumulator_value").get<double>())
                        .eps(config.at("eps").get<double>());
-    return std::make_unique<torch::optim::Adagrad>(std::move(parameters), options);
+    return std::make_unique<FusedAdagrad>(std::move(parameters), options);
   }
   auto options = torch::optim::AdamOptions(learning_rate)
                      .weight_decay(l2)
                      .betas({config.at("beta1").get<double>(), config.at("beta2").get<double>()})
                      .eps(config.at("eps").get<double>())
                      .amsgrad(config.at("amsgrad").get<bool>());
-  return std::make_unique<torch::optim::Adam>(std::move(parameters), options);
+  return std::make_unique<FusedAdam>(std::move(parameters), options);
 }
 
 }  // namespace spotlight

@@ -21,4 +21,14 @@ torch::Tensor ExplicitFactorizationModel::minibatch_loss(const torch::Tensor& us
   return parts_.loss->explicit_loss(ratings, scores);
 }
 
+double ExplicitFactorizationModel::hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss,
+                                            const int64_t* users, const int64_t* items, const float* ratings,
+                                            int64_t n) {
+  scores_.resize(static_cast<size_t>(n));
+  score_gradients_.resize(static_cast<size_t>(n));
+  representation.score_pairs(users, items, n, 1, scores_.data());
+  const double value = loss.explicit_score_gradients(ratings, scores_.data(), n, score_gradients_.data());
+  return optimize_by_hand(value, [&] { representation.add_score_gradients(users, items, n, 1, score_gradients_.data()); });
+}
+
 }  // namespace spotlight

@@ -18,6 +18,8 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   std::vector<int64_t> batch_users(static_cast<size_t>(batch_size));
   std::vector<int64_t> batch_items(static_cast<size_t>(batch_size));
   std::vector<float> batch_ratings(with_ratings ? static_cast<size_t>(batch_size) : 0);
+  HandGradientRepresentation* by_hand = hand_gradient_representation();
+  const auto* hand_loss = dynamic_cast<const HandGradientLoss*>(parts_.loss.get());
 
   for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
     const auto started = Clock::now();
@@ -35,16 +37,27 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
         batch_items[static_cast<size_t>(k)] = train.item_ids[row];
         if (with_ratings) batch_ratings[static_cast<size_t>(k)] = train.ratings[row];
       }
-      auto users = torch::from_blob(batch_users.data(), {size}, torch::kInt64).to(device_);
-      auto items = torch::from_blob(batch_items.data(), {size}, torch::kInt64).to(device_);
-      torch::Tensor ratings;
-      if (with_ratings) ratings = torch::from_blob(batch_ratings.data(), {size}, torch::kFloat32).to(device_);
-      total_loss += optimize(minibatch_loss(users, items, ratings));
+      if (by_hand) {
+        total_loss += hand_step(*by_hand, *hand_loss, batch_users.data(), batch_items.data(),
+                                with_ratings ? batch_ratings.data() : nullptr, size);
+      } else {
+        auto users = torch::from_blob(batch_users.data(), {size}, torch::kInt64).to(device_);
+        auto items = torch::from_blob(batch_items.data(), {size}, torch::kInt64).to(device_);
+        torch::Tensor ratings;
+        if (with_ratings) ratings = torch::from_blob(batch_ratings.data(), {size}, torch::kFloat32).to(device_);
+        total_loss += optimize(minibatch_loss(users, items, ratings));
+      }
       ++batches;
       report_batch(batches, (count + batch_size - 1) / batch_size, total_loss / static_cast<double>(batches));
     }
     finish_epoch(total_loss, batches, started, n, on_epoch);
   }
+}
+
+HandGradientRepresentation* FactorizationModel::hand_gradient_representation() const {
+  if (!device_.is_cpu() || !dynamic_cast<const HandGradientLoss*>(parts_.loss.get())) return nullptr;
+  auto* representation = dynamic_cast<HandGradientRepresentation*>(parts_.representation.get());
+  return representation && representation->hand_gradients_available() ? representation : nullptr;
 }
 
 torch::Tensor FactorizationModel::score_users(const torch::Tensor& user_ids) {

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <vector>
+
+#include "spotlight/sdk/hand_gradients.h"
 #include "src/models/trained_model.h"
 
 namespace spotlight {
@@ -29,6 +32,20 @@ class FactorizationModel : public TrainedModel {
   virtual torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
                                        const torch::Tensor& ratings) = 0;
   virtual bool reads_ratings() const = 0;
+  // The same minibatch through the hand-gradient path: scores, loss and one optimizer step;
+  // returns the loss. `ratings` is null when the model reads none.
+  virtual double hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss,
+                           const int64_t* users, const int64_t* items, const float* ratings, int64_t n) = 0;
+
+  // Scratch space of hand_step, reused from batch to batch.
+  std::vector<int64_t> pair_items_;
+  std::vector<float> scores_;
+  std::vector<float> score_gradients_;
+
+ private:
+  // The representation when it and the loss both differentiate by hand on this device; null
+  // when training goes through autograd.
+  HandGradientRepresentation* hand_gradient_representation() const;
 };
 
 // Spotlight's ImplicitFactorizationModel: positives against negatives from the sampler
@@ -41,6 +58,8 @@ class ImplicitFactorizationModel : public FactorizationModel {
   torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
                                const torch::Tensor& ratings) override;
   bool reads_ratings() const override { return false; }
+  double hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss, const int64_t* users,
+                   const int64_t* items, const float* ratings, int64_t n) override;
 };
 
 // Spotlight's ExplicitFactorizationModel: predicted against observed ratings.
@@ -53,6 +72,8 @@ class ExplicitFactorizationModel : public FactorizationModel {
   torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
                                const torch::Tensor& ratings) override;
   bool reads_ratings() const override { return true; }
+  double hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss, const int64_t* users,
+                   const int64_t* items, const float* ratings, int64_t n) override;
 };
 
 }  // namespace spotlight

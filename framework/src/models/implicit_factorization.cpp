@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "src/models/factorization_model.h"
 
 namespace spotlight {
@@ -18,6 +20,25 @@ torch::Tensor ImplicitFactorizationModel::minibatch_loss(const torch::Tensor& us
   auto positive = scores[0];
   auto negative = many ? scores.narrow(0, 1, samples) : scores[1];
   return parts_.loss->implicit_loss(positive, negative, torch::Tensor());
+}
+
+double ImplicitFactorizationModel::hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss,
+                                            const int64_t* users, const int64_t* items, const float*, int64_t n) {
+  const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
+  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
+  const auto negatives = parts_.sampler->sample({samples, n}, stream()).contiguous();
+  const auto pairs = static_cast<size_t>((samples + 1) * n);
+  pair_items_.resize(pairs);
+  scores_.resize(pairs);
+  score_gradients_.resize(pairs);
+  std::copy(items, items + n, pair_items_.begin());
+  std::copy(negatives.data_ptr<int64_t>(), negatives.data_ptr<int64_t>() + samples * n, pair_items_.begin() + n);
+  representation.score_pairs(users, pair_items_.data(), n, samples + 1, scores_.data());
+  const double value = loss.implicit_score_gradients(scores_.data(), scores_.data() + n, n, samples,
+                                                     score_gradients_.data(), score_gradients_.data() + n);
+  return optimize_by_hand(value, [&] {
+    representation.add_score_gradients(users, pair_items_.data(), n, samples + 1, score_gradients_.data());
+  });
 }
 
 }  // namespace spotlight

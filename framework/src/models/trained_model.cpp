@@ -83,13 +83,30 @@ double TrainedModel::optimize(const torch::Tensor& loss) {
     check_gradients_fit_optimizer();
     gradients_checked_ = true;
   }
+  apply_gradients();
+  return loss.item<double>();
+}
+
+double TrainedModel::optimize_by_hand(double loss, const std::function<void()>& add_gradients) {
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& parameter : group.params()) {
+      auto& gradient = parameter.mutable_grad();
+      if (gradient.defined()) gradient.zero_();
+      else gradient = torch::zeros_like(parameter);
+    }
+  }
+  add_gradients();
+  apply_gradients();
+  return loss;
+}
+
+void TrainedModel::apply_gradients() {
   if (replicas_) replicas_->average_gradients(parts_.representation->parameters());
   optimizer_->step();
   if (replicas_ && replicas_->check_every_step()) {
     replicas_->check_identical(parts_.representation->parameters(), "after a step of epoch " +
                                                                         std::to_string(epochs_done_ + 1));
   }
-  return loss.item<double>();
 }
 
 void TrainedModel::finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -37,6 +38,10 @@ class TrainedModel : public Model {
   // Backpropagates `loss`, averages the gradients over the replicas (when training
   // together), applies one optimizer step and returns the loss value.
   double optimize(const torch::Tensor& loss);
+  // The same step for gradients a representation adds by hand (HandGradientRepresentation):
+  // zeroes every parameter's dense gradient, lets `add_gradients` fill them, averages and
+  // steps as optimize() does, and returns `loss`.
+  double optimize_by_hand(double loss, const std::function<void()>& add_gradients);
   // Counts the epoch, stops with an Error on a NaN or zero mean loss (as Spotlight does) and
   // reports it.
   void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
@@ -68,6 +73,8 @@ class TrainedModel : public Model {
 
  private:
   void create_optimizer();
+  // Averages the gradients over the replicas (when training together) and steps.
+  void apply_gradients();
   // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them.
   void check_gradients_fit_optimizer() const;
 

@@ -1,12 +1,15 @@
 // poisson: Spotlight's Poisson loss on the rate exp(score), mean(exp(score) - observed * score).
+#include <cmath>
+
 #include <torch/torch.h>
 
+#include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/loss.h"
 #include "spotlight/sdk/plugin.h"
 
 namespace {
 
-class PoissonLoss : public spotlight::Loss {
+class PoissonLoss : public spotlight::Loss, public spotlight::HandGradientLoss {
  public:
   spotlight::Feedback feedback() const override { return spotlight::Feedback::explicit_ratings; }
   // Spotlight feeds rate = exp(score) into rate - observed * log(rate); log(exp(score)) is the score itself, and
@@ -15,6 +18,18 @@ class PoissonLoss : public spotlight::Loss {
     return (torch::exp(scores) - observed * scores).mean();
   }
   torch::Tensor predictions(const torch::Tensor& scores) const override { return torch::exp(scores); }
+
+  double explicit_score_gradients(const float* observed, const float* scores, int64_t n,
+                                  float* d_scores) const override {
+    double total = 0.0;
+    const float scale = 1.0f / static_cast<float>(n);
+    for (int64_t i = 0; i < n; ++i) {
+      const float rate = std::exp(scores[i]);
+      total += rate - observed[i] * scores[i];
+      d_scores[i] = (rate - observed[i]) * scale;
+    }
+    return total / static_cast<double>(n);
+  }
 };
 
 std::shared_ptr<spotlight::Component> make_poisson(const spotlight::ComponentArgs&) {

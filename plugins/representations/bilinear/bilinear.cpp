@@ -3,6 +3,7 @@
 // come from the graph (e.g. an item table shared with another component).
 #include <torch/torch.h>
 
+#include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
@@ -11,7 +12,14 @@ namespace {
 
 using spotlight::EmbeddingLayer;
 
-class BilinearNet : public spotlight::Representation {
+// The raw rows of a table this representation differentiates by hand.
+struct RawTable {
+  float* rows;
+  float* gradient;  // null when only scoring
+  int64_t width;
+};
+
+class BilinearNet : public spotlight::Representation, public spotlight::HandGradientRepresentation {
  public:
   BilinearNet(std::shared_ptr<EmbeddingLayer> users, std::shared_ptr<EmbeddingLayer> items,
               std::shared_ptr<EmbeddingLayer> user_biases, std::shared_ptr<EmbeddingLayer> item_biases)
@@ -41,7 +49,62 @@ class BilinearNet : public spotlight::Representation {
     return torch::addmm(biases, vectors, items_->all().t());
   }
 
+  // By hand only over plain dense tables on the CPU (a Bloom table or sparse gradients go
+  // through autograd).
+  bool hand_gradients_available() const override {
+    for (const auto* table : {users_.get(), items_.get(), user_biases_.get(), item_biases_.get()}) {
+      const auto* plain = dynamic_cast<const spotlight::nn::ScaledEmbedding*>(table);
+      if (!plain || plain->options().sparse || plain->options().padding_idx >= 0) return false;
+      const auto& weight = plain->weight();
+      if (!weight.device().is_cpu() || weight.scalar_type() != torch::kFloat32 || !weight.is_contiguous()) return false;
+    }
+    return true;
+  }
+
+  void score_pairs(const int64_t* users, const int64_t* items, int64_t n, int64_t k, float* scores) override {
+    const RawTable u = raw(*users_, false), v = raw(*items_, false);
+    const RawTable ub = raw(*user_biases_, false), vb = raw(*item_biases_, false);
+    for (int64_t j = 0; j < k; ++j) {
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t user = users[i], item = items[j * n + i];
+        const float* a = u.rows + user * dim_;
+        const float* b = v.rows + item * dim_;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < dim_; ++d) dot += a[d] * b[d];
+        scores[j * n + i] = dot + ub.rows[user] + vb.rows[item];
+      }
+    }
+  }
+
+  void add_score_gradients(const int64_t* users, const int64_t* items, int64_t n, int64_t k,
+                           const float* d_scores) override {
+    const RawTable u = raw(*users_, true), v = raw(*items_, true);
+    const RawTable ub = raw(*user_biases_, true), vb = raw(*item_biases_, true);
+    for (int64_t j = 0; j < k; ++j) {
+      for (int64_t i = 0; i < n; ++i) {
+        const float g = d_scores[j * n + i];
+        if (g == 0.0f) continue;
+        const int64_t user = users[i], item = items[j * n + i];
+        const float* a = u.rows + user * dim_;
+        const float* b = v.rows + item * dim_;
+        float* ga = u.gradient + user * dim_;
+        float* gb = v.gradient + item * dim_;
+        for (int64_t d = 0; d < dim_; ++d) {
+          ga[d] += g * b[d];
+          gb[d] += g * a[d];
+        }
+        ub.gradient[user] += g;
+        vb.gradient[item] += g;
+      }
+    }
+  }
+
  private:
+  static RawTable raw(EmbeddingLayer& table, bool with_gradient) {
+    const auto& weight = static_cast<spotlight::nn::ScaledEmbedding&>(table).weight();
+    return {weight.data_ptr<float>(), with_gradient ? weight.grad().data_ptr<float>() : nullptr, weight.size(1)};
+  }
+
   int64_t dim_;
   std::shared_ptr<EmbeddingLayer> users_;
   std::shared_ptr<EmbeddingLayer> items_;

@@ -27,6 +27,10 @@ class SPOTLIGHT_SDK_API ScaledEmbedding : public EmbeddingLayer {
   torch::Tensor forward(const torch::Tensor& ids) override;
   torch::Tensor all() override;
 
+  // The table itself, for components that read and differentiate it by hand.
+  const torch::Tensor& weight() const { return table_->weight; }
+  const EmbeddingOptions& options() const { return options_; }
+
  protected:
   EmbeddingOptions options_;
   torch::nn::Embedding table_{nullptr};

@@ -1,0 +1,150 @@
+#include "src/optimizers/fused_optimizers.h"
+
+#include <cmath>
+#include <string>
+
+#include <ATen/Parallel.h>
+#include <torch/types.h>
+
+#include "src/optimizers/update_loops.h"
+
+namespace spotlight {
+
+namespace {
+
+// LibTorch's key for a parameter's state.
+std::string state_key(const torch::Tensor& parameter) { return c10::guts::to_string(parameter.unsafeGetTensorImpl()); }
+
+bool plain(const torch::Tensor& tensor) {
+  return tensor.defined() && tensor.device().is_cpu() && tensor.scalar_type() == torch::kFloat32 &&
+         tensor.layout() == torch::kStrided && tensor.is_contiguous();
+}
+
+bool fusable(const std::vector<torch::optim::OptimizerParamGroup>& groups) {
+  for (const auto& group : groups) {
+    for (const auto& parameter : group.params()) {
+      if (parameter.grad().defined() && !(plain(parameter) && plain(parameter.grad()))) return false;
+    }
+  }
+  return true;
+}
+
+// A state tensor as the loops need it; state read from a checkpoint is made contiguous once.
+float* state_data(torch::Tensor& state) {
+  if (!plain(state)) state = state.to(torch::kFloat32).contiguous();
+  return state.data_ptr<float>();
+}
+
+// Large tables are split over the intra-op threads; a table under 64K floats stays on one.
+template <typename Loop>
+void in_chunks(int64_t n, const Loop& loop) {
+  at::parallel_for(0, n, int64_t{1} << 16, [&](int64_t begin, int64_t end) { loop(begin, end - begin); });
+}
+
+}  // namespace
+
+torch::Tensor FusedAdam::step(LossClosure closure) {
+  if (closure || !fusable(param_groups_)) return torch::optim::Adam::step(std::move(closure));
+  torch::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
+    for (auto& parameter : group.params()) {
+      if (!parameter.grad().defined()) continue;
+      auto& slot = state_[state_key(parameter)];
+      if (!slot) {
+        auto fresh = std::make_unique<torch::optim::AdamParamState>();
+        fresh->step(0);
+        fresh->exp_avg(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
+        if (options.amsgrad()) fresh->max_exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& state = static_cast<torch::optim::AdamParamState&>(*slot);
+      state.step(state.step() + 1);
+      const auto [beta1, beta2] = options.betas();
+      const double steps = static_cast<double>(state.step());
+      const update_loops::AdamStep step{static_cast<float>(beta1),
+                                        static_cast<float>(beta2),
+                                        static_cast<float>(options.lr() / (1.0 - std::pow(beta1, steps))),
+                                        static_cast<float>(std::sqrt(1.0 - std::pow(beta2, steps))),
+                                        static_cast<float>(options.eps()),
+                                        static_cast<float>(options.weight_decay())};
+      float* values = parameter.data_ptr<float>();
+      const float* gradient = parameter.grad().data_ptr<float>();
+      float* first = state_data(state.exp_avg());
+      float* second = state_data(state.exp_avg_sq());
+      float* top = options.amsgrad() ? state_data(state.max_exp_avg_sq()) : nullptr;
+      in_chunks(parameter.numel(), [&](int64_t begin, int64_t count) {
+        update_loops::adam(values + begin, gradient + begin, first + begin, second + begin,
+                           top ? top + begin : nullptr, count, step);
+      });
+    }
+  }
+  return {};
+}
+
+torch::Tensor FusedAdagrad::step(LossClosure closure) {
+  if (closure || !fusable(param_groups_)) return torch::optim::Adagrad::step(std::move(closure));
+  torch::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::AdagradOptions&>(group.options());
+    for (auto& parameter : group.params()) {
+      if (!parameter.grad().defined()) continue;
+      auto& slot = state_[state_key(parameter)];
+      if (!slot) {  // LibTorch creates the state in the constructor; a parameter added later gets it here
+        auto fresh = std::make_unique<torch::optim::AdagradParamState>();
+        fresh->step(0);
+        fresh->sum(torch::full_like(parameter, options.initial_accumulator_value(), torch::MemoryFormat::Preserve));
+        slot = std::move(fresh);
+      }
+      auto& state = static_cast<torch::optim::AdagradParamState&>(*slot);
+      state.step(state.step() + 1);
+      const update_loops::AdagradStep step{
+          static_cast<float>(options.lr() / (1.0 + static_cast<double>(state.step() - 1) * options.lr_decay())),
+          static_cast<float>(options.eps()), static_cast<float>(options.weight_decay())};
+      float* values = parameter.data_ptr<float>();
+      const float* gradient = parameter.grad().data_ptr<float>();
+      float* sum = state_data(state.sum());
+      in_chunks(parameter.numel(), [&](int64_t begin, int64_t count) {
+        update_loops::adagrad(values + begin, gradient + begin, sum + begin, count, step);
+      });
+    }
+  }
+  return {};
+}
+
+torch::Tensor FusedSgd::step(LossClosure closure) {
+  if (closure || !fusable(param_groups_)) return torch::optim::SGD::step(std::move(closure));
+  torch::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
+    for (auto& parameter : group.params()) {
+      if (!parameter.grad().defined()) continue;
+      update_loops::SgdStep step{static_cast<float>(options.lr()),
+                                 static_cast<float>(options.weight_decay()),
+                                 static_cast<float>(options.momentum()),
+                                 static_cast<float>(options.dampening()),
+                                 options.nesterov(),
+                                 false};
+      float* buffer = nullptr;
+      if (options.momentum() != 0) {
+        auto& slot = state_[state_key(parameter)];
+        if (!slot) {  // the buffer starts as the first gradient, as LibTorch's clone() does
+          auto fresh = std::make_unique<torch::optim::SGDParamState>();
+          fresh->momentum_buffer(torch::empty_like(parameter, torch::MemoryFormat::Preserve));
+          slot = std::move(fresh);
+          step.first = true;
+        }
+        buffer = state_data(static_cast<torch::optim::SGDParamState&>(*slot).momentum_buffer());
+      }
+      float* values = parameter.data_ptr<float>();
+      const float* gradient = parameter.grad().data_ptr<float>();
+      in_chunks(parameter.numel(), [&](int64_t begin, int64_t count) {
+        update_loops::sgd(values + begin, gradient + begin, buffer ? buffer + begin : nullptr, count, step);
+      });
+    }
+  }
+  return {};
+}
+
+}  // namespace spotlight

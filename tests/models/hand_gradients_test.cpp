@@ -1,0 +1,279 @@
+// The hand-gradient path (HandGradientLoss, HandGradientRepresentation) and the fused
+// optimizers against LibTorch's autograd and LibTorch's own optimizers: the independent
+// computation each is checked with.
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/plugin_fixture.h"
+#include "spotlight/framework/optimizer.h"
+#include "spotlight/sdk/hand_gradients.h"
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/loss.h"
+#include "spotlight/sdk/representation.h"
+#include "support/error_message.h"
+#include "support/process.h"
+
+namespace spotlight {
+namespace {
+
+using nlohmann::json;
+using testing::PluginTest;
+
+std::vector<float> values(const torch::Tensor& tensor) {
+  auto flat = tensor.detach().contiguous().to(torch::kFloat32).flatten();
+  return {flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()};
+}
+
+void expect_close(const std::vector<float>& actual, const torch::Tensor& expected, float tolerance,
+                  const std::string& what) {
+  const auto wanted = values(expected);
+  ASSERT_EQ(actual.size(), wanted.size()) << what;
+  for (size_t i = 0; i < wanted.size(); ++i) EXPECT_NEAR(actual[i], wanted[i], tolerance) << what << " [" << i << "]";
+}
+
+class HandGradientLosses : public PluginTest {
+ protected:
+  std::shared_ptr<Loss> loss(const std::string& name) { return build<Loss>({{"plugin", name}}, ComponentKind::loss); }
+
+  static const HandGradientLoss& by_hand(const std::shared_ptr<Loss>& loss) {
+    const auto* hand = dynamic_cast<const HandGradientLoss*>(loss.get());
+    EXPECT_NE(hand, nullptr);
+    return *hand;
+  }
+
+  // Loss value and derivatives from the plugin's tensor formula through autograd, against the hand loops.
+  void check_implicit(const std::string& name, int64_t samples) {
+    torch::manual_seed(11);
+    const int64_t n = 37;
+    auto plugin = loss(name);
+    auto positive = (torch::randn({n}) * 2).requires_grad_();
+    // Some ties and exact hinge margins of 0 among the scores.
+    auto negative = (samples == 1 ? torch::randn({n}) * 2 : torch::randn({samples, n}) * 2).detach();
+    negative.view({-1}).narrow(0, 0, 3).copy_(positive.detach().narrow(0, 0, 3) - 1.0);
+    negative.requires_grad_();
+    auto value = plugin->implicit_loss(positive, negative, torch::Tensor());
+    value.backward();
+
+    std::vector<float> d_positive(n), d_negative(static_cast<size_t>(samples * n));
+    const auto p = values(positive), q = values(negative);
+    const double hand = by_hand(plugin).implicit_score_gradients(p.data(), q.data(), n, samples, d_positive.data(),
+                                                                  d_negative.data());
+    EXPECT_NEAR(hand, value.item<double>(), 1e-5) << name;
+    expect_close(d_positive, positive.grad(), 1e-6f, name + " d positive");
+    expect_close(d_negative, negative.grad(), 1e-6f, name + " d negative");
+  }
+
+  void check_explicit(const std::string& name) {
+    torch::manual_seed(12);
+    const int64_t n = 41;
+    auto plugin = loss(name);
+    auto observed = torch::randint(-1, 6, {n}).to(torch::kFloat32);
+    auto scores = torch::randn({n}).requires_grad_();
+    auto value = plugin->explicit_loss(observed, scores);
+    value.backward();
+
+    std::vector<float> d_scores(n);
+    const auto o = values(observed), s = values(scores);
+    const double hand = by_hand(plugin).explicit_score_gradients(o.data(), s.data(), n, d_scores.data());
+    EXPECT_NEAR(hand, value.item<double>(), 1e-5) << name;
+    expect_close(d_scores, scores.grad(), 1e-6f, name + " d scores");
+  }
+};
+
+TEST_F(HandGradientLosses, ImplicitLossesMatchAutograd) {
+  check_implicit("bpr", 1);
+  check_implicit("pointwise", 1);
+  check_implicit("hinge", 1);
+  check_implicit("adaptive_hinge", 5);
+}
+
+TEST_F(HandGradientLosses, ExplicitLossesMatchAutograd) {
+  check_explicit("regression");
+  check_explicit("logistic");
+  check_explicit("poisson");
+}
+
+TEST_F(HandGradientLosses, ALossRefusesTheOtherFeedbackByHandToo) {
+  float score = 0.0f, gradient = 0.0f;
+  auto bpr = loss("bpr");
+  EXPECT_EQ(testing::error_message<Error>([&] { by_hand(bpr).explicit_score_gradients(&score, &score, 1, &gradient); }),
+            "this loss is for implicit feedback; it cannot train an explicit (ratings) model");
+  auto regression = loss("regression");
+  EXPECT_EQ(testing::error_message<Error>(
+                [&] { by_hand(regression).implicit_score_gradients(&score, &score, 1, 1, &gradient, &gradient); }),
+            "this loss is for explicit feedback (ratings); it cannot train an implicit model");
+}
+
+class HandGradientBilinear : public PluginTest {
+ protected:
+  std::shared_ptr<Representation> bilinear(const json& node, const json& declared = json::object()) {
+    ModelContext context;
+    context.num_users = 7;
+    context.num_items = 11;
+    context.embedding_dim = 5;
+    return build<Representation>(node, ComponentKind::representation, context, declared);
+  }
+};
+
+TEST_F(HandGradientBilinear, ScoresAndGradientsMatchAutograd) {
+  torch::manual_seed(13);
+  auto representation = bilinear({{"plugin", "bilinear"}});
+  auto* hand = dynamic_cast<HandGradientRepresentation*>(representation.get());
+  ASSERT_NE(hand, nullptr);
+  ASSERT_TRUE(hand->hand_gradients_available());
+  {  // non-zero biases, so that their gradients and scores are exercised
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : representation->parameters()) parameter.uniform_(-1, 1);
+  }
+  const int64_t n = 6, k = 3;
+  // Repeated users and items: their gradients must add up.
+  auto users = torch::tensor({0, 3, 3, 6, 1, 0}, torch::kInt64);
+  auto items = torch::tensor({{0, 10, 5, 5, 2, 7}, {1, 1, 1, 9, 4, 3}, {10, 0, 5, 8, 8, 2}}, torch::kInt64);
+  auto d_scores = torch::randn({k, n});
+
+  auto scores = representation->score(representation->encode_users(users).unsqueeze(0), items);
+  (scores * d_scores).sum().backward();
+  std::vector<torch::Tensor> expected;
+  for (auto& parameter : representation->parameters()) {
+    expected.push_back(parameter.grad().clone());
+    parameter.mutable_grad().zero_();
+  }
+
+  std::vector<float> hand_scores(static_cast<size_t>(k * n));
+  hand->score_pairs(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, hand_scores.data());
+  expect_close(hand_scores, scores, 1e-5f, "scores");
+  const auto gradients = values(d_scores);
+  hand->add_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, gradients.data());
+  const auto named = representation->named_parameters();
+  size_t index = 0;
+  for (const auto& parameter : named) {
+    expect_close(values(parameter.value().grad()), expected[index++], 1e-5f, parameter.key());
+  }
+}
+
+TEST_F(HandGradientBilinear, TablesItCannotDifferentiateSendItToAutograd) {
+  auto sparse = bilinear({{"plugin", "bilinear"}, {"sparse", true}});
+  EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*sparse).hand_gradients_available());
+  auto bloom = bilinear({{"plugin", "bilinear"}, {"item_embedding", "@items"}},
+                        {{"items", {{"plugin", "bloom_embedding"}, {"of", "items"}, {"dim", 5}}}});
+  EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*bloom).hand_gradients_available());
+  auto shared = bilinear({{"plugin", "bilinear"}, {"item_embedding", "@items"}},
+                         {{"items", {{"plugin", "scaled_embedding"}, {"of", "items"}, {"dim", 5}}}});
+  EXPECT_TRUE(dynamic_cast<HandGradientRepresentation&>(*shared).hand_gradients_available());
+}
+
+// Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
+// parameters and gradients; then the fused state, saved, continues in LibTorch's optimizer.
+void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
+                                               std::vector<torch::Tensor>)>& reference) {
+  torch::manual_seed(14);
+  std::vector<torch::Tensor> fused_parameters{torch::randn({300, 8}).requires_grad_(), torch::randn({17}).requires_grad_()};
+  std::vector<torch::Tensor> plain_parameters;
+  for (const auto& parameter : fused_parameters) plain_parameters.push_back(parameter.detach().clone().requires_grad_());
+  auto fused = make_optimizer(config, fused_parameters);
+  auto plain = reference(plain_parameters);
+  auto step_both = [&](torch::optim::Optimizer& first, torch::optim::Optimizer& second) {
+    for (size_t i = 0; i < fused_parameters.size(); ++i) {
+      auto gradient = torch::randn(fused_parameters[i].sizes());
+      fused_parameters[i].mutable_grad() = gradient.clone();
+      plain_parameters[i].mutable_grad() = gradient.clone();
+    }
+    first.step();
+    second.step();
+  };
+  for (int step = 0; step < 5; ++step) step_both(*fused, *plain);
+  for (size_t i = 0; i < fused_parameters.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(fused_parameters[i], plain_parameters[i], 1e-5, 1e-6)) << config.dump();
+  }
+  torch::serialize::OutputArchive saved;
+  fused->save(saved);
+  std::ostringstream bytes;
+  saved.save_to(bytes);
+  auto resumed = reference(fused_parameters);
+  torch::serialize::InputArchive loaded;
+  std::istringstream input(bytes.str());
+  loaded.load_from(input);
+  resumed->load(loaded);
+  for (int step = 0; step < 3; ++step) step_both(*resumed, *plain);
+  for (size_t i = 0; i < fused_parameters.size(); ++i) {
+    EXPECT_TRUE(torch::allclose(fused_parameters[i], plain_parameters[i], 1e-5, 1e-6)) << "resumed " << config.dump();
+  }
+}
+
+TEST(FusedOptimizers, AdamStepsAsLibTorchsAdam) {
+  for (const bool amsgrad : {false, true}) {
+    const double l2 = amsgrad ? 0.01 : 0.0;
+    expect_same_steps({{"type", "adam"}, {"learning_rate", 0.05}, {"l2", l2}, {"beta1", 0.8}, {"beta2", 0.99},
+                       {"eps", 1e-6}, {"amsgrad", amsgrad}},
+                      [&](std::vector<torch::Tensor> parameters) {
+                        return std::make_unique<torch::optim::Adam>(
+                            parameters, torch::optim::AdamOptions(0.05).weight_decay(l2).betas({0.8, 0.99}).eps(1e-6).amsgrad(amsgrad));
+                      });
+  }
+}
+
+TEST(FusedOptimizers, AdagradStepsAsLibTorchsAdagrad) {
+  expect_same_steps({{"type", "adagrad"}, {"learning_rate", 0.1}, {"l2", 0.01}, {"lr_decay", 0.05},
+                     {"initial_accumulator_value", 0.2}, {"eps", 1e-8}},
+                    [](std::vector<torch::Tensor> parameters) {
+                      return std::make_unique<torch::optim::Adagrad>(
+                          parameters,
+                          torch::optim::AdagradOptions(0.1).weight_decay(0.01).lr_decay(0.05).initial_accumulator_value(0.2).eps(1e-8));
+                    });
+}
+
+TEST(FusedOptimizers, SgdStepsAsLibTorchsSgd) {
+  for (const auto& [momentum, dampening, nesterov] : std::vector<std::tuple<double, double, bool>>{
+           {0.0, 0.0, false}, {0.9, 0.1, false}, {0.9, 0.0, true}}) {
+    expect_same_steps({{"type", "sgd"}, {"learning_rate", 0.1}, {"l2", 0.001}, {"momentum", momentum},
+                       {"dampening", dampening}, {"nesterov", nesterov}},
+                      [&](std::vector<torch::Tensor> parameters) {
+                        return std::make_unique<torch::optim::SGD>(
+                            parameters, torch::optim::SGDOptions(0.1).weight_decay(0.001).momentum(momentum).dampening(dampening).nesterov(nesterov));
+                      });
+  }
+}
+
+// Dense and sparse tables give the same SGD updates, and only the dense ones take the hand
+// path, so the two runs compare the whole hand-gradient training step with autograd's.
+class HandGradientTraining : public PluginTest {};
+
+TEST_F(HandGradientTraining, EpochLossesEqualAutogradsForEveryLoss) {
+  for (const std::string loss : {"bpr", "adaptive_hinge", "regression"}) {
+    const bool explicit_model = loss == "regression";
+    json experiment = {
+        {"dataset",
+         {{"loader", "synthetic_random"}, {"num_users", 200}, {"num_items", 150}, {"num_interactions", 6000},
+          {"num_clusters", 5}, {"affinity", 0.9}, {"seed", 3}}},
+        {"split", {{"type", "random"}, {"test_fraction", 0.2}, {"seed", 1}}},
+        {"model",
+         {{"type", explicit_model ? "explicit_factorization" : "implicit_factorization"},
+          {"representation", {{"plugin", "bilinear"}}},
+          {"loss", {{"plugin", loss}}},
+          {"n_iter", 3},
+          {"batch_size", 64},
+          {"embedding_dim", 8},
+          {"seed", 5},
+          {"optimizer", {{"type", "sgd"}, {"learning_rate", 0.05}}}}},
+        {"evaluation", json::array({{{"plugin", explicit_model ? "rmse" : "mrr"}}})},
+        {"threads", 1}};
+    if (!explicit_model) experiment["model"]["sampler"] = {{"plugin", "uniform"}};
+    testing::TemporaryDirectory folder;
+    const auto by_hand = run_experiment_in(folder.path() / "hand", experiment);
+    experiment["model"]["representation"]["sparse"] = true;
+    const auto autograd = run_experiment_in(folder.path() / "autograd", experiment);
+    for (size_t epoch = 0; epoch < 3; ++epoch) {
+      const double hand_loss = by_hand.metrics.at("epochs")[epoch].at("loss").get<double>();
+      const double autograd_loss = autograd.metrics.at("epochs")[epoch].at("loss").get<double>();
+      EXPECT_NEAR(hand_loss, autograd_loss, 1e-4 * std::abs(autograd_loss)) << loss << " epoch " << epoch;
+    }
+    const auto& metric = by_hand.metrics.at("metrics").begin().value();
+    EXPECT_NEAR(metric.get<double>(), autograd.metrics.at("metrics").begin().value().get<double>(),
+                1e-3 * std::abs(metric.get<double>()))
+        << loss;
+  }
+}
+
+}  // namespace
+}  // namespace spotlight
