@@ -68,6 +68,7 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   TrainingOptions training;
   training.n_iter = resolved_model.at("n_iter").get<int64_t>();
   training.batch_size = resolved_model.at("batch_size").get<int64_t>();
+  training.hand_gradients = resolved_model.at("hand_gradients").get<bool>();
   training.seed = context.seed;
   training.device = resolved_model.at("device").get<std::string>();
   training.optimizer = resolved_model.at("optimizer");

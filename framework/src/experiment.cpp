@@ -41,7 +41,10 @@ ParameterList model_schema() {
           Parameter::integer("batch_size", 256, "Minibatch size").at_least(1),
           Parameter::integer("seed", 42, "Seed of initialisation, shuffling and negative sampling").at_least(0),
           Parameter::text("device", "cpu", "Where to train: cpu, or cuda with a CUDA build of LibTorch")
-              .one_of({"cpu", "cuda"})};
+              .one_of({"cpu", "cuda"}),
+          Parameter::boolean("hand_gradients", true,
+                             "Let a representation and loss that differentiate by hand skip autograd (false: always "
+                             "autograd; same results up to float rounding)")};
 }
 
 ParameterList sequence_schema() {

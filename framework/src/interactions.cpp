@@ -79,15 +79,16 @@ InteractionMatrix Interactions::to_matrix() const {
   matrix.row_offsets.assign(static_cast<size_t>(num_users) + 1, 0);
   for (int64_t user : user_ids) ++matrix.row_offsets[static_cast<size_t>(user) + 1];
   std::partial_sum(matrix.row_offsets.begin(), matrix.row_offsets.end(), matrix.row_offsets.begin());
-  // Counting sort by user, then sort each row by item (carrying ratings along).
+  // Two stable counting sorts, by item and then by user, leave each row sorted by item with
+  // repeated items in their original order; no comparisons.
+  std::vector<int64_t> item_starts(static_cast<size_t>(num_items) + 1, 0);
+  for (int64_t item : item_ids) ++item_starts[static_cast<size_t>(item) + 1];
+  std::partial_sum(item_starts.begin(), item_starts.end(), item_starts.begin());
+  std::vector<size_t> by_item(size());
+  for (size_t row = 0; row < size(); ++row) by_item[static_cast<size_t>(item_starts[static_cast<size_t>(item_ids[row])]++)] = row;
   std::vector<int64_t> next(matrix.row_offsets.begin(), matrix.row_offsets.end() - 1);
   std::vector<size_t> order(size());
-  for (size_t row = 0; row < size(); ++row) order[static_cast<size_t>(next[static_cast<size_t>(user_ids[row])]++)] = row;
-  for (int64_t user = 0; user < num_users; ++user) {
-    auto begin = order.begin() + matrix.row_begin(user);
-    auto end = order.begin() + matrix.row_end(user);
-    std::stable_sort(begin, end, [&](size_t a, size_t b) { return item_ids[a] < item_ids[b]; });
-  }
+  for (size_t row : by_item) order[static_cast<size_t>(next[static_cast<size_t>(user_ids[row])]++)] = row;
   matrix.item_ids.resize(size());
   for (size_t i = 0; i < order.size(); ++i) matrix.item_ids[i] = item_ids[order[i]];
   if (has_ratings()) {

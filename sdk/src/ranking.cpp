@@ -4,6 +4,8 @@
 #include <limits>
 #include <numeric>
 
+#include "spotlight/sdk/vector_clones.h"
+
 namespace spotlight {
 
 void push_to_bottom(float* scores, const int64_t* items, int64_t count) {
@@ -12,18 +14,27 @@ void push_to_bottom(float* scores, const int64_t* items, int64_t count) {
 
 namespace {
 
-// The few-targets case (almost every user): one branch-free pass over the scores per target,
-// which the compiler vectorises; faster than the binary searches below until ~32 targets.
+// Items scoring above `target`, and items scoring the same (the target among them), in one
+// branch-free pass the compiler vectorises (32-bit counts: 16 lanes with AVX-512).
+SPOTLIGHT_VECTOR_CLONES
+void count_above_and_tied(const float* scores, int64_t num_items, float target, int64_t* above, int64_t* tied) {
+  int32_t better = 0, same = 0;
+  for (int64_t item = 0; item < num_items; ++item) {
+    better += scores[item] > target;
+    same += scores[item] == target;
+  }
+  *above = better;
+  *tied = same;
+}
+
+// The few-targets case (almost every user): one pass over the scores per target; faster
+// than the binary searches below until ~32 targets.
 std::vector<double> average_ranks_by_counting(const float* scores, int64_t num_items, const int64_t* targets,
                                               int64_t num_targets) {
   std::vector<double> ranks(static_cast<size_t>(num_targets));
   for (int64_t k = 0; k < num_targets; ++k) {
-    const float target = scores[targets[k]];
     int64_t better = 0, tied = 0;  // tied includes the target itself
-    for (int64_t item = 0; item < num_items; ++item) {
-      better += scores[item] > target;
-      tied += scores[item] == target;
-    }
+    count_above_and_tied(scores, num_items, scores[targets[k]], &better, &tied);
     ranks[static_cast<size_t>(k)] = static_cast<double>(better) + (static_cast<double>(tied) + 1.0) / 2.0;
   }
   return ranks;

@@ -144,23 +144,47 @@ TEST_F(HandGradientBilinear, ScoresAndGradientsMatchAutograd) {
   hand->score_pairs(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, hand_scores.data());
   expect_close(hand_scores, scores, 1e-5f, "scores");
   const auto gradients = values(d_scores);
-  hand->add_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, gradients.data());
-  const auto named = representation->named_parameters();
+  for (int round = 0; round < 2; ++round) {  // the second call replaces the first's gradients
+    hand->set_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, gradients.data());
+  }
   size_t index = 0;
-  for (const auto& parameter : named) {
+  for (const auto& parameter : representation->named_parameters()) {
+    ASSERT_FALSE(parameter.value().grad().is_sparse());
     expect_close(values(parameter.value().grad()), expected[index++], 1e-5f, parameter.key());
+  }
+
+  // The same representation with sparse gradients: only the touched rows, summing to the same.
+  auto sparse = bilinear({{"plugin", "bilinear"}, {"sparse", true}});
+  {
+    torch::NoGradGuard no_grad;
+    auto source = representation->parameters();
+    auto target = sparse->parameters();
+    for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+  }
+  auto& sparse_hand = dynamic_cast<HandGradientRepresentation&>(*sparse);
+  ASSERT_TRUE(sparse_hand.hand_gradients_available());
+  sparse_hand.set_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, gradients.data());
+  index = 0;
+  for (const auto& parameter : sparse->named_parameters()) {
+    const auto& gradient = parameter.value().grad();
+    ASSERT_TRUE(gradient.is_sparse()) << parameter.key();
+    // One row per lookup: n for a user table, n * k for an item table.
+    EXPECT_EQ(gradient._nnz(), parameter.key().rfind("user", 0) == 0 ? n : n * k) << parameter.key();
+    expect_close(values(gradient.to_dense()), expected[index++], 1e-5f, "sparse " + parameter.key());
   }
 }
 
 TEST_F(HandGradientBilinear, TablesItCannotDifferentiateSendItToAutograd) {
-  auto sparse = bilinear({{"plugin", "bilinear"}, {"sparse", true}});
-  EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*sparse).hand_gradients_available());
   auto bloom = bilinear({{"plugin", "bilinear"}, {"item_embedding", "@items"}},
                         {{"items", {{"plugin", "bloom_embedding"}, {"of", "items"}, {"dim", 5}}}});
   EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*bloom).hand_gradients_available());
   auto shared = bilinear({{"plugin", "bilinear"}, {"item_embedding", "@items"}},
                          {{"items", {{"plugin", "scaled_embedding"}, {"of", "items"}, {"dim", 5}}}});
   EXPECT_TRUE(dynamic_cast<HandGradientRepresentation&>(*shared).hand_gradients_available());
+  auto padded = bilinear(
+      {{"plugin", "bilinear"}, {"item_embedding", "@items"}},
+      {{"items", {{"plugin", "scaled_embedding"}, {"of", "items"}, {"dim", 5}, {"padding_idx", 0}}}});
+  EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*padded).hand_gradients_available());
 }
 
 // Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
@@ -235,13 +259,14 @@ TEST(FusedOptimizers, SgdStepsAsLibTorchsSgd) {
   }
 }
 
-// Dense and sparse tables give the same SGD updates, and only the dense ones take the hand
-// path, so the two runs compare the whole hand-gradient training step with autograd's.
+// Whole runs with and without model.hand_gradients: the same epoch losses and metric up to
+// float rounding, for dense Adam and for sparse Adagrad.
 class HandGradientTraining : public PluginTest {};
 
 TEST_F(HandGradientTraining, EpochLossesEqualAutogradsForEveryLoss) {
-  for (const std::string loss : {"bpr", "adaptive_hinge", "regression"}) {
+  for (const std::string loss : {"bpr", "adaptive_hinge", "regression", "bpr sparse"}) {
     const bool explicit_model = loss == "regression";
+    const bool sparse = loss == "bpr sparse";
     json experiment = {
         {"dataset",
          {{"loader", "synthetic_random"}, {"num_users", 200}, {"num_items", 150}, {"num_interactions", 6000},
@@ -249,19 +274,19 @@ TEST_F(HandGradientTraining, EpochLossesEqualAutogradsForEveryLoss) {
         {"split", {{"type", "random"}, {"test_fraction", 0.2}, {"seed", 1}}},
         {"model",
          {{"type", explicit_model ? "explicit_factorization" : "implicit_factorization"},
-          {"representation", {{"plugin", "bilinear"}}},
-          {"loss", {{"plugin", loss}}},
+          {"representation", {{"plugin", "bilinear"}, {"sparse", sparse}}},
+          {"loss", {{"plugin", sparse ? "bpr" : loss}}},
           {"n_iter", 3},
           {"batch_size", 64},
           {"embedding_dim", 8},
           {"seed", 5},
-          {"optimizer", {{"type", "sgd"}, {"learning_rate", 0.05}}}}},
+          {"optimizer", {{"type", sparse ? "adagrad" : "adam"}, {"learning_rate", 0.05}}}}},
         {"evaluation", json::array({{{"plugin", explicit_model ? "rmse" : "mrr"}}})},
         {"threads", 1}};
     if (!explicit_model) experiment["model"]["sampler"] = {{"plugin", "uniform"}};
     testing::TemporaryDirectory folder;
     const auto by_hand = run_experiment_in(folder.path() / "hand", experiment);
-    experiment["model"]["representation"]["sparse"] = true;
+    experiment["model"]["hand_gradients"] = false;
     const auto autograd = run_experiment_in(folder.path() / "autograd", experiment);
     for (size_t epoch = 0; epoch < 3; ++epoch) {
       const double hand_loss = by_hand.metrics.at("epochs")[epoch].at("loss").get<double>();

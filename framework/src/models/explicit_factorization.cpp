@@ -28,7 +28,7 @@ double ExplicitFactorizationModel::hand_step(HandGradientRepresentation& represe
   score_gradients_.resize(static_cast<size_t>(n));
   representation.score_pairs(users, items, n, 1, scores_.data());
   const double value = loss.explicit_score_gradients(ratings, scores_.data(), n, score_gradients_.data());
-  return optimize_by_hand(value, [&] { representation.add_score_gradients(users, items, n, 1, score_gradients_.data()); });
+  return optimize_by_hand(value, [&] { representation.set_score_gradients(users, items, n, 1, score_gradients_.data()); });
 }
 
 }  // namespace spotlight

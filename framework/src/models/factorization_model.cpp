@@ -55,7 +55,9 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
 }
 
 HandGradientRepresentation* FactorizationModel::hand_gradient_representation() const {
-  if (!device_.is_cpu() || !dynamic_cast<const HandGradientLoss*>(parts_.loss.get())) return nullptr;
+  if (!options_.hand_gradients || !device_.is_cpu() || !dynamic_cast<const HandGradientLoss*>(parts_.loss.get())) {
+    return nullptr;
+  }
   auto* representation = dynamic_cast<HandGradientRepresentation*>(parts_.representation.get());
   return representation && representation->hand_gradients_available() ? representation : nullptr;
 }

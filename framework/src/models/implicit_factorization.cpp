@@ -37,7 +37,7 @@ double ImplicitFactorizationModel::hand_step(HandGradientRepresentation& represe
   const double value = loss.implicit_score_gradients(scores_.data(), scores_.data() + n, n, samples,
                                                      score_gradients_.data(), score_gradients_.data() + n);
   return optimize_by_hand(value, [&] {
-    representation.add_score_gradients(users, pair_items_.data(), n, samples + 1, score_gradients_.data());
+    representation.set_score_gradients(users, pair_items_.data(), n, samples + 1, score_gradients_.data());
   });
 }
 

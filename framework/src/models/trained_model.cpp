@@ -87,15 +87,12 @@ double TrainedModel::optimize(const torch::Tensor& loss) {
   return loss.item<double>();
 }
 
-double TrainedModel::optimize_by_hand(double loss, const std::function<void()>& add_gradients) {
-  for (auto& group : optimizer_->param_groups()) {
-    for (auto& parameter : group.params()) {
-      auto& gradient = parameter.mutable_grad();
-      if (gradient.defined()) gradient.zero_();
-      else gradient = torch::zeros_like(parameter);
-    }
+double TrainedModel::optimize_by_hand(double loss, const std::function<void()>& set_gradients) {
+  set_gradients();
+  if (!gradients_checked_) {
+    check_gradients_fit_optimizer();
+    gradients_checked_ = true;
   }
-  add_gradients();
   apply_gradients();
   return loss;
 }

@@ -38,10 +38,10 @@ class TrainedModel : public Model {
   // Backpropagates `loss`, averages the gradients over the replicas (when training
   // together), applies one optimizer step and returns the loss value.
   double optimize(const torch::Tensor& loss);
-  // The same step for gradients a representation adds by hand (HandGradientRepresentation):
-  // zeroes every parameter's dense gradient, lets `add_gradients` fill them, averages and
-  // steps as optimize() does, and returns `loss`.
-  double optimize_by_hand(double loss, const std::function<void()>& add_gradients);
+  // The same step for gradients a representation sets by hand (HandGradientRepresentation):
+  // `set_gradients` replaces every parameter's gradient, then averaging and the step are
+  // optimize()'s; returns `loss`.
+  double optimize_by_hand(double loss, const std::function<void()>& set_gradients);
   // Counts the epoch, stops with an Error on a NaN or zero mean loss (as Spotlight does) and
   // reports it.
   void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,

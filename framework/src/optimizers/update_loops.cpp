@@ -6,11 +6,8 @@
 #include <algorithm>
 #include <cmath>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define SPOTLIGHT_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define SPOTLIGHT_VECTOR_CLONES
-#endif
+#include "spotlight/sdk/vector_clones.h"
+
 
 namespace spotlight::update_loops {
 

@@ -47,4 +47,4 @@ std::shared_ptr<spotlight::Component> make_mrr(const spotlight::ComponentArgs& a
 SPOTLIGHT_PLUGIN(make_mrr, "mrr", spotlight::ComponentKind::evaluator, "1.0.0",
                  "Mean reciprocal rank of test items over all items (Spotlight's mrr_score)",
                  spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),
-                 spotlight::Parameter::integer("batch_size", 1024, "Users scored per batch").at_least(1))
+                 spotlight::Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1))

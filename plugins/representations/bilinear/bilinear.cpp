@@ -12,11 +12,38 @@ namespace {
 
 using spotlight::EmbeddingLayer;
 
-// The raw rows of a table this representation differentiates by hand.
-struct RawTable {
-  float* rows;
-  float* gradient;  // null when only scoring
-  int64_t width;
+// Where the gradient of each lookup of a table goes: the looked-up row of a dense gradient
+// (lookups of one row add up), or a row of its own in a sparse gradient's values.
+class GradientRows {
+ public:
+  GradientRows(const torch::Tensor& weight, const int64_t* ids, int64_t lookups, bool sparse)
+      : weight_(weight), ids_(ids), lookups_(lookups), width_(weight.size(1)), sparse_(sparse) {
+    if (sparse_) {
+      values_ = torch::zeros({lookups, width_}, weight.options());
+      base_ = values_.data_ptr<float>();
+      return;
+    }
+    auto& gradient = weight.mutable_grad();
+    if (gradient.defined() && !gradient.is_sparse()) gradient.zero_();
+    else gradient = torch::zeros_like(weight);
+    base_ = gradient.data_ptr<float>();
+  }
+  float* row(int64_t lookup) const { return base_ + (sparse_ ? lookup : ids_[lookup]) * width_; }
+  // A sparse gradient is complete once every lookup has written its row.
+  void finish() {
+    if (!sparse_) return;
+    auto indices = torch::from_blob(const_cast<int64_t*>(ids_), {1, lookups_}, torch::kInt64).clone();
+    weight_.mutable_grad() = torch::sparse_coo_tensor(indices, values_, weight_.sizes());
+  }
+
+ private:
+  const torch::Tensor& weight_;
+  const int64_t* ids_;
+  int64_t lookups_;
+  int64_t width_;
+  bool sparse_;
+  torch::Tensor values_;
+  float* base_ = nullptr;
 };
 
 class BilinearNet : public spotlight::Representation, public spotlight::HandGradientRepresentation {
@@ -43,18 +70,21 @@ class BilinearNet : public spotlight::Representation, public spotlight::HandGrad
     return dot + user_bias + item_biases_->forward(item_ids).squeeze(-1);
   }
 
+  // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias].
   torch::Tensor score_all(const torch::Tensor& states) override {
-    auto vectors = states.narrow(-1, 0, dim_);
-    auto biases = states.narrow(-1, dim_, 1) + item_biases_->all().t();
-    return torch::addmm(biases, vectors, items_->all().t());
+    const auto& item_vectors = items_->all();
+    auto ones = torch::ones({1, 1}, states.options());
+    auto items = torch::cat({item_vectors, ones.expand({item_vectors.size(0), 1}), item_biases_->all()}, 1);
+    return torch::mm(torch::cat({states, ones.expand({states.size(0), 1})}, 1), items.t());
   }
 
-  // By hand only over plain dense tables on the CPU (a Bloom table or sparse gradients go
-  // through autograd).
+  // By hand over plain tables on the CPU (a Bloom table or a padding row go through autograd,
+  // and so does one sparse table serving users and items: its two gradients would be one).
   bool hand_gradients_available() const override {
+    const bool shared = users_ == items_ || user_biases_ == item_biases_;
     for (const auto* table : {users_.get(), items_.get(), user_biases_.get(), item_biases_.get()}) {
       const auto* plain = dynamic_cast<const spotlight::nn::ScaledEmbedding*>(table);
-      if (!plain || plain->options().sparse || plain->options().padding_idx >= 0) return false;
+      if (!plain || plain->options().padding_idx >= 0 || (shared && plain->options().sparse)) return false;
       const auto& weight = plain->weight();
       if (!weight.device().is_cpu() || weight.scalar_type() != torch::kFloat32 || !weight.is_contiguous()) return false;
     }
@@ -62,47 +92,57 @@ class BilinearNet : public spotlight::Representation, public spotlight::HandGrad
   }
 
   void score_pairs(const int64_t* users, const int64_t* items, int64_t n, int64_t k, float* scores) override {
-    const RawTable u = raw(*users_, false), v = raw(*items_, false);
-    const RawTable ub = raw(*user_biases_, false), vb = raw(*item_biases_, false);
+    const float* u = weight(*users_).data_ptr<float>();
+    const float* v = weight(*items_).data_ptr<float>();
+    const float* ub = weight(*user_biases_).data_ptr<float>();
+    const float* vb = weight(*item_biases_).data_ptr<float>();
     for (int64_t j = 0; j < k; ++j) {
       for (int64_t i = 0; i < n; ++i) {
         const int64_t user = users[i], item = items[j * n + i];
-        const float* a = u.rows + user * dim_;
-        const float* b = v.rows + item * dim_;
+        const float* a = u + user * dim_;
+        const float* b = v + item * dim_;
         float dot = 0.0f;
         for (int64_t d = 0; d < dim_; ++d) dot += a[d] * b[d];
-        scores[j * n + i] = dot + ub.rows[user] + vb.rows[item];
+        scores[j * n + i] = dot + ub[user] + vb[item];
       }
     }
   }
 
-  void add_score_gradients(const int64_t* users, const int64_t* items, int64_t n, int64_t k,
+  void set_score_gradients(const int64_t* users, const int64_t* items, int64_t n, int64_t k,
                            const float* d_scores) override {
-    const RawTable u = raw(*users_, true), v = raw(*items_, true);
-    const RawTable ub = raw(*user_biases_, true), vb = raw(*item_biases_, true);
+    const float* u = weight(*users_).data_ptr<float>();
+    const float* v = weight(*items_).data_ptr<float>();
+    GradientRows du(weight(*users_), users, n, sparse(*users_));
+    GradientRows dv(weight(*items_), items, n * k, sparse(*items_));
+    GradientRows dub(weight(*user_biases_), users, n, sparse(*user_biases_));
+    GradientRows dvb(weight(*item_biases_), items, n * k, sparse(*item_biases_));
     for (int64_t j = 0; j < k; ++j) {
       for (int64_t i = 0; i < n; ++i) {
-        const float g = d_scores[j * n + i];
+        const int64_t pair = j * n + i;
+        const float g = d_scores[pair];
         if (g == 0.0f) continue;
-        const int64_t user = users[i], item = items[j * n + i];
-        const float* a = u.rows + user * dim_;
-        const float* b = v.rows + item * dim_;
-        float* ga = u.gradient + user * dim_;
-        float* gb = v.gradient + item * dim_;
+        const float* a = u + users[i] * dim_;
+        const float* b = v + items[pair] * dim_;
+        float* ga = du.row(i);
+        float* gb = dv.row(pair);
         for (int64_t d = 0; d < dim_; ++d) {
           ga[d] += g * b[d];
           gb[d] += g * a[d];
         }
-        ub.gradient[user] += g;
-        vb.gradient[item] += g;
+        *dub.row(i) += g;
+        *dvb.row(pair) += g;
       }
     }
+    for (auto* rows : {&du, &dv, &dub, &dvb}) rows->finish();
   }
 
  private:
-  static RawTable raw(EmbeddingLayer& table, bool with_gradient) {
-    const auto& weight = static_cast<spotlight::nn::ScaledEmbedding&>(table).weight();
-    return {weight.data_ptr<float>(), with_gradient ? weight.grad().data_ptr<float>() : nullptr, weight.size(1)};
+  // Only for tables hand_gradients_available() accepted.
+  static const torch::Tensor& weight(EmbeddingLayer& table) {
+    return static_cast<spotlight::nn::ScaledEmbedding&>(table).weight();
+  }
+  static bool sparse(EmbeddingLayer& table) {
+    return static_cast<spotlight::nn::ScaledEmbedding&>(table).options().sparse;
   }
 
   int64_t dim_;

@@ -24,6 +24,7 @@ struct TrainingOptions {
   int64_t batch_size = 256;
   uint64_t seed = 42;
   std::string device = "cpu";
+  bool hand_gradients = true;  // let parts that differentiate by hand skip autograd
   nlohmann::json optimizer;  // the validated model.optimizer section
   SequenceOptions sequence;  // how interactions become sequences (sequence models only)
 };

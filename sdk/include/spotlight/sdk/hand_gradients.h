@@ -40,12 +40,15 @@ class SPOTLIGHT_SDK_API HandGradientRepresentation {
  public:
   virtual ~HandGradientRepresentation();
   // False when a table it uses cannot be differentiated by hand (a table from the graph with
-  // its own forward, sparse gradients, a padding row): the host then uses autograd.
+  // its own forward, a padding row, a GPU): the host then uses autograd.
   virtual bool hand_gradients_available() const = 0;
+  // Ids are within the tables (the host checks its data and the sampler draws within them).
   virtual void score_pairs(const int64_t* users, const int64_t* items, int64_t n, int64_t k, float* scores) = 0;
-  // Adds sum over (j, i) of d_scores[j * n + i] * d score(user i, item [j * n + i]) / d parameter
-  // to each parameter's dense gradient, which the host has defined (and zeroed) beforehand.
-  virtual void add_score_gradients(const int64_t* users, const int64_t* items, int64_t n, int64_t k,
+  // Sets each parameter's gradient (replacing the previous step's) to the derivative of
+  // sum over (j, i) of d_scores[j * n + i] * score(user i, item [j * n + i]): a dense tensor for
+  // a dense table, and for a table with sparse gradients a sparse one holding only the rows
+  // the batch touched, as an embedding with sparse=True produces.
+  virtual void set_score_gradients(const int64_t* users, const int64_t* items, int64_t n, int64_t k,
                                    const float* d_scores) = 0;
 };
 

@@ -51,4 +51,4 @@ class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
       spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),                \
       spotlight::Parameter::boolean("exclude_preceding", false,                                                   \
                                     "Sequence models: rank the items of the sequence so far last"),               \
-      spotlight::Parameter::integer("batch_size", 1024, "Users scored per batch").at_least(1)
+      spotlight::Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1)
