@@ -35,6 +35,13 @@ std::string Arguments::take_value(const std::string& option) {
   return values.empty() ? std::string() : values.front();
 }
 
+std::vector<std::string> Arguments::command_line_without(const std::string& option) const {
+  Arguments rest;
+  rest.words = command_line;
+  rest.take_values(option);
+  return rest.words;
+}
+
 void Arguments::reject_unknown_options(const std::string& command) const {
   for (const auto& word : words) {
     if (word.size() > 1 && word[0] == '-') throw UsageError("unknown option " + word + " for `spotlight " + command + "`");

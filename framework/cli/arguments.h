@@ -26,6 +26,8 @@ struct Arguments {
   std::vector<std::string> take_values(const std::string& option);
   // At most one value; empty string when absent.
   std::string take_value(const std::string& option);
+  // The command line as given, minus every `option VALUE` (or option=VALUE), matched as take_values does.
+  std::vector<std::string> command_line_without(const std::string& option) const;
   // Fails on any remaining word that starts with "-".
   void reject_unknown_options(const std::string& command) const;
 };

@@ -1,11 +1,8 @@
 #include "cli/launch_ranks.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +13,7 @@
 #include <iostream>
 #include <thread>
 
+#include "spotlight/framework/local_port.h"
 #include "spotlight/sdk/errors.h"
 
 extern char** environ;
@@ -25,34 +23,6 @@ namespace spotlight::cli {
 namespace {
 
 constexpr const char* kLauncherVariable = "SPOTLIGHT_LAUNCHER_PID";
-
-// A port the kernel has just handed out on the loopback interface; rank 0 binds it moments later.
-int free_local_port() {
-  const int socket_fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (socket_fd < 0) throw Error(std::string("--nproc: cannot open a socket: ") + std::strerror(errno));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = 0;
-  socklen_t length = sizeof address;
-  const bool bound = ::bind(socket_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                     ::getsockname(socket_fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(socket_fd);
-  if (!bound) throw Error(std::string("--nproc: cannot find a free local port: ") + std::strerror(errno));
-  return ntohs(address.sin_port);
-}
-
-std::vector<std::string> without_nproc(const std::vector<std::string>& command_line) {
-  std::vector<std::string> kept;
-  for (size_t i = 0; i < command_line.size(); ++i) {
-    if (command_line[i] == "--nproc") {
-      ++i;
-    } else if (command_line[i].rfind("--nproc=", 0) != 0) {
-      kept.push_back(command_line[i]);
-    }
-  }
-  return kept;
-}
 
 pid_t spawn(const std::vector<std::string>& arguments) {
   std::vector<char*> argv;
@@ -92,11 +62,10 @@ void die_with_launcher() {
 
 int launch_local_ranks(const std::vector<std::string>& command_line, int processes, int grace_seconds) {
   const std::string master = "127.0.0.1:" + std::to_string(free_local_port());
-  const auto base = without_nproc(command_line);
   std::vector<pid_t> ranks;
   for (int rank = 0; rank < processes; ++rank) {
     auto arguments = std::vector<std::string>{"spotlight"};
-    arguments.insert(arguments.end(), base.begin(), base.end());
+    arguments.insert(arguments.end(), command_line.begin(), command_line.end());
     for (const auto& extra : {std::string("--rank"), std::to_string(rank), std::string("--world-size"),
                               std::to_string(processes), std::string("--master"), master}) {
       arguments.push_back(extra);

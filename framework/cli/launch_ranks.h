@@ -5,8 +5,8 @@
 
 namespace spotlight::cli {
 
-// Starts `processes` copies of this program, each with `command_line` minus its `--nproc`
-// option plus `--rank R --world-size N --master 127.0.0.1:PORT` on a free local port, and
+// Starts `processes` copies of this program, each with `command_line` (the caller has taken
+// out --nproc) plus `--rank R --world-size N --master 127.0.0.1:PORT` on a free local port, and
 // waits for them. When one fails, the others get `grace_seconds` to stop on their own (they
 // notice the lost peer) and are then killed. Returns the exit code for the whole run: 0 when
 // every rank succeeded.

@@ -77,7 +77,7 @@ int run_command(Arguments& arguments, const Registry& registry) {
       // The ranks notice a dead peer by themselves within moments (Gloo sees the closed
       // connection); a rank still waiting at the rendezvous would wait the whole timeout.
       const auto grace = std::min<int64_t>(options.distributed.timeout.count(), 5);
-      return launch_local_ranks(arguments.command_line, processes, static_cast<int>(grace));
+      return launch_local_ranks(arguments.command_line_without("--nproc"), processes, static_cast<int>(grace));
     }
   }
   if (options.distributed.distributed()) die_with_launcher();

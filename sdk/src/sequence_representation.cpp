@@ -24,7 +24,110 @@ torch::Tensor SequenceRepresentation::embed_shifted(const torch::Tensor& item_se
   return torch::constant_pad_nd(embed(item_sequences), {0, 0, 1, 0});
 }
 
+namespace {
+
+// <state, item vector> + item bias for K rows of item ids against M states, as one autograd
+// node that reads the tables in place: no (K, M, dim) gathered copy, no product temporary,
+// and a backward pass that adds straight into the tables' gradients. The generic code below
+// builds and differentiates five such tensors per minibatch.
+class ItemScores : public torch::autograd::Function<ItemScores> {
+ public:
+  // states (M, dim) contiguous, ids (K, M) contiguous; returns (K, M).
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
+                               const torch::Tensor& vectors, const torch::Tensor& biases, const torch::Tensor& ids,
+                               int64_t padding_row) {
+    context->save_for_backward({states, vectors, ids});
+    context->saved_data["padding_row"] = padding_row;
+    const int64_t rows = vectors.size(0), dim = vectors.size(1);
+    const int64_t m_count = states.size(0), k_count = ids.size(0);
+    auto scores = torch::empty({k_count, m_count}, states.options());
+    const float* state = states.data_ptr<float>();
+    const float* vector = vectors.data_ptr<float>();
+    const float* bias = biases.data_ptr<float>();
+    const int64_t* id = ids.data_ptr<int64_t>();
+    float* out = scores.data_ptr<float>();
+    for (int64_t k = 0; k < k_count; ++k) {
+      for (int64_t m = 0; m < m_count; ++m) {
+        const int64_t item = id[k * m_count + m];
+        TORCH_CHECK(item >= 0 && item < rows, "item id ", item, " is outside the item table of ", rows, " rows");
+        const float* a = state + m * dim;
+        const float* b = vector + item * dim;
+        float dot = 0.0f;
+        for (int64_t d = 0; d < dim; ++d) dot += a[d] * b[d];
+        out[k * m_count + m] = dot + bias[item];
+      }
+    }
+    return scores;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto saved = context->get_saved_variables();
+    const auto& states = saved[0];
+    const auto& vectors = saved[1];
+    const auto& ids = saved[2];
+    const int64_t padding_row = context->saved_data["padding_row"].toInt();
+    const auto gradient = output_gradients[0].contiguous();
+    const int64_t dim = vectors.size(1);
+    const int64_t m_count = states.size(0), k_count = ids.size(0);
+    auto d_states = torch::zeros_like(states);
+    auto d_vectors = torch::zeros_like(vectors);
+    auto d_biases = torch::zeros({vectors.size(0), 1}, vectors.options());
+    const float* state = states.data_ptr<float>();
+    const float* vector = vectors.data_ptr<float>();
+    const int64_t* id = ids.data_ptr<int64_t>();
+    const float* g = gradient.data_ptr<float>();
+    float* ds = d_states.data_ptr<float>();
+    float* dv = d_vectors.data_ptr<float>();
+    float* db = d_biases.data_ptr<float>();
+    for (int64_t k = 0; k < k_count; ++k) {
+      for (int64_t m = 0; m < m_count; ++m) {
+        const float weight = g[k * m_count + m];
+        if (weight == 0.0f) continue;
+        const int64_t item = id[k * m_count + m];
+        const float* a = state + m * dim;
+        const float* b = vector + item * dim;
+        float* da = ds + m * dim;
+        for (int64_t d = 0; d < dim; ++d) da[d] += weight * b[d];
+        if (item == padding_row) continue;  // the padding row never learns
+        float* dvi = dv + item * dim;
+        for (int64_t d = 0; d < dim; ++d) dvi[d] += weight * a[d];
+        db[item] += weight;
+      }
+    }
+    return {d_states, d_vectors, d_biases, torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// The table behind `layer` when ItemScores can read it in place: a plain dense float32 CPU table.
+const ScaledEmbedding* readable_table(const EmbeddingLayer& layer) {
+  const auto* table = dynamic_cast<const ScaledEmbedding*>(&layer);
+  if (!table || table->options().sparse) return nullptr;
+  const auto& weight = table->weight();
+  if (!weight.device().is_cpu() || weight.scalar_type() != torch::kFloat32 || !weight.is_contiguous()) return nullptr;
+  return table;
+}
+
+}  // namespace
+
 torch::Tensor SequenceRepresentation::score(const torch::Tensor& states, const torch::Tensor& item_ids) {
+  // ItemScores takes states (..., dim) against ids of the same leading shape, or with one more
+  // leading axis that the states broadcast over (positives and negatives at once).
+  const auto* vectors = readable_table(*items_);
+  const auto* biases = readable_table(*item_biases_);
+  const auto leading = states.sizes().slice(0, states.dim() - 1);
+  const bool same = leading == item_ids.sizes();
+  const bool broadcast = states.dim() == item_ids.dim() + 1 && states.dim() >= 2 && states.size(0) == 1 &&
+                         leading.slice(1) == item_ids.sizes().slice(1);
+  if (vectors && biases && (same || broadcast) && states.scalar_type() == torch::kFloat32 && states.device().is_cpu() &&
+      vectors->options().padding_idx == biases->options().padding_idx) {
+    const int64_t m_count = states.numel() / dim_;
+    auto flat_states = states.reshape({m_count, dim_}).contiguous();
+    auto flat_ids = item_ids.reshape({-1, m_count}).to(torch::kInt64).contiguous();
+    auto scores = ItemScores::apply(flat_states, vectors->weight(), biases->weight(), flat_ids,
+                                    vectors->options().padding_idx);
+    return scores.view(item_ids.sizes());
+  }
   auto dot = (states * items_->forward(item_ids)).sum(-1);
   return dot + item_biases_->forward(item_ids).squeeze(-1);
 }

@@ -1,9 +1,5 @@
 // The process group under data-parallel training, exercised with two ranks in one process
 // (each on its own thread, connected over loopback exactly as two processes would be).
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <exception>
@@ -13,27 +9,16 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
+#include "spotlight/framework/local_port.h"
 #include "spotlight/framework/replicas.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
 namespace {
 
-int free_port() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
-  close(fd);
-  return ntohs(address.sin_port);
-}
-
 // Runs `body` as rank 0 and rank 1 of one group at once; rethrows the first failure.
 void on_two_ranks(const std::function<void(Replicas&)>& body, int timeout_seconds = 30) {
-  const int port = free_port();
+  const int port = free_local_port();
   std::exception_ptr failures[2];
   auto rank = [&](int r) {
     try {

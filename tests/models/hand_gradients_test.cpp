@@ -187,6 +187,50 @@ TEST_F(HandGradientBilinear, TablesItCannotDifferentiateSendItToAutograd) {
   EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*padded).hand_gradients_available());
 }
 
+// SequenceRepresentation::score reads the item tables in place (one autograd node); against
+// LibTorch's embedding with the same padding row, for the training layout (states broadcast
+// over positives and negatives) and the plain one.
+TEST_F(HandGradientBilinear, SequenceScoresMatchEmbeddingLookups) {
+  torch::manual_seed(16);
+  ModelContext context;
+  context.num_items = 9;
+  context.embedding_dim = 4;
+  auto pooling = build<Representation>({{"plugin", "pooling"}}, ComponentKind::representation, context);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : pooling->parameters()) parameter.uniform_(-1, 1);
+  }
+  const auto named = pooling->named_parameters();
+  const auto vectors = named["item_embeddings.table.weight"];
+  const auto biases = named["item_biases.table.weight"];
+  for (const bool broadcast : {true, false}) {
+    auto states = torch::randn(broadcast ? std::vector<int64_t>{1, 3, 5, 4} : std::vector<int64_t>{3, 5, 4})
+                      .requires_grad_();
+    // Padding (0) and repeated items among the ids.
+    auto ids = torch::randint(0, 9, broadcast ? std::vector<int64_t>{4, 3, 5} : std::vector<int64_t>{3, 5}, torch::kInt64);
+    auto weights = torch::randn(ids.sizes());
+    for (auto& parameter : pooling->parameters()) parameter.mutable_grad() = torch::Tensor();
+    auto scores = pooling->score(states, ids);
+    ASSERT_EQ(scores.sizes(), ids.sizes());
+    (scores * weights).sum().backward();
+    const auto d_states = states.grad().clone();
+    const auto d_vectors = vectors.grad().clone();
+    const auto d_biases = biases.grad().clone();
+
+    auto reference_states = states.detach().clone().requires_grad_();
+    auto table = vectors.detach().clone().requires_grad_();
+    auto bias_table = biases.detach().clone().requires_grad_();
+    auto expected = (reference_states * torch::embedding(table, ids, 0)).sum(-1) +
+                    torch::embedding(bias_table, ids, 0).squeeze(-1);
+    (expected * weights).sum().backward();
+    EXPECT_TRUE(torch::allclose(scores, expected, 1e-5, 1e-6)) << broadcast;
+    EXPECT_TRUE(torch::allclose(d_states, reference_states.grad(), 1e-5, 1e-6)) << broadcast;
+    EXPECT_TRUE(torch::allclose(d_vectors, table.grad(), 1e-5, 1e-6)) << broadcast;
+    EXPECT_TRUE(torch::allclose(d_biases, bias_table.grad(), 1e-5, 1e-6)) << broadcast;
+    EXPECT_TRUE(torch::equal(d_vectors[0], torch::zeros({4})));  // the padding row never learns
+  }
+}
+
 // Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
 // parameters and gradients; then the fused state, saved, continues in LibTorch's optimizer.
 void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
@@ -245,6 +289,29 @@ TEST(FusedOptimizers, AdagradStepsAsLibTorchsAdagrad) {
                           parameters,
                           torch::optim::AdagradOptions(0.1).weight_decay(0.01).lr_decay(0.05).initial_accumulator_value(0.2).eps(1e-8));
                     });
+}
+
+TEST(FusedOptimizers, SparseAdagradStepsOnlyTheTouchedRowsAsLibTorch) {
+  torch::manual_seed(15);
+  const auto initial = torch::randn({50, 4});
+  auto fused_parameter = initial.clone().requires_grad_();
+  auto plain_parameter = initial.clone().requires_grad_();
+  auto fused = make_optimizer({{"type", "adagrad"}, {"learning_rate", 0.1}, {"l2", 0.0}, {"lr_decay", 0.01},
+                               {"initial_accumulator_value", 0.1}, {"eps", 1e-10}},
+                              {fused_parameter});
+  torch::optim::Adagrad plain({plain_parameter},
+                              torch::optim::AdagradOptions(0.1).lr_decay(0.01).initial_accumulator_value(0.1).eps(1e-10));
+  for (int64_t step = 0; step < 4; ++step) {
+    // Rows 3 and 7 (shifted by the step) appear twice: their values must be summed first.
+    auto indices = torch::tensor({3, 7, 3, 40, 0, 7}, torch::kInt64).add(step).unsqueeze(0);
+    auto gradient = torch::sparse_coo_tensor(indices, torch::randn({6, 4}), {50, 4});
+    fused_parameter.mutable_grad() = gradient.clone();
+    plain_parameter.mutable_grad() = gradient.clone();
+    fused->step();
+    plain.step();
+  }
+  EXPECT_TRUE(torch::allclose(fused_parameter, plain_parameter, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::equal(fused_parameter.detach()[20], initial[20]));  // never touched
 }
 
 TEST(FusedOptimizers, SgdStepsAsLibTorchsSgd) {

@@ -96,17 +96,18 @@ class GlooReplicas final : public Replicas {
     // One all-reduce for every dense gradient, with a last entry per parameter counting the
     // ranks that produced its gradient.
     auto produced = torch::empty({static_cast<int64_t>(dense.size())}, torch::kFloat32);
-    for (size_t i = 0; i < dense.size(); ++i) produced[static_cast<int64_t>(i)] = dense[i].grad().defined() ? 1.0F : 0.0F;
+    float* produced_by_us = produced.data_ptr<float>();
+    for (size_t i = 0; i < dense.size(); ++i) produced_by_us[i] = dense[i].grad().defined() ? 1.0F : 0.0F;
     flat.push_back(produced);
     std::vector<torch::Tensor> tensors{torch::cat(flat)};
     guarded("averaging gradients", [&] { group_->allreduce(tensors)->wait(); });
     const auto& summed = tensors[0];
-    const auto counts = summed.narrow(0, summed.numel() - produced.numel(), produced.numel());
+    const float* counts = summed.data_ptr<float>() + (summed.numel() - produced.numel());
     int64_t offset = 0;
     for (size_t i = 0; i < dense.size(); ++i) {
       auto& parameter = const_cast<torch::Tensor&>(dense[i]);
       const int64_t numel = parameter.numel();
-      if (counts[static_cast<int64_t>(i)].item<float>() > 0) {
+      if (counts[i] > 0) {
         auto mean = summed.narrow(0, offset, numel).view(parameter.sizes()).div(size()).to(parameter.dtype());
         if (parameter.grad().defined()) {
           parameter.mutable_grad().copy_(mean);

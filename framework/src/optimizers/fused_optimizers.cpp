@@ -20,13 +20,48 @@ bool plain(const torch::Tensor& tensor) {
          tensor.layout() == torch::kStrided && tensor.is_contiguous();
 }
 
-bool fusable(const std::vector<torch::optim::OptimizerParamGroup>& groups) {
+// A sparse gradient of whole rows of a 2-d float32 CPU parameter (what an embedding table with
+// sparse=True produces).
+bool sparse_rows(const torch::Tensor& parameter, const torch::Tensor& gradient) {
+  return gradient.is_sparse() && gradient.device().is_cpu() && gradient.scalar_type() == torch::kFloat32 &&
+         parameter.dim() == 2 && gradient.sparse_dim() == 1 && gradient.dense_dim() == 1;
+}
+
+bool fusable(const std::vector<torch::optim::OptimizerParamGroup>& groups, bool sparse_allowed) {
   for (const auto& group : groups) {
     for (const auto& parameter : group.params()) {
-      if (parameter.grad().defined() && !(plain(parameter) && plain(parameter.grad()))) return false;
+      const auto& gradient = parameter.grad();
+      if (!gradient.defined() || (plain(parameter) && plain(gradient))) continue;
+      if (!(sparse_allowed && plain(parameter) && sparse_rows(parameter, gradient))) return false;
     }
   }
   return true;
+}
+
+// Sums the rows of a sparse row gradient that share an index: `rows` gets the distinct rows in
+// first-seen order and `sums` their summed values (width floats each). `slot_of_row` holds -1
+// for every row of the parameter and is left that way.
+void sum_repeated_rows(const torch::Tensor& gradient, std::vector<int32_t>& slot_of_row, std::vector<int64_t>& rows,
+                       std::vector<float>& sums) {
+  const auto indices = gradient._indices().contiguous();
+  const auto values = gradient._values().contiguous();
+  const int64_t count = values.size(0), width = values.size(1);
+  const int64_t* index = indices.data_ptr<int64_t>();
+  const float* value = values.data_ptr<float>();
+  rows.clear();
+  sums.clear();
+  for (int64_t k = 0; k < count; ++k) {
+    int32_t& slot = slot_of_row[static_cast<size_t>(index[k])];
+    if (slot < 0) {
+      slot = static_cast<int32_t>(rows.size());
+      rows.push_back(index[k]);
+      sums.insert(sums.end(), value + k * width, value + (k + 1) * width);
+      continue;
+    }
+    float* sum = sums.data() + static_cast<int64_t>(slot) * width;
+    for (int64_t d = 0; d < width; ++d) sum[d] += value[k * width + d];
+  }
+  for (int64_t row : rows) slot_of_row[static_cast<size_t>(row)] = -1;
 }
 
 // A state tensor as the loops need it; state read from a checkpoint is made contiguous once.
@@ -44,7 +79,7 @@ void in_chunks(int64_t n, const Loop& loop) {
 }  // namespace
 
 torch::Tensor FusedAdam::step(LossClosure closure) {
-  if (closure || !fusable(param_groups_)) return torch::optim::Adam::step(std::move(closure));
+  if (closure || !fusable(param_groups_, false)) return torch::optim::Adam::step(std::move(closure));
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
@@ -84,12 +119,18 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
 }
 
 torch::Tensor FusedAdagrad::step(LossClosure closure) {
-  if (closure || !fusable(param_groups_)) return torch::optim::Adagrad::step(std::move(closure));
+  // LibTorch refuses weight decay with sparse gradients; its own step says so.
+  bool sparse_allowed = true;
+  for (const auto& group : param_groups_) {
+    if (static_cast<const torch::optim::AdagradOptions&>(group.options()).weight_decay() != 0) sparse_allowed = false;
+  }
+  if (closure || !fusable(param_groups_, sparse_allowed)) return torch::optim::Adagrad::step(std::move(closure));
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const torch::optim::AdagradOptions&>(group.options());
     for (auto& parameter : group.params()) {
-      if (!parameter.grad().defined()) continue;
+      const auto& gradient = parameter.grad();
+      if (!gradient.defined()) continue;
       auto& slot = state_[state_key(parameter)];
       if (!slot) {  // LibTorch creates the state in the constructor; a parameter added later gets it here
         auto fresh = std::make_unique<torch::optim::AdagradParamState>();
@@ -103,10 +144,23 @@ torch::Tensor FusedAdagrad::step(LossClosure closure) {
           static_cast<float>(options.lr() / (1.0 + static_cast<double>(state.step() - 1) * options.lr_decay())),
           static_cast<float>(options.eps()), static_cast<float>(options.weight_decay())};
       float* values = parameter.data_ptr<float>();
-      const float* gradient = parameter.grad().data_ptr<float>();
       float* sum = state_data(state.sum());
+      if (gradient.is_sparse()) {
+        const int64_t width = parameter.size(1);
+        if (slot_of_row_.size() < static_cast<size_t>(parameter.size(0))) {
+          slot_of_row_.resize(static_cast<size_t>(parameter.size(0)), -1);
+        }
+        sum_repeated_rows(gradient, slot_of_row_, rows_, row_sums_);
+        for (size_t k = 0; k < rows_.size(); ++k) {
+          const int64_t offset = rows_[k] * width;
+          update_loops::adagrad(values + offset, row_sums_.data() + static_cast<int64_t>(k) * width, sum + offset,
+                                width, step);
+        }
+        continue;
+      }
+      const float* dense = gradient.data_ptr<float>();
       in_chunks(parameter.numel(), [&](int64_t begin, int64_t count) {
-        update_loops::adagrad(values + begin, gradient + begin, sum + begin, count, step);
+        update_loops::adagrad(values + begin, dense + begin, sum + begin, count, step);
       });
     }
   }
@@ -114,7 +168,7 @@ torch::Tensor FusedAdagrad::step(LossClosure closure) {
 }
 
 torch::Tensor FusedSgd::step(LossClosure closure) {
-  if (closure || !fusable(param_groups_)) return torch::optim::SGD::step(std::move(closure));
+  if (closure || !fusable(param_groups_, false)) return torch::optim::SGD::step(std::move(closure));
   torch::NoGradGuard no_grad;
   for (auto& group : param_groups_) {
     const auto& options = static_cast<const torch::optim::SGDOptions&>(group.options());
