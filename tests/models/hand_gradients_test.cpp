@@ -231,6 +231,45 @@ TEST_F(HandGradientBilinear, SequenceScoresMatchEmbeddingLookups) {
   }
 }
 
+// The lstm representation runs its recurrence as one autograd node; against torch::nn::LSTM
+// with the same parameters, states and every gradient.
+TEST_F(HandGradientBilinear, LstmMatchesLibTorchsLstm) {
+  torch::manual_seed(17);
+  ModelContext context;
+  context.num_items = 12;
+  context.embedding_dim = 6;
+  auto lstm = build<Representation>({{"plugin", "lstm"}}, ComponentKind::representation, context);
+  auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
+  auto states = lstm->encode_sequences(sequences);
+  auto per_step_weights = torch::randn(states.per_step.sizes());
+  auto final_weights = torch::randn(states.final.sizes());
+  ((states.per_step * per_step_weights).sum() + (states.final * final_weights).sum()).backward();
+
+  auto named = lstm->named_parameters();
+  torch::nn::LSTM reference(torch::nn::LSTMOptions(6, 6).batch_first(true));
+  {
+    torch::NoGradGuard no_grad;
+    for (const char* name : {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}) {
+      reference->named_parameters()[name].copy_(named[std::string("lstm.") + name]);
+    }
+  }
+  auto table = named["item_embeddings.table.weight"].detach().clone().requires_grad_();
+  auto embedded = torch::embedding(table, sequences, 0) * sequences.ne(0).unsqueeze(-1).to(torch::kFloat32);
+  auto outputs = std::get<0>(reference->forward(torch::constant_pad_nd(embedded, {0, 0, 1, 0})));
+  auto per_step = outputs.narrow(1, 0, 7);
+  auto final_state = outputs.select(1, 7);
+  ((per_step * per_step_weights).sum() + (final_state * final_weights).sum()).backward();
+
+  EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(states.final, final_state, 1e-5, 1e-6));
+  for (const char* name : {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"}) {
+    EXPECT_TRUE(torch::allclose(named[std::string("lstm.") + name].grad(), reference->named_parameters()[name].grad(),
+                                1e-4, 1e-5))
+        << name;
+  }
+  EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
+}
+
 // Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
 // parameters and gradients; then the fused state, saved, continues in LibTorch's optimizer.
 void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
