@@ -105,7 +105,7 @@ TEST_F(HandGradientLosses, ALossRefusesTheOtherFeedbackByHandToo) {
             "this loss is for explicit feedback (ratings); it cannot train an implicit model");
 }
 
-class HandGradientBilinear : public PluginTest {
+class HandGradientRepresentations : public PluginTest {
  protected:
   std::shared_ptr<Representation> bilinear(const json& node, const json& declared = json::object()) {
     ModelContext context;
@@ -114,9 +114,15 @@ class HandGradientBilinear : public PluginTest {
     context.embedding_dim = 5;
     return build<Representation>(node, ComponentKind::representation, context, declared);
   }
+  std::shared_ptr<Representation> sequence_network(const std::string& plugin, int64_t num_items, int64_t dim) {
+    ModelContext context;
+    context.num_items = num_items;
+    context.embedding_dim = dim;
+    return build<Representation>({{"plugin", plugin}}, ComponentKind::representation, context);
+  }
 };
 
-TEST_F(HandGradientBilinear, ScoresAndGradientsMatchAutograd) {
+TEST_F(HandGradientRepresentations, ScoresAndGradientsMatchAutograd) {
   torch::manual_seed(13);
   auto representation = bilinear({{"plugin", "bilinear"}});
   auto* hand = dynamic_cast<HandGradientRepresentation*>(representation.get());
@@ -174,7 +180,7 @@ TEST_F(HandGradientBilinear, ScoresAndGradientsMatchAutograd) {
   }
 }
 
-TEST_F(HandGradientBilinear, TablesItCannotDifferentiateSendItToAutograd) {
+TEST_F(HandGradientRepresentations, TablesItCannotDifferentiateSendItToAutograd) {
   auto bloom = bilinear({{"plugin", "bilinear"}, {"item_embedding", "@items"}},
                         {{"items", {{"plugin", "bloom_embedding"}, {"of", "items"}, {"dim", 5}}}});
   EXPECT_FALSE(dynamic_cast<HandGradientRepresentation&>(*bloom).hand_gradients_available());
@@ -190,12 +196,9 @@ TEST_F(HandGradientBilinear, TablesItCannotDifferentiateSendItToAutograd) {
 // SequenceRepresentation::score reads the item tables in place (one autograd node); against
 // LibTorch's embedding with the same padding row, for the training layout (states broadcast
 // over positives and negatives) and the plain one.
-TEST_F(HandGradientBilinear, SequenceScoresMatchEmbeddingLookups) {
+TEST_F(HandGradientRepresentations, SequenceScoresMatchEmbeddingLookups) {
   torch::manual_seed(16);
-  ModelContext context;
-  context.num_items = 9;
-  context.embedding_dim = 4;
-  auto pooling = build<Representation>({{"plugin", "pooling"}}, ComponentKind::representation, context);
+  auto pooling = sequence_network("pooling", 9, 4);
   {
     torch::NoGradGuard no_grad;
     for (auto& parameter : pooling->parameters()) parameter.uniform_(-1, 1);
@@ -233,12 +236,9 @@ TEST_F(HandGradientBilinear, SequenceScoresMatchEmbeddingLookups) {
 
 // The lstm representation runs its recurrence as one autograd node; against torch::nn::LSTM
 // with the same parameters, states and every gradient.
-TEST_F(HandGradientBilinear, LstmMatchesLibTorchsLstm) {
+TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   torch::manual_seed(17);
-  ModelContext context;
-  context.num_items = 12;
-  context.embedding_dim = 6;
-  auto lstm = build<Representation>({{"plugin", "lstm"}}, ComponentKind::representation, context);
+  auto lstm = sequence_network("lstm", 12, 6);
   auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
   auto states = lstm->encode_sequences(sequences);
   auto per_step_weights = torch::randn(states.per_step.sizes());
