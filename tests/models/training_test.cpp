@@ -64,6 +64,14 @@ TEST_F(Training, SameSeedGivesBitIdenticalResults) {
   EXPECT_NE(run(other).metrics.at("epochs")[0].at("loss"), first.metrics.at("epochs")[0].at("loss"));
 }
 
+TEST_F(Training, WithoutEvaluatorsTheRunHasNoMetrics) {
+  auto experiment = clustered_experiment();
+  experiment["evaluation"] = json::array();
+  auto report = run(experiment);
+  EXPECT_EQ(report.metrics.at("metrics"), json::object());
+  EXPECT_EQ(report.metrics.at("epochs").size(), 3u);
+}
+
 TEST_F(Training, ResolvedExperimentHasEveryDefault) {
   auto report = run(clustered_experiment());
   const auto& model = report.experiment.at("model");
