@@ -270,6 +270,36 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
 }
 
+// The pooling representation's running mean is one autograd node; against the tensor form
+// (cumulative sums over the non-zero entries, divided by count + 1), states and gradients,
+// and one state by hand.
+TEST_F(HandGradientRepresentations, PoolingMatchesTheTensorForm) {
+  torch::manual_seed(18);
+  auto pooling = sequence_network("pooling", 12, 5);
+  auto sequences = torch::tensor({{0, 0, 3, 5, 11, 3, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
+  auto states = pooling->encode_sequences(sequences);
+  auto per_step_weights = torch::randn(states.per_step.sizes());
+  auto final_weights = torch::randn(states.final.sizes());
+  ((states.per_step * per_step_weights).sum() + (states.final * final_weights).sum()).backward();
+
+  auto named = pooling->named_parameters();
+  auto table = named["item_embeddings.table.weight"].detach().clone().requires_grad_();
+  auto vectors = torch::embedding(table, sequences, 0) * sequences.ne(0).unsqueeze(-1).to(torch::kFloat32);
+  auto after = vectors.cumsum(1) / (vectors.ne(0).to(torch::kFloat32).cumsum(1) + 1);
+  auto per_step = torch::constant_pad_nd(after.narrow(1, 0, 6), {0, 0, 1, 0});
+  auto final_state = after.select(1, 6);
+  ((per_step * per_step_weights).sum() + (final_state * final_weights).sum()).backward();
+
+  EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-6, 1e-7));
+  EXPECT_TRUE(torch::allclose(states.final, final_state, 1e-6, 1e-7));
+  EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-5, 1e-6));
+  // Sequence 0 before step 4 has seen items 3 and 5 (the padding counts for nothing): their
+  // sum over 2 + 1.
+  const auto by_hand = (table[3] + table[5]).detach() / 3;
+  EXPECT_TRUE(torch::allclose(states.per_step[0][4], by_hand, 1e-6, 1e-7));
+  EXPECT_TRUE(torch::equal(states.per_step[2][3], torch::zeros({5})));  // nothing seen yet
+}
+
 // Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
 // parameters and gradients; then the fused state, saved, continues in LibTorch's optimizer.
 void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(

@@ -64,6 +64,15 @@ void sum_repeated_rows(const torch::Tensor& gradient, std::vector<int32_t>& slot
   for (int64_t row : rows) slot_of_row[static_cast<size_t>(row)] = -1;
 }
 
+// The optimizer state of `parameter` in LibTorch's map, made by `make` when the parameter has
+// none yet (LibTorch creates some states lazily and some in the constructor).
+template <typename State, typename States, typename Make>
+State& state_of(States& states, const torch::Tensor& parameter, const Make& make) {
+  auto& slot = states[state_key(parameter)];
+  if (!slot) slot = make();
+  return static_cast<State&>(*slot);
+}
+
 // A state tensor as the loops need it; state read from a checkpoint is made contiguous once.
 float* state_data(torch::Tensor& state) {
   if (!plain(state)) state = state.to(torch::kFloat32).contiguous();
@@ -85,16 +94,14 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
     const auto& options = static_cast<const torch::optim::AdamOptions&>(group.options());
     for (auto& parameter : group.params()) {
       if (!parameter.grad().defined()) continue;
-      auto& slot = state_[state_key(parameter)];
-      if (!slot) {
+      auto& state = state_of<torch::optim::AdamParamState>(state_, parameter, [&] {
         auto fresh = std::make_unique<torch::optim::AdamParamState>();
         fresh->step(0);
         fresh->exp_avg(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
         fresh->exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
         if (options.amsgrad()) fresh->max_exp_avg_sq(torch::zeros_like(parameter, torch::MemoryFormat::Preserve));
-        slot = std::move(fresh);
-      }
-      auto& state = static_cast<torch::optim::AdamParamState&>(*slot);
+        return fresh;
+      });
       state.step(state.step() + 1);
       const auto [beta1, beta2] = options.betas();
       const double steps = static_cast<double>(state.step());
@@ -131,14 +138,13 @@ torch::Tensor FusedAdagrad::step(LossClosure closure) {
     for (auto& parameter : group.params()) {
       const auto& gradient = parameter.grad();
       if (!gradient.defined()) continue;
-      auto& slot = state_[state_key(parameter)];
-      if (!slot) {  // LibTorch creates the state in the constructor; a parameter added later gets it here
+      // LibTorch creates this state in the constructor; a parameter added later gets it here.
+      auto& state = state_of<torch::optim::AdagradParamState>(state_, parameter, [&] {
         auto fresh = std::make_unique<torch::optim::AdagradParamState>();
         fresh->step(0);
         fresh->sum(torch::full_like(parameter, options.initial_accumulator_value(), torch::MemoryFormat::Preserve));
-        slot = std::move(fresh);
-      }
-      auto& state = static_cast<torch::optim::AdagradParamState&>(*slot);
+        return fresh;
+      });
       state.step(state.step() + 1);
       const update_loops::AdagradStep step{
           static_cast<float>(options.lr() / (1.0 + static_cast<double>(state.step() - 1) * options.lr_decay())),
@@ -182,14 +188,14 @@ torch::Tensor FusedSgd::step(LossClosure closure) {
                                  false};
       float* buffer = nullptr;
       if (options.momentum() != 0) {
-        auto& slot = state_[state_key(parameter)];
-        if (!slot) {  // the buffer starts as the first gradient, as LibTorch's clone() does
+        auto& state = state_of<torch::optim::SGDParamState>(state_, parameter, [&] {
+          // the buffer starts as the first gradient, as LibTorch's clone() does
           auto fresh = std::make_unique<torch::optim::SGDParamState>();
           fresh->momentum_buffer(torch::empty_like(parameter, torch::MemoryFormat::Preserve));
-          slot = std::move(fresh);
           step.first = true;
-        }
-        buffer = state_data(static_cast<torch::optim::SGDParamState&>(*slot).momentum_buffer());
+          return fresh;
+        });
+        buffer = state_data(state.momentum_buffer());
       }
       float* values = parameter.data_ptr<float>();
       const float* gradient = parameter.grad().data_ptr<float>();
