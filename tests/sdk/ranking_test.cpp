@@ -35,7 +35,7 @@ TEST(Ranking, MatchesTheDefinitionOnRandomScoresWithManyTies) {
     std::vector<float> scores(200);
     for (auto& score : scores) score = static_cast<float>(random.below(20));  // many ties
     std::vector<int64_t> targets;
-    // Few targets are counted directly, many go through binary searches: both must agree.
+    // 15 targets fill one padded pass, 60 take four (the last one partial).
     const int count = trial % 2 == 0 ? 15 : 60;
     for (int k = 0; k < count; ++k) targets.push_back(static_cast<int64_t>(random.below(200)));
     auto ranks = average_ranks(scores.data(), 200, targets.data(), static_cast<int64_t>(targets.size()));
