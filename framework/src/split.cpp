@@ -4,7 +4,7 @@
 #include <numeric>
 
 #include "spotlight/sdk/errors.h"
-#include "spotlight/sdk/random.h"
+#include "src/numpy_random_state.h"
 
 namespace spotlight {
 
@@ -16,23 +16,13 @@ void check_fraction(double test_fraction) {
   }
 }
 
-// A uniform number in [0, 1) that depends only on (id, seed): splitmix64 finalisation.
-double hashed_unit(int64_t id, uint64_t seed) {
-  uint64_t z = static_cast<uint64_t>(id) + seed * 0x9e3779b97f4a7c15ULL + 0x632be59bd9b4e019ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  z ^= z >> 31;
-  return static_cast<double>(z >> 11) * 0x1.0p-53;
-}
-
 }  // namespace
 
 TrainTestSplit random_train_test_split(const Interactions& interactions, double test_fraction, uint64_t seed) {
   check_fraction(test_fraction);
   std::vector<size_t> order(interactions.size());
   std::iota(order.begin(), order.end(), size_t{0});
-  Random random(seed);
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[random.below(i)]);
+  NumpyRandomState(seed).shuffle(order.data(), order.size());
   const auto cutoff = static_cast<size_t>(std::floor((1.0 - test_fraction) * static_cast<double>(order.size())));
   std::vector<size_t> train(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(cutoff));
   std::vector<size_t> test(order.begin() + static_cast<std::ptrdiff_t>(cutoff), order.end());
@@ -41,9 +31,13 @@ TrainTestSplit random_train_test_split(const Interactions& interactions, double 
 
 TrainTestSplit user_based_train_test_split(const Interactions& interactions, double test_fraction, uint64_t seed) {
   check_fraction(test_fraction);
+  // Spotlight draws the hash seed from RandomState(seed), hashes each user id as a 32-bit
+  // integer and puts the user in test when (hash % 100) / 100 < test_fraction.
+  const auto hash_seed = static_cast<uint32_t>(NumpyRandomState(seed).randint(0, 0xFFFFFFFFll));
   std::vector<size_t> train, test;
   for (size_t row = 0; row < interactions.size(); ++row) {
-    (hashed_unit(interactions.user_ids[row], seed) < test_fraction ? test : train).push_back(row);
+    const uint32_t hash = murmurhash3_32(static_cast<int32_t>(interactions.user_ids[row]), hash_seed);
+    (static_cast<double>(hash % 100) / 100.0 < test_fraction ? test : train).push_back(row);
   }
   return {interactions.select(train), interactions.select(test)};
 }

@@ -93,6 +93,37 @@ TEST(Split, UserBasedSplitKeepsEachUserOnOneSide) {
   EXPECT_EQ(split.test.user_ids, again.test.user_ids);
 }
 
+// One interaction for each of users 1..count, its item the position.
+Interactions one_per_user(int64_t count) {
+  Interactions data;
+  data.num_users = count + 1;
+  data.num_items = count;
+  for (int64_t i = 0; i < count; ++i) {
+    data.user_ids.push_back(i + 1);
+    data.item_ids.push_back(i);
+  }
+  return data;
+}
+
+// Spotlight's splits, reproduced: the expected rows were printed by NumPy 1.24 and
+// scikit-learn 1.2 (Debian 12), e.g. `r = np.random.RandomState(7); a = np.arange(10);
+// r.shuffle(a)` and `murmurhash3_32(users, seed=RandomState(42).randint(0, 2**32 - 1,
+// dtype=np.int64), positive=True) % 100 / 100 < 0.3`.
+TEST(Split, RandomSplitShufflesAsNumpysRandomState) {
+  const auto split = random_train_test_split(one_per_user(10), 0.2, 7);
+  EXPECT_EQ(split.train.item_ids, (std::vector<int64_t>{8, 5, 0, 2, 1, 9, 7, 3}));
+  EXPECT_EQ(split.test.item_ids, (std::vector<int64_t>{6, 4}));
+  const auto largest_seed = random_train_test_split(one_per_user(12), 0.25, 0xFFFFFFFFull);
+  EXPECT_EQ(largest_seed.train.item_ids, (std::vector<int64_t>{11, 8, 5, 9, 1, 10, 6, 0, 4}));
+  EXPECT_EQ(random_train_test_split(one_per_user(5), 0.2, 0).train.item_ids, (std::vector<int64_t>{2, 0, 1, 3}));
+}
+
+TEST(Split, UserBasedSplitHashesUsersAsSpotlight) {
+  const auto split = user_based_train_test_split(one_per_user(20), 0.3, 42);
+  EXPECT_EQ(split.test.user_ids, (std::vector<int64_t>{1, 11, 14, 17, 19}));
+  EXPECT_EQ(split.train.size(), 15u);
+}
+
 TEST(Split, FractionMustBeInsideTheUnitInterval) {
   EXPECT_THROW(random_train_test_split(small(), 0.0, 1), DataError);
   EXPECT_THROW(user_based_train_test_split(small(), 1.0, 1), DataError);

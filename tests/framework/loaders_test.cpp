@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include "spotlight/framework/sequences.h"
+#include "spotlight/framework/split.h"
 #include "spotlight/framework/text_loaders.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
@@ -183,6 +185,34 @@ TEST(MovieLens, Loads100KWithItsPublishedCounts) {
   auto raw = load_movielens(testing::movielens_100k(), IdMapping::raw, MalformedLines::error).interactions;
   EXPECT_EQ(raw.num_users, 944);  // Spotlight keeps the 1-based raw ids
   EXPECT_EQ(raw.num_items, 1683);
+}
+
+// The splits of the reference runs, as Spotlight 0.1.6 makes them with RandomState(42) on the
+// raw ids (../shared/reference/spotlight-ml100k.md: 853 train and 229 test sequences).
+TEST(MovieLens, SplitsOf100KAreSpotlights) {
+  const auto movielens = testing::movielens_100k();
+  if (!std::filesystem::exists(movielens / "u.data")) GTEST_SKIP() << "MovieLens 100K not found at " << movielens;
+  const auto raw = load_movielens(movielens, IdMapping::raw, MalformedLines::error).interactions;
+  const auto by_user = user_based_train_test_split(raw, 0.2, 42);
+  EXPECT_EQ(by_user.train.size(), 76660u);
+  EXPECT_EQ(by_user.test.size(), 23340u);
+  SequenceOptions windows;
+  windows.max_length = 200;
+  windows.min_length = 20;
+  windows.step_size = 200;
+  EXPECT_EQ(to_sequence(by_user.train, windows).num_sequences(), 853);
+  EXPECT_EQ(to_sequence(by_user.test, windows).num_sequences(), 229);
+  const auto random = random_train_test_split(raw, 0.2, 42);
+  ASSERT_EQ(random.train.size(), 80000u);
+  // Spotlight's first training rows and last test rows, (user, item).
+  EXPECT_EQ(std::vector<int64_t>(random.train.user_ids.begin(), random.train.user_ids.begin() + 3),
+            (std::vector<int64_t>{877, 815, 94}));
+  EXPECT_EQ(std::vector<int64_t>(random.train.item_ids.begin(), random.train.item_ids.begin() + 3),
+            (std::vector<int64_t>{381, 602, 431}));
+  EXPECT_EQ(std::vector<int64_t>(random.test.user_ids.end() - 2, random.test.user_ids.end()),
+            (std::vector<int64_t>{284, 222}));
+  EXPECT_EQ(std::vector<int64_t>(random.test.item_ids.end() - 2, random.test.item_ids.end()),
+            (std::vector<int64_t>{322, 200}));
 }
 
 TEST(MovieLens, ACorruptedCopyNamesTheLine) {
