@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -82,8 +83,10 @@ def spotlight_child(config):
     data = Interactions(raw[:, 0].astype(np.int32), raw[:, 1].astype(np.int32),
                         ratings=raw[:, 2].astype(np.float32), timestamps=raw[:, 3].astype(np.int32))
 
-    torch.manual_seed(SEED)
-    model_random = np.random.RandomState(SEED)
+    # The split always uses SEED (the same interactions on both sides); the model's seed varies
+    # with --model-seeds.
+    torch.manual_seed(config['model_seed'])
+    model_random = np.random.RandomState(config['model_seed'])
     hyper = dict(config['hyper'], loss=config['loss'], random_state=model_random)
     if config['task'] == 'sequence':
         import spotlight.sequence.implicit as module
@@ -170,7 +173,7 @@ def run_ours(config, args, env, scratch):
     evaluation = '[{"plugin":"%s"}]' % config['metric']  # only the metric, so evaluation_seconds is its time
     argv = [args.cli, 'run', os.path.join(EXPERIMENTS, config['experiment']),
             '--set', 'dataset.path=' + args.data_dir, '--set', 'threads={}'.format(args.threads),
-            '--set', 'split.seed={}'.format(SEED), '--set', 'model.seed={}'.format(SEED),
+            '--set', 'split.seed={}'.format(SEED), '--set', 'model.seed={}'.format(config['model_seed']),
             '--set', 'model.loss.plugin=' + config['loss'], '--set', 'evaluation=' + evaluation,
             '--output', output]
     _, rss = run_child(argv, env, output + '.log')
@@ -192,23 +195,37 @@ def run_spotlight(config, args, env, scratch):
 
 
 def compare(config, args, env, scratch):
-    """Interleave the sides; keep the fastest fit per side and the first run's metric."""
+    """Interleave the sides over repeats and model seeds; keep the fastest fit per side and the
+    metric of each seed's first run (mean and standard deviation when there are several seeds)."""
     runs = {'ours': [], 'spotlight': []}
+    metrics = {'ours': {}, 'spotlight': {}}
     for repeat in range(args.repeat):
-        for side, runner in (('ours', run_ours), ('spotlight', run_spotlight)):
-            result = runner(config, args, env, scratch)
-            runs[side].append(result)
-            log('  {} #{}: {} {:.4f}, fit {:.2f} s, eval {:.3f} s, {:.0f} MiB'.format(
-                side, repeat + 1, config['metric'], result['metric'], result['fit_seconds'],
-                result['evaluation_seconds'], result['rss_mib']))
+        for seed in args.model_seeds:
+            seeded = dict(config, model_seed=seed)
+            for side, runner in (('ours', run_ours), ('spotlight', run_spotlight)):
+                result = runner(seeded, args, env, scratch)
+                runs[side].append(result)
+                metrics[side].setdefault(seed, result['metric'])
+                log('  {} #{} seed {}: {} {:.4f}, fit {:.2f} s, eval {:.3f} s, {:.0f} MiB'.format(
+                    side, repeat + 1, seed, config['metric'], result['metric'], result['fit_seconds'],
+                    result['evaluation_seconds'], result['rss_mib']))
     best = {}
     for side, results in runs.items():
         fastest = dict(min(results, key=lambda r: r['fit_seconds']))
-        fastest['metric'] = results[0]['metric']
+        values = list(metrics[side].values())
+        fastest['metric'] = statistics.mean(values)
+        fastest['metric_sd'] = statistics.stdev(values) if len(values) > 1 else None
         fastest['evaluation_seconds'] = min(r['evaluation_seconds'] for r in results)
         fastest['rss_mib'] = max(r['rss_mib'] for r in results)
         best[side] = fastest
     return best
+
+
+def metric_cell(result):
+    """The metric, with its spread over model seeds when there are several."""
+    if result['metric_sd'] is None:
+        return '{:.4f}'.format(result['metric'])
+    return '{:.4f} ± {:.4f}'.format(result['metric'], result['metric_sd'])
 
 
 # ---------------------------------------------------------------------------------------
@@ -224,14 +241,14 @@ def table_rows(config, best):
     ours, theirs = best['ours'], best['spotlight']
     label = {'rmse': 'RMSE', 'mrr': 'MRR', 'sequence_mrr': 'seq. MRR'}[config['metric']]
     unit = ' steps/s' if config['task'] == 'sequence' else ' int./s'
-    rows = ['| {} | {} {:.4f} / {:.4f} | {:.2f} / {:.2f} | {} / {}{} | {:.0f} / {:.0f} MiB | {:.2f}x |'.format(
-        config['name'], label, ours['metric'], theirs['metric'], ours['fit_seconds'],
+    rows = ['| {} | {} {} / {} | {:.2f} / {:.2f} | {} / {}{} | {:.0f} / {:.0f} MiB | {:.2f}x |'.format(
+        config['name'], label, metric_cell(ours), metric_cell(theirs), ours['fit_seconds'],
         theirs['fit_seconds'], thousands(ours['rate']), thousands(theirs['rate']), unit,
         ours['rss_mib'], theirs['rss_mib'], theirs['fit_seconds'] / ours['fit_seconds'])]
     if config['name'] == 'implicit-bpr':
-        rows.append('| implicit-bpr: full-ranking MRR evaluation (eval s) | MRR {:.4f} / {:.4f} | '
+        rows.append('| implicit-bpr: full-ranking MRR evaluation (eval s) | MRR {} / {} | '
                     '{:.3f} / {:.3f} | | (same runs) | {:.2f}x |'.format(
-                        ours['metric'], theirs['metric'], ours['evaluation_seconds'],
+                        metric_cell(ours), metric_cell(theirs), ours['evaluation_seconds'],
                         theirs['evaluation_seconds'],
                         theirs['evaluation_seconds'] / ours['evaluation_seconds']))
     return rows
@@ -266,6 +283,10 @@ def parse_args():
     parser.add_argument('--repeat', type=int, default=1,
                         help='runs per side; the fastest fit is reported, the metric is the first run\'s')
     parser.add_argument('--threads', type=int, default=1, help='compute threads on both sides')
+    parser.add_argument('--model-seeds', default=str(SEED), metavar='S1,S2,...',
+                        type=lambda text: [int(seed) for seed in text.split(',')],
+                        help='model seeds to run on each side (the split keeps seed {}); the metric '
+                             'column shows their mean and standard deviation'.format(SEED))
     parser.add_argument('--no-sequence-adaptive-hinge', action='store_true',
                         help='skip the sequence models with adaptive_hinge (the slowest part)')
     parser.add_argument('--list', action='store_true', help='list configuration names and exit')
@@ -324,7 +345,8 @@ def main():
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix='compare-spotlight-') as scratch:
         for config in configs:
-            log('{} ({} thread(s), {} repeat(s))'.format(config['name'], args.threads, args.repeat))
+            log('{} ({} thread(s), {} repeat(s), model seeds {})'.format(
+                config['name'], args.threads, args.repeat, ','.join(map(str, args.model_seeds))))
             rows.extend(table_rows(config, compare(config, args, env, scratch)))
     log('total {:.0f} s'.format(time.perf_counter() - started))
     print(TABLE_HEADER)
