@@ -120,6 +120,23 @@ class HandGradientRepresentations : public PluginTest {
     context.embedding_dim = dim;
     return build<Representation>({{"plugin", plugin}}, ComponentKind::representation, context);
   }
+  // A sequence network's states for `sequences` and a random weighting of them, already
+  // back-propagated; the same weighting of a reference's states must give the same gradients.
+  struct WeightedStates {
+    SequenceStates states;
+    torch::Tensor per_step_weights, final_weights;
+    torch::Tensor weigh(const torch::Tensor& per_step, const torch::Tensor& final_state) const {
+      return (per_step * per_step_weights).sum() + (final_state * final_weights).sum();
+    }
+  };
+  static WeightedStates encode_and_backward(Representation& network, const torch::Tensor& sequences) {
+    WeightedStates result;
+    result.states = network.encode_sequences(sequences);
+    result.per_step_weights = torch::randn(result.states.per_step.sizes());
+    result.final_weights = torch::randn(result.states.final.sizes());
+    result.weigh(result.states.per_step, result.states.final).backward();
+    return result;
+  }
 };
 
 TEST_F(HandGradientRepresentations, ScoresAndGradientsMatchAutograd) {
@@ -240,10 +257,8 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   torch::manual_seed(17);
   auto lstm = sequence_network("lstm", 12, 6);
   auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
-  auto states = lstm->encode_sequences(sequences);
-  auto per_step_weights = torch::randn(states.per_step.sizes());
-  auto final_weights = torch::randn(states.final.sizes());
-  ((states.per_step * per_step_weights).sum() + (states.final * final_weights).sum()).backward();
+  const auto weighted = encode_and_backward(*lstm, sequences);
+  const auto& states = weighted.states;
 
   auto named = lstm->named_parameters();
   torch::nn::LSTM reference(torch::nn::LSTMOptions(6, 6).batch_first(true));
@@ -258,7 +273,7 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   auto outputs = std::get<0>(reference->forward(torch::constant_pad_nd(embedded, {0, 0, 1, 0})));
   auto per_step = outputs.narrow(1, 0, 7);
   auto final_state = outputs.select(1, 7);
-  ((per_step * per_step_weights).sum() + (final_state * final_weights).sum()).backward();
+  weighted.weigh(per_step, final_state).backward();
 
   EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(states.final, final_state, 1e-5, 1e-6));
@@ -277,10 +292,8 @@ TEST_F(HandGradientRepresentations, PoolingMatchesTheTensorForm) {
   torch::manual_seed(18);
   auto pooling = sequence_network("pooling", 12, 5);
   auto sequences = torch::tensor({{0, 0, 3, 5, 11, 3, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
-  auto states = pooling->encode_sequences(sequences);
-  auto per_step_weights = torch::randn(states.per_step.sizes());
-  auto final_weights = torch::randn(states.final.sizes());
-  ((states.per_step * per_step_weights).sum() + (states.final * final_weights).sum()).backward();
+  const auto weighted = encode_and_backward(*pooling, sequences);
+  const auto& states = weighted.states;
 
   auto named = pooling->named_parameters();
   auto table = named["item_embeddings.table.weight"].detach().clone().requires_grad_();
@@ -288,7 +301,7 @@ TEST_F(HandGradientRepresentations, PoolingMatchesTheTensorForm) {
   auto after = vectors.cumsum(1) / (vectors.ne(0).to(torch::kFloat32).cumsum(1) + 1);
   auto per_step = torch::constant_pad_nd(after.narrow(1, 0, 6), {0, 0, 1, 0});
   auto final_state = after.select(1, 6);
-  ((per_step * per_step_weights).sum() + (final_state * final_weights).sum()).backward();
+  weighted.weigh(per_step, final_state).backward();
 
   EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-6, 1e-7));
   EXPECT_TRUE(torch::allclose(states.final, final_state, 1e-6, 1e-7));
