@@ -46,4 +46,4 @@ SPOTLIGHT_PLUGIN(make_sequence_mrr, "sequence_mrr", spotlight::ComponentKind::ev
                  "Mean reciprocal rank of each test sequence's last item (Spotlight's sequence_mrr_score)",
                  spotlight::Parameter::boolean("exclude_preceding", false,
                                                "Rank the items of the sequence so far last"),
-                 spotlight::Parameter::integer("batch_size", 1024, "Sequences scored per batch").at_least(1))
+                 spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1))

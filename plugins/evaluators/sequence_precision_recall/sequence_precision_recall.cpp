@@ -63,4 +63,4 @@ SPOTLIGHT_PLUGIN(make_sequence_precision_recall, "sequence_precision_recall", sp
                      .at_least(1),
                  spotlight::Parameter::boolean("exclude_preceding", false,
                                                "Rank the items of the sequence so far last"),
-                 spotlight::Parameter::integer("batch_size", 1024, "Sequences scored per batch").at_least(1))
+                 spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1))
