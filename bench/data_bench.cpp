@@ -1,8 +1,8 @@
 // Data generation and splitting: never the bottleneck of an experiment.
 #include <benchmark/benchmark.h>
 
-#include "spotlight/framework/split.h"
-#include "spotlight/framework/synthetic.h"
+#include "spotlight/framework/data/split.h"
+#include "spotlight/framework/data/synthetic.h"
 
 namespace {
 
@@ -43,8 +43,8 @@ BENCHMARK(ToMatrix)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 #include <filesystem>
 #include <fstream>
 
-#include "spotlight/framework/sequences.h"
-#include "spotlight/framework/text_loaders.h"
+#include "spotlight/framework/data/sequences.h"
+#include "spotlight/framework/data/text_loaders.h"
 #include "spotlight/sdk/random.h"
 
 namespace {

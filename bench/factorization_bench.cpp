@@ -3,10 +3,10 @@
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
-#include "spotlight/framework/component_graph.h"
-#include "spotlight/framework/model.h"
-#include "spotlight/framework/split.h"
-#include "spotlight/framework/synthetic.h"
+#include "spotlight/framework/config/component_graph.h"
+#include "spotlight/framework/training/model.h"
+#include "spotlight/framework/data/split.h"
+#include "spotlight/framework/data/synthetic.h"
 #include "bench_registry.h"
 
 namespace {

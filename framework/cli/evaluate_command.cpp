@@ -1,10 +1,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
-#include "spotlight/framework/checkpoint.h"
-#include "spotlight/framework/evaluation.h"
-#include "spotlight/framework/experiment.h"
-#include "spotlight/framework/dataset_loaders.h"
+#include "spotlight/framework/run/checkpoint.h"
+#include "spotlight/framework/run/evaluation.h"
+#include "spotlight/framework/config/experiment.h"
+#include "spotlight/framework/data/dataset_loaders.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight::cli {

@@ -13,7 +13,7 @@
 #include <iostream>
 #include <thread>
 
-#include "spotlight/framework/local_port.h"
+#include "spotlight/framework/distributed/local_port.h"
 #include "spotlight/sdk/errors.h"
 
 extern char** environ;

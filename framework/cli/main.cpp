@@ -18,13 +18,23 @@ constexpr const char* kUsage =
     "                           train and evaluate; writes DIR/metrics.json and DIR/experiment.json;\n"
     "                           --resume continues a run that was interrupted; --nproc trains on N\n"
     "                           local processes, --rank/--world-size/--master joins a cluster run\n"
-    "  plugins [--json]         list the plugins found on the search path\n"
+    "  plugins [--json | --markdown]\n"
+    "                           list the plugins found on the search path (--markdown: the reference page)\n"
     "  plugins describe NAME    show one plugin's parameters\n"
     "  evaluate --model DIR [--data DATASET.json] [--json]\n"
     "                           metrics of a saved model on its experiment's test split, or on\n"
     "                           the interactions of another dataset section\n"
     "  recommend --model DIR (--user ID | --sequence A,B,C) [-k 10] [--include-seen] [--json]\n"
     "                           the user's top items in the dataset's own ids\n"
+    "  recommend --model DIR (--all-users | --users FILE) --output FILE.csv|FILE.jsonl [-k 10]\n"
+    "      [--include-seen] [--threads N]\n"
+    "                           the top items of every user (or of those FILE names), streamed to FILE\n"
+    "  similar --model DIR --item ID [-k 10] [--json]\n"
+    "                           the items closest to ITEM by cosine similarity of the item vectors\n"
+    "  export --model DIR --output DIR\n"
+    "                           the model's tables as NumPy .npy files, the raw ids, manifest.json\n"
+    "  serve --model DIR [--host 127.0.0.1] [--port 8080] [--threads N]\n"
+    "                           answer recommendations over HTTP JSON; SIGTERM stops it cleanly\n"
     "\n"
     "Plugins are searched in the host's own plugin folder, then SPOTLIGHT_PLUGIN_PATH\n"
     "(colon-separated), then every --plugin-path. A plugin is code that runs with your rights:\n"
@@ -50,7 +60,7 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (arguments.words.front() == "--version") {
-      std::cout << "spotlight 0.1.0 (SDK ABI " << SPOTLIGHT_SDK_ABI_VERSION << ", LibTorch " << SPOTLIGHT_TORCH_VERSION
+      std::cout << "spotlight " SPOTLIGHT_VERSION " (SDK ABI " << SPOTLIGHT_SDK_ABI_VERSION << ", LibTorch " << SPOTLIGHT_TORCH_VERSION
                 << ")\n";
       return 0;
     }
@@ -63,7 +73,11 @@ int main(int argc, char** argv) {
     if (command == "plugins") return cli::plugins_command(arguments, registry);
     if (command == "evaluate") return cli::evaluate_command(arguments, registry);
     if (command == "recommend") return cli::recommend_command(arguments, registry);
-    throw cli::UsageError("unknown command \"" + command + "\" (commands: run, plugins, evaluate, recommend)");
+    if (command == "similar") return cli::similar_command(arguments, registry);
+    if (command == "export") return cli::export_command(arguments, registry);
+    if (command == "serve") return cli::serve_command(arguments, registry);
+    throw cli::UsageError("unknown command \"" + command +
+                          "\" (commands: run, plugins, evaluate, recommend, similar, export, serve)");
   } catch (const cli::UsageError& error) {
     std::cerr << "spotlight: " << error.what() << "\n(see spotlight --help)\n";
     return 2;

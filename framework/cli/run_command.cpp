@@ -5,8 +5,8 @@
 
 #include "cli/commands.h"
 #include "cli/launch_ranks.h"
-#include "spotlight/framework/runner.h"
-#include "spotlight/framework/search.h"
+#include "spotlight/framework/run/runner.h"
+#include "spotlight/framework/run/search.h"
 
 namespace spotlight::cli {
 
@@ -60,7 +60,7 @@ DistributedOptions distributed_options(Arguments& arguments) {
 
 int run_command(Arguments& arguments, const Registry& registry) {
   RunOptions options;
-  options.overrides = arguments.take_values("--set");
+  const auto overrides = arguments.take_values("--set");
   options.output_dir = arguments.take_value("--output");
   options.resume = arguments.take_flag("--resume");
   const std::string nproc = arguments.take_value("--nproc");
@@ -69,7 +69,8 @@ int run_command(Arguments& arguments, const Registry& registry) {
   options.progress_bar = isatty(STDOUT_FILENO) != 0;
   arguments.reject_unknown_options("run");
   if (arguments.words.size() != 2) throw UsageError(kRunUsage);
-  options.experiment_file = arguments.words[1];
+  const std::filesystem::path experiment_file = arguments.words[1];
+  options.default_name = experiment_file.stem().string();
   if (!nproc.empty()) {
     const int processes = positive_integer("--nproc", nproc, 1, 1024);
     if (options.distributed.world_size > 1) throw UsageError("--nproc starts the ranks itself; leave out --rank");
@@ -86,19 +87,17 @@ int run_command(Arguments& arguments, const Registry& registry) {
     std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
   }
   try {
-    const auto experiment = load_experiment(options);
-    const std::string name = options.experiment_file.stem().string();
+    const auto experiment = load_experiment(experiment_file, overrides);
     if (experiment.is_object() && experiment.contains("search")) {
       if (options.resume) throw UsageError("--resume continues one run; a search cannot be resumed yet");
       if (options.distributed.distributed()) throw UsageError("a search runs its trials one by one; leave out --nproc");
-      run_search(experiment, name, options.output_dir, registry, std::cout);
+      run_search(experiment, options.default_name, options.output_dir, registry, std::cout);
     } else {
-      run_loaded_experiment(experiment, name, options.output_dir, options.resume, registry, std::cout,
-                            options.progress_bar, options.distributed);
+      run_loaded_experiment(experiment, options, registry, std::cout);
     }
   } catch (const ConfigError& error) {
     // Name the file the path is in.
-    throw Error(options.experiment_file.string() + ": " + error.what());
+    throw Error(experiment_file.string() + ": " + error.what());
   }
   return 0;
 }

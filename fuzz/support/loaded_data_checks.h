@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "spotlight/framework/text_loaders.h"
+#include "spotlight/framework/data/text_loaders.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight::fuzz {

@@ -11,7 +11,7 @@
 
 #include "fuzz_support.h"
 #include "loaded_data_checks.h"
-#include "spotlight/framework/text_loaders.h"
+#include "spotlight/framework/data/text_loaders.h"
 
 namespace {
 

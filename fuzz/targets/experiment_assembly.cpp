@@ -11,7 +11,7 @@
 
 #include "fuzz_support.h"
 #include "model_building.h"
-#include "spotlight/framework/experiment.h"
+#include "spotlight/framework/config/experiment.h"
 
 namespace {
 

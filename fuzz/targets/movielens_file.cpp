@@ -8,7 +8,7 @@
 
 #include "fuzz_support.h"
 #include "loaded_data_checks.h"
-#include "spotlight/framework/text_loaders.h"
+#include "spotlight/framework/data/text_loaders.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace spotlight;

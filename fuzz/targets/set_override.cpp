@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "fuzz_support.h"
-#include "spotlight/framework/experiment.h"
+#include "spotlight/framework/config/experiment.h"
 
 namespace {
 

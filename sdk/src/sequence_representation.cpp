@@ -14,6 +14,13 @@ SequenceRepresentation::SequenceRepresentation(std::shared_ptr<EmbeddingLayer> i
 
 SequenceRepresentation::~SequenceRepresentation() = default;
 
+torch::Tensor SequenceRepresentation::item_vectors() { return table_values(items_->all()); }
+
+std::vector<ExposedTable> SequenceRepresentation::exposed_tables() {
+  return {{"item_vectors", TableRows::items, item_vectors()},
+          {"item_biases", TableRows::items, table_values(item_biases_->all()).reshape({-1})}};
+}
+
 torch::Tensor SequenceRepresentation::embed(const torch::Tensor& item_sequences) {
   auto vectors = items_->forward(item_sequences);
   return vectors * item_sequences.ne(0).unsqueeze(-1).to(vectors.scalar_type());

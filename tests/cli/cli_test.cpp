@@ -129,7 +129,7 @@ TEST(Cli, AFailedRunLeavesEarlierOutputsAlone) {
 TEST(Cli, UsageMistakesExitWithTwo) {
   auto result = spotlight("frobnicate");
   EXPECT_EQ(result.exit_code, 2);
-  EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins, evaluate, recommend)\n(see spotlight --help)\n");
+  EXPECT_EQ(result.err, "spotlight: unknown command \"frobnicate\" (commands: run, plugins, evaluate, recommend, similar, export, serve)\n(see spotlight --help)\n");
   EXPECT_EQ(spotlight("run").exit_code, 2);
   EXPECT_EQ(spotlight("").exit_code, 2);
   EXPECT_EQ(spotlight("--allow-insecure-plugins").exit_code, 2);
@@ -284,6 +284,24 @@ TEST(Cli, AnEmptyTestSetIsAnError) {
 TEST(Cli, MissingExperimentFile) {
   expect_one_line_error(spotlight("run /nonexistent.json"),
                         "spotlight: error: /nonexistent.json: cannot open the experiment file");
+}
+
+// The committed reference page is what the plugins' own schemas say, so the docs cannot drift.
+TEST(Cli, PluginReferencePageIsTheGeneratedOne) {
+  auto result = spotlight("plugins --markdown");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto committed = testing::read_text(std::string(SPOTLIGHT_SOURCE_DIR) + "/docs/plugin-reference.md");
+  EXPECT_TRUE(committed == result.out)
+      << "docs/plugin-reference.md differs from `spotlight plugins --markdown`; regenerate it with\n"
+         "  build/bin/spotlight plugins --markdown > docs/plugin-reference.md";
+  EXPECT_NE(result.out.find("### `bilinear`"), std::string::npos);
+  EXPECT_NE(result.out.find("| `num_negative_samples` | integer | `5` |"), std::string::npos) << result.out;
+}
+
+TEST(Cli, VersionIsTheProjects) {
+  auto result = spotlight("--version");
+  ASSERT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out.rfind("spotlight 0.1.0 (SDK ABI ", 0), 0u) << result.out;
 }
 
 }  // namespace

@@ -9,8 +9,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "spotlight/framework/local_port.h"
-#include "spotlight/framework/replicas.h"
+#include "spotlight/framework/distributed/local_port.h"
+#include "spotlight/framework/distributed/replicas.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {

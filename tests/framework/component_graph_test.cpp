@@ -1,4 +1,4 @@
-#include "spotlight/framework/component_graph.h"
+#include "spotlight/framework/config/component_graph.h"
 
 #include <gtest/gtest.h>
 

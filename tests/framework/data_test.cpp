@@ -4,9 +4,9 @@
 
 #include <gtest/gtest.h>
 
-#include "spotlight/framework/interactions.h"
-#include "spotlight/framework/split.h"
-#include "spotlight/framework/synthetic.h"
+#include "spotlight/framework/data/interactions.h"
+#include "spotlight/framework/data/split.h"
+#include "spotlight/framework/data/synthetic.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -197,7 +197,7 @@ TEST(Synthetic, ClusteredRandomDataPrefersTheFavouriteCluster) {
 }  // namespace
 }  // namespace spotlight
 
-#include "spotlight/framework/sequences.h"
+#include "spotlight/framework/data/sequences.h"
 
 namespace spotlight {
 namespace {

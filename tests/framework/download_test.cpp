@@ -5,10 +5,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "spotlight/framework/checksums.h"
-#include "spotlight/framework/dataset_loaders.h"
-#include "spotlight/framework/experiment.h"
-#include "spotlight/framework/movielens_download.h"
+#include "spotlight/framework/data/checksums.h"
+#include "spotlight/framework/data/dataset_loaders.h"
+#include "spotlight/framework/config/experiment.h"
+#include "spotlight/framework/data/movielens_download.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
 #include "support/http_server.h"

@@ -1,11 +1,11 @@
-#include "spotlight/framework/experiment.h"
+#include "spotlight/framework/config/experiment.h"
 
 #include <cmath>
 #include <set>
 
 #include <gtest/gtest.h>
 
-#include "spotlight/framework/svg_plot.h"
+#include "spotlight/framework/run/svg_plot.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
 #include "support/process.h"

@@ -3,9 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include "spotlight/framework/sequences.h"
-#include "spotlight/framework/split.h"
-#include "spotlight/framework/text_loaders.h"
+#include "spotlight/framework/data/sequences.h"
+#include "spotlight/framework/data/split.h"
+#include "spotlight/framework/data/text_loaders.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
 #include "support/process.h"

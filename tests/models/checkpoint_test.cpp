@@ -1,7 +1,8 @@
-#include "spotlight/framework/checkpoint.h"
+#include "spotlight/framework/run/checkpoint.h"
 
 #include "models/plugin_fixture.h"
-#include "spotlight/framework/synthetic.h"
+#include "spotlight/framework/config/experiment.h"
+#include "spotlight/framework/data/synthetic.h"
 #include "spotlight/sdk/errors.h"
 #include "support/process.h"
 
@@ -34,7 +35,7 @@ class Checkpoint : public testing::PluginTest {
     data_.users.raw_ids.clear();
     for (int user = 0; user < 40; ++user) data_.users.raw_ids.push_back("u" + std::to_string(user));
     at::set_num_threads(1);
-    trained_ = assemble_model(experiment(), *registry_, 40, 30);
+    trained_ = assemble_model(validate_experiment(experiment()), *registry_, 40, 30);
     trained_.model->fit(data_, nullptr);
     save_checkpoint(folder_.path(), trained_, data_.users, data_.items);
   }
@@ -85,7 +86,7 @@ TEST_F(Checkpoint, AMissingPluginIsNamed) {
                               "search path");
 }
 
-TEST_F(Checkpoint, AnotherPluginVersionIsNamed) {
+TEST_F(Checkpoint, AnotherMajorVersionOfAPluginIsRefusedByName) {
   edit_metadata([](json& metadata) { metadata["plugins"][2]["version"] = "0.9.0"; });
   const std::string message = load_error();
   EXPECT_EQ(message.rfind(folder_.path().string() +
@@ -94,6 +95,30 @@ TEST_F(Checkpoint, AnotherPluginVersionIsNamed) {
                           0),
             0u)
       << message;
+  EXPECT_NE(message.find("), another major version, which may read its parameters differently"), std::string::npos)
+      << message;
+}
+
+TEST_F(Checkpoint, AnOlderPluginThanTheSavedOneIsRefused) {
+  edit_metadata([](json& metadata) { metadata["plugins"][2]["version"] = "1.2.0"; });
+  const std::string message = load_error();
+  EXPECT_NE(message.find("saved with plugin \"adaptive_hinge\" 1.2.0, but the one found is version 1.0.0"),
+            std::string::npos)
+      << message;
+  EXPECT_NE(message.find("not a later release of the same major version"), std::string::npos) << message;
+}
+
+// A plugin's minor or patch release still loads the checkpoints of the releases before it.
+TEST(PluginVersions, ALaterMinorOrPatchReleaseLoadsAnOlderCheckpoint) {
+  EXPECT_TRUE(plugin_version_loads("1.0.0", "1.0.0"));
+  EXPECT_TRUE(plugin_version_loads("1.0.0", "1.0.7"));
+  EXPECT_TRUE(plugin_version_loads("1.0.9", "1.2.0"));
+  EXPECT_TRUE(plugin_version_loads("2.3.4", "2.10.0"));  // numbers, not text: 10 > 3
+  EXPECT_FALSE(plugin_version_loads("1.2.0", "1.1.9"));  // older
+  EXPECT_FALSE(plugin_version_loads("1.0.0", "2.0.0"));  // another major version
+  EXPECT_FALSE(plugin_version_loads("2.0.0", "1.9.9"));
+  EXPECT_FALSE(plugin_version_loads("1.0", "1.0.1"));    // not semantic: only the same text loads
+  EXPECT_TRUE(plugin_version_loads("nightly", "nightly"));
 }
 
 TEST_F(Checkpoint, AChangedOrTruncatedParameterFileIsRefused) {

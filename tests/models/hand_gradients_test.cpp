@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "models/plugin_fixture.h"
-#include "spotlight/framework/optimizer.h"
+#include "spotlight/framework/training/optimizer.h"
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/loss.h"

@@ -6,8 +6,8 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include "spotlight/framework/component_graph.h"
-#include "spotlight/framework/runner.h"
+#include "spotlight/framework/config/component_graph.h"
+#include "spotlight/framework/run/runner.h"
 #include "spotlight/registry/registry.h"
 
 namespace spotlight::testing {
@@ -34,7 +34,9 @@ class PluginTest : public ::testing::Test {
   // Runs `experiment` end to end as `spotlight run` does, writing into `output`.
   RunReport run_experiment_in(const std::filesystem::path& output, const nlohmann::json& experiment) {
     std::ostringstream progress;
-    return run_loaded_experiment(experiment, "experiment", output, false, *registry_, progress);
+    RunOptions options;
+    options.output_dir = output;
+    return run_loaded_experiment(experiment, options, *registry_, progress);
   }
 
   static inline Registry* registry_ = nullptr;

@@ -2,7 +2,7 @@
 #include <sstream>
 
 #include "models/plugin_fixture.h"
-#include "spotlight/framework/runner.h"
+#include "spotlight/framework/run/runner.h"
 #include "spotlight/sdk/errors.h"
 #include "support/error_message.h"
 #include "support/process.h"

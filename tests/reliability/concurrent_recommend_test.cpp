@@ -4,9 +4,9 @@
 #include <thread>
 
 #include "models/plugin_fixture.h"
-#include "spotlight/framework/checkpoint.h"
-#include "spotlight/framework/recommend.h"
-#include "spotlight/framework/runner.h"
+#include "spotlight/framework/run/checkpoint.h"
+#include "spotlight/framework/run/recommend.h"
+#include "spotlight/framework/run/runner.h"
 #include "support/process.h"
 
 namespace spotlight {

@@ -3,8 +3,15 @@
 #include <cstdlib>
 #include <fstream>
 #include <random>
+#include <stdexcept>
 #include <sstream>
+#include <chrono>
+#include <csignal>
+#include <thread>
+
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace spotlight::testing {
 
@@ -12,6 +19,66 @@ std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
   for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return quoted + "'";
+}
+
+BackgroundProcess::BackgroundProcess(const std::string& command) {
+  int pipe_ends[2];
+  if (::pipe(pipe_ends) != 0) throw std::runtime_error("pipe failed");
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    ::dup2(pipe_ends[1], STDOUT_FILENO);
+    ::close(pipe_ends[0]);
+    ::close(pipe_ends[1]);
+    // exec, so that a signal reaches the program itself and not a shell around it.
+    const std::string exec_command = "exec " + command;
+    ::execl("/bin/sh", "sh", "-c", exec_command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(pipe_ends[1]);
+  output_ = pipe_ends[0];
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (!ended_ && pid_ > 0) {
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  if (output_ >= 0) ::close(output_);
+}
+
+std::string BackgroundProcess::read_line(int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  for (;;) {
+    const auto newline = buffered_.find('\n');
+    if (newline != std::string::npos) {
+      std::string line = buffered_.substr(0, newline);
+      buffered_.erase(0, newline + 1);
+      return line;
+    }
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return "";
+    pollfd ready{output_, POLLIN, 0};
+    if (::poll(&ready, 1, static_cast<int>(left.count())) <= 0) return "";
+    char chunk[4096];
+    const ssize_t got = ::read(output_, chunk, sizeof chunk);
+    if (got <= 0) return "";
+    buffered_.append(chunk, static_cast<size_t>(got));
+  }
+}
+
+void BackgroundProcess::signal(int number) { ::kill(pid_, number); }
+
+int BackgroundProcess::wait(int seconds) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    int status = 0;
+    if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+      ended_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
 }
 
 std::string read_text(const std::filesystem::path& file) {

@@ -27,6 +27,28 @@ class TemporaryDirectory {
   std::filesystem::path path_;
 };
 
+// A command started through /bin/sh in the background, its standard output read line by
+// line (standard error goes to the test's). The destructor kills it if it still runs.
+class BackgroundProcess {
+ public:
+  explicit BackgroundProcess(const std::string& command);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // The next line of standard output without its newline; empty when none came within `seconds`.
+  std::string read_line(int seconds);
+  void signal(int number);
+  // The exit code (128 + signal when killed by one), or -1 when it did not end within `seconds`.
+  int wait(int seconds);
+
+ private:
+  int pid_ = -1;
+  int output_ = -1;
+  std::string buffered_;
+  bool ended_ = false;
+};
+
 std::string read_text(const std::filesystem::path& file);
 void write_text(const std::filesystem::path& file, const std::string& text);
 // The single-quoted shell form of `text`.

@@ -1,4 +1,4 @@
-#include "spotlight/framework/local_port.h"
+#include "spotlight/framework/distributed/local_port.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>

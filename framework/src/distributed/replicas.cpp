@@ -1,5 +1,5 @@
 // The only file that includes c10d: the rest of the host sees Replicas.
-#include "spotlight/framework/replicas.h"
+#include "spotlight/framework/distributed/replicas.h"
 
 #include <cstdlib>
 #include <cstring>

@@ -3,6 +3,7 @@
 // come from the graph (e.g. an item table shared with another component).
 #include <torch/torch.h>
 
+#include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/plugin.h"
@@ -46,7 +47,9 @@ class GradientRows {
   float* base_ = nullptr;
 };
 
-class BilinearNet : public spotlight::Representation, public spotlight::HandGradientRepresentation {
+class BilinearNet : public spotlight::Representation,
+                    public spotlight::HandGradientRepresentation,
+                    public spotlight::ExposesTables {
  public:
   BilinearNet(std::shared_ptr<EmbeddingLayer> users, std::shared_ptr<EmbeddingLayer> items,
               std::shared_ptr<EmbeddingLayer> user_biases, std::shared_ptr<EmbeddingLayer> item_biases)
@@ -68,6 +71,17 @@ class BilinearNet : public spotlight::Representation, public spotlight::HandGrad
     auto user_bias = states.select(-1, dim_);
     auto dot = (vectors * items_->forward(item_ids)).sum(-1);
     return dot + user_bias + item_biases_->forward(item_ids).squeeze(-1);
+  }
+
+  torch::Tensor item_vectors() override { return spotlight::table_values(items_->all()); }
+
+  std::vector<spotlight::ExposedTable> exposed_tables() override {
+    using spotlight::TableRows;
+    using spotlight::table_values;
+    return {{"user_vectors", TableRows::users, table_values(users_->all())},
+            {"item_vectors", TableRows::items, item_vectors()},
+            {"user_biases", TableRows::users, table_values(user_biases_->all()).reshape({-1})},
+            {"item_biases", TableRows::items, table_values(item_biases_->all()).reshape({-1})}};
   }
 
   // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias].

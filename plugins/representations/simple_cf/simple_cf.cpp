@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
 
@@ -71,7 +72,7 @@ torch::Tensor table(const ComponentArgs& args, const std::string& pretrained, co
   return weights.set_requires_grad(!args.boolean(freeze));
 }
 
-class SimpleCF : public spotlight::Representation {
+class SimpleCF : public spotlight::Representation, public spotlight::ExposesTables {
  public:
   SimpleCF(torch::Tensor users, torch::Tensor items, bool binary)
       : users_(register_parameter("user_embeddings", users, users.requires_grad())),
@@ -88,6 +89,14 @@ class SimpleCF : public spotlight::Representation {
   }
 
   torch::Tensor score_all(const torch::Tensor& states) override { return output(torch::matmul(states, items_.t())); }
+
+  torch::Tensor item_vectors() override { return spotlight::table_values(items_); }
+
+  // With `binary`, a score is the sigmoid of the dot product, so the ranking is the same.
+  std::vector<spotlight::ExposedTable> exposed_tables() override {
+    return {{"user_vectors", spotlight::TableRows::users, spotlight::table_values(users_)},
+            {"item_vectors", spotlight::TableRows::items, item_vectors()}};
+  }
 
  private:
   torch::Tensor output(const torch::Tensor& dot) const { return binary_ ? torch::sigmoid(dot) : dot; }

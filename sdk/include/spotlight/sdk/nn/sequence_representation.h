@@ -5,6 +5,7 @@
 #include "spotlight/sdk/component_args.h"
 #include "spotlight/sdk/embedding.h"
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/parameters.h"
 #include "spotlight/sdk/representation.h"
 
@@ -14,7 +15,7 @@ namespace spotlight::nn {
 // the padding id, and scores that are <state, item vector> + item bias. A subclass only says
 // how a history becomes states (encode_sequences); one that keeps richer states (several
 // taste vectors, ...) overrides score and score_all too.
-class SPOTLIGHT_SDK_API SequenceRepresentation : public Representation {
+class SPOTLIGHT_SDK_API SequenceRepresentation : public Representation, public ExposesTables {
  public:
   ~SequenceRepresentation() override;
 
@@ -23,6 +24,10 @@ class SPOTLIGHT_SDK_API SequenceRepresentation : public Representation {
   torch::Tensor score_all(const torch::Tensor& states) override;
 
   int64_t dim() const { return dim_; }
+
+  // The item table (row 0 the padding row) and the item biases.
+  torch::Tensor item_vectors() override;
+  std::vector<ExposedTable> exposed_tables() override;
 
  protected:
   SequenceRepresentation(std::shared_ptr<EmbeddingLayer> items, std::shared_ptr<EmbeddingLayer> item_biases);

@@ -1,0 +1,13 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace spotlight::cli {
+
+// `value` of `option` as a whole number from `lowest` to `highest`; a UsageError naming
+// the option otherwise. `fallback` when the option was not given (value empty).
+int64_t whole_number(const std::string& option, const std::string& value, int64_t lowest, int64_t highest,
+                     int64_t fallback);
+
+}  // namespace spotlight::cli

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "spotlight/framework/data/interactions.h"
+
+namespace spotlight {
+
+// How raw ids in a file become dense ids.
+enum class IdMapping {
+  dense,  // 0..n-1 in order of first appearance; raw ids kept in Interactions::users/items
+  raw,    // numeric ids used as they are (Spotlight's MovieLens datasets); counts = max + 1
+};
+
+// What to do with a line that cannot be parsed.
+enum class MalformedLines { error, skip };
+
+struct DelimitedFileOptions {
+  std::string delimiter = ",";  // one or more characters ("\t", ",", "::")
+  bool header = false;          // the first line names the columns
+  // Columns by name (with a header) or by 0-based position (without one, e.g. "0").
+  std::string user_column;
+  std::string item_column;
+  std::optional<std::string> rating_column;
+  std::optional<std::string> timestamp_column;
+  std::optional<std::string> weight_column;
+  IdMapping ids = IdMapping::dense;
+  MalformedLines malformed = MalformedLines::error;
+};
+
+struct LoadedInteractions {
+  Interactions interactions;
+  size_t skipped_lines = 0;  // malformed lines skipped (only with MalformedLines::skip)
+};
+
+// Reads a delimited text file. A malformed line is a DataError "FILE:LINE: reason" unless
+// options.malformed says to skip (and count) it.
+LoadedInteractions load_delimited_file(const std::filesystem::path& file, const DelimitedFileOptions& options);
+
+// MovieLens in every published layout, detected from the folder (or the file given):
+// u.data (100K, tab-separated, no header), ratings.dat (1M/10M, "::"), ratings.csv
+// (20M/25M/latest, header userId,movieId,rating,timestamp).
+LoadedInteractions load_movielens(const std::filesystem::path& path, IdMapping ids, MalformedLines malformed);
+
+}  // namespace spotlight

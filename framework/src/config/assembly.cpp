@@ -1,0 +1,80 @@
+#include "spotlight/framework/config/assembly.h"
+
+#include <torch/utils.h>
+
+#include "spotlight/framework/config/component_graph.h"
+#include "spotlight/framework/config/experiment_data.h"
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+namespace {
+
+// A node under `model` that the model type may need; absent ones stay null.
+std::shared_ptr<Component> build_slot(ComponentGraph& graph, const nlohmann::json& model, const char* key,
+                                      ComponentKind kind, nlohmann::json& resolved_model) {
+  if (!model.contains(key) || model.at(key).is_null()) return nullptr;
+  const std::string path = std::string("model.") + key;
+  auto component = graph.build(model.at(key), path, kind);
+  const auto& node = model.at(key);
+  resolved_model[key] = node.is_string() ? node : graph.resolved(path);
+  return component;
+}
+
+}  // namespace
+
+AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& registry, int64_t num_users,
+                              int64_t num_items) {
+  AssembledModel assembled;
+  assembled.resolved = experiment;
+  nlohmann::json& resolved_model = assembled.resolved["model"];
+  const auto& model_config = experiment.at("model");
+
+  ModelContext context;
+  context.num_users = num_users;
+  context.num_items = num_items;
+  context.embedding_dim = resolved_model.at("embedding_dim").get<int64_t>();
+  context.seed = resolved_model.at("seed").get<uint64_t>();
+  // Parameter initialisation inside plugins draws from LibTorch's generator.
+  torch::manual_seed(context.seed);
+
+  ComponentGraph graph(registry, model_config.value("components", nlohmann::json::object()), "model.components",
+                       context);
+  graph.build_all_declared();
+  ModelParts parts;
+  parts.representation = std::static_pointer_cast<Representation>(
+      build_slot(graph, model_config, "representation", ComponentKind::representation, resolved_model));
+  parts.loss =
+      std::static_pointer_cast<Loss>(build_slot(graph, model_config, "loss", ComponentKind::loss, resolved_model));
+  parts.sampler = std::static_pointer_cast<Sampler>(
+      build_slot(graph, model_config, "sampler", ComponentKind::sampler, resolved_model));
+  resolved_model["components"] = graph.resolved_declarations();
+
+  nlohmann::json resolved_evaluation = nlohmann::json::array();
+  const auto& evaluation = assembled.resolved.at("evaluation");
+  for (size_t i = 0; i < evaluation.size(); ++i) {
+    const std::string path = "evaluation." + std::to_string(i);
+    assembled.evaluators.push_back(
+        std::static_pointer_cast<Evaluator>(graph.build(evaluation.at(i), path, ComponentKind::evaluator)));
+    resolved_evaluation.push_back(evaluation.at(i).is_string() ? evaluation.at(i) : graph.resolved(path));
+  }
+  assembled.resolved["evaluation"] = resolved_evaluation;
+
+  for (const PluginRecord* plugin : graph.plugins_used()) {
+    assembled.plugins.push_back({plugin->name, to_string(plugin->kind), plugin->version});
+  }
+
+  TrainingOptions training;
+  training.n_iter = resolved_model.at("n_iter").get<int64_t>();
+  training.batch_size = resolved_model.at("batch_size").get<int64_t>();
+  training.hand_gradients = resolved_model.at("hand_gradients").get<bool>();
+  training.seed = context.seed;
+  training.device = resolved_model.at("device").get<std::string>();
+  training.optimizer = resolved_model.at("optimizer");
+  if (assembled.resolved.contains("sequence")) training.sequence = sequence_options(assembled.resolved.at("sequence"));
+  assembled.model = make_model(resolved_model.at("type").get<std::string>(), std::move(parts), training, num_users,
+                               num_items);
+  return assembled;
+}
+
+}  // namespace spotlight

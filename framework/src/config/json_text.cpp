@@ -1,0 +1,69 @@
+#include "src/config/json_text.h"
+
+namespace spotlight {
+
+namespace {
+
+// The 1-based line and column of byte `offset`.
+JsonTextError at_offset(const std::string& text, size_t offset, std::string reason) {
+  JsonTextError error{1, 1, std::move(reason)};
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++error.line;
+      error.column = 1;
+    } else {
+      ++error.column;
+    }
+  }
+  return error;
+}
+
+// The offset of the first '[' or '{' nested deeper than kDeepestJsonNesting (outside strings), or npos.
+size_t too_deep_at(const std::string& text) {
+  size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kDeepestJsonNesting) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string::npos;
+}
+
+}  // namespace
+
+nlohmann::json parse_json_text(const std::string& text) {
+  if (const size_t deep = too_deep_at(text); deep != std::string::npos) {
+    throw at_offset(text, deep,
+                    "arrays and objects nested deeper than " + std::to_string(kDeepestJsonNesting) + " levels");
+  }
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& error) {
+    // error.byte counts from 1 and points at the last byte read.
+    const std::string what = error.what();
+    const auto detail = what.find("syntax error");
+    throw at_offset(text, error.byte > 0 ? error.byte - 1 : 0,
+                    detail == std::string::npos ? what : what.substr(detail));
+  } catch (const nlohmann::json::exception& error) {
+    // A number too large for a double (1e400): the parser names it but not where it is.
+    const std::string what = error.what();
+    const auto detail = what.find("] ");
+    throw JsonTextError{0, 0, detail == std::string::npos ? what : what.substr(detail + 2)};
+  }
+}
+
+}  // namespace spotlight

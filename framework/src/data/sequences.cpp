@@ -1,0 +1,63 @@
+#include "spotlight/framework/data/sequences.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptions& options) {
+  const int64_t length = options.max_length;
+  const int64_t step = options.step_size.value_or(length);
+  if (length < 1) throw DataError("to_sequence: max_length must be positive");
+  if (step < 1) throw DataError("to_sequence: step_size must be positive");
+  if (options.min_length && (*options.min_length < 1 || *options.min_length > length)) {
+    throw DataError("to_sequence: min_length must be from 1 to max_length (" + std::to_string(length) + ")");
+  }
+  if (interactions.timestamps.empty()) throw DataError("to_sequence needs timestamps; this dataset has none");
+  const auto zero = std::find(interactions.item_ids.begin(), interactions.item_ids.end(), 0);
+  if (zero != interactions.item_ids.end()) {
+    throw DataError("to_sequence: row " + std::to_string(zero - interactions.item_ids.begin()) +
+                    ": item id 0 is the padding id of sequences and cannot be a real item");
+  }
+
+  std::vector<size_t> order(interactions.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    if (interactions.user_ids[a] != interactions.user_ids[b]) return interactions.user_ids[a] < interactions.user_ids[b];
+    return interactions.timestamps[a] < interactions.timestamps[b];
+  });
+
+  SequenceMatrix sequences;
+  sequences.num_items = interactions.num_items;
+  sequences.length = length;
+  for (size_t begin = 0; begin < order.size();) {
+    const int64_t user = interactions.user_ids[order[begin]];
+    size_t end = begin;
+    while (end < order.size() && interactions.user_ids[order[end]] == user) ++end;
+    // Windows end at the newest item, then every `step` items further back.
+    for (auto window_end = static_cast<int64_t>(end - begin); window_end > 0; window_end -= step) {
+      const int64_t window_begin = std::max<int64_t>(window_end - length, 0);
+      const int64_t count = window_end - window_begin;
+      if (options.min_length && count < *options.min_length) continue;
+      sequences.item_ids.resize(sequences.item_ids.size() + static_cast<size_t>(length), 0);
+      int64_t* row = sequences.item_ids.data() + sequences.item_ids.size() - static_cast<size_t>(length);
+      for (int64_t i = 0; i < count; ++i) {
+        row[length - count + i] = interactions.item_ids[order[begin + static_cast<size_t>(window_begin + i)]];
+      }
+      sequences.user_ids.push_back(user);
+    }
+    begin = end;
+  }
+  return sequences;
+}
+
+void reserve_padding_item(Interactions& interactions) {
+  if (interactions.items.empty()) return;
+  for (auto& item : interactions.item_ids) ++item;
+  ++interactions.num_items;
+  interactions.items.raw_ids.insert(interactions.items.raw_ids.begin(), std::string());
+}
+
+}  // namespace spotlight

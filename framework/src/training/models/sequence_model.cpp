@@ -1,0 +1,78 @@
+#include "src/training/models/sequence_model.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "spotlight/sdk/errors.h"
+
+namespace spotlight {
+
+ImplicitSequenceModel::ImplicitSequenceModel(ModelParts parts, TrainingOptions options, int64_t num_users,
+                                             int64_t num_items)
+    : ModelBase("implicit_sequence", std::move(parts), std::move(options), num_users, num_items) {}
+
+void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs) {
+  prepare_training(train);
+  const SequenceMatrix sequences = to_sequence(train, options_.sequence);
+  const int64_t count = sequences.num_sequences();
+  if (count == 0) {
+    throw DataError("implicit_sequence: no training sequences; every user has fewer than sequence.min_length (" +
+                    std::to_string(options_.sequence.min_length.value_or(1)) + ") training interactions");
+  }
+  const int64_t length = sequences.length;
+  const auto steps = static_cast<int64_t>(
+      std::count_if(sequences.item_ids.begin(), sequences.item_ids.end(), [](int64_t item) { return item != 0; }));
+  parts_.representation->train();
+  // Sized by the sequences there are, not by batch_size: a huge batch_size costs nothing.
+  std::vector<int64_t> batch(static_cast<size_t>(std::min(local_batch_size(), count) * length));
+
+  // A fresh permutation of the original order every epoch (Spotlight permutes the previous
+  // epoch's order instead; the draws are the same).
+  train_epochs(count, steps, epochs, on_epoch, [&](const int64_t* rows, int64_t size) {
+    for (int64_t k = 0; k < size; ++k) {
+      const int64_t* row = sequences.row(rows[k]);
+      std::copy(row, row + length, batch.begin() + k * length);
+    }
+    auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
+    return optimize(minibatch_loss(chunk));
+  });
+}
+
+torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences) {
+  auto& representation = *parts_.representation;
+  // The state before step t predicts item t: every step of every sequence in one pass.
+  const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
+  const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
+  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
+  auto negatives = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, stream()).to(device_);
+  // Positives and negatives scored in one call (one embedding lookup, one backward pass).
+  auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives}));
+  auto positive = scores[0];
+  auto negative = many ? scores.narrow(0, 1, samples) : scores[1];
+  // Steps whose target is padding do not count.
+  return parts_.loss->implicit_loss(positive, negative, sequences.ne(0));
+}
+
+torch::Tensor ImplicitSequenceModel::score_sequences(const torch::Tensor& item_sequences) {
+  if (item_sequences.dim() != 2 || item_sequences.size(1) == 0) {
+    throw Error("score_sequences needs a (sequences, length) tensor of item ids with length at least 1");
+  }
+  check_ids(torch::Tensor(), item_sequences);
+  torch::NoGradGuard no_grad;
+  enter_evaluation_mode();
+  auto states = parts_.representation->encode_sequences(item_sequences.to(device_, torch::kInt64)).final;
+  auto scores = parts_.loss->predictions(parts_.representation->score_all(states)).to(torch::kCPU, torch::kFloat32);
+  scores = scores.contiguous();
+  scores.select(1, 0).fill_(std::numeric_limits<float>::lowest());
+  return scores;
+}
+
+torch::Tensor ImplicitSequenceModel::score_users(const torch::Tensor&) {
+  throw Error("an implicit_sequence model scores item sequences, not users");
+}
+
+torch::Tensor ImplicitSequenceModel::score_pairs(const torch::Tensor&, const torch::Tensor&) {
+  throw Error("an implicit_sequence model scores item sequences, not (user, item) pairs");
+}
+
+}  // namespace spotlight
