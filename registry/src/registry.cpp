@@ -68,7 +68,10 @@ void check_info(const PluginInfo* info) {
   if (!parse_component_kind(to_string(info->kind), kind)) {
     throw std::runtime_error(std::string("plugin \"") + info->name + "\" declares an unknown component kind");
   }
-  if (info->factory == nullptr) throw std::runtime_error(std::string("plugin \"") + info->name + "\" has no factory");
+  // SPOTLIGHT_PLUGIN always sets one; a hand-made description may not, and calling it would crash.
+  if (info->factory == nullptr) {
+    throw std::runtime_error(std::string("plugin \"") + info->name + "\" has no factory: its factory pointer is null");
+  }
 }
 
 // Why loading `file` would let another user run code as this one, or "" when it would not.
@@ -224,9 +227,11 @@ std::shared_ptr<Component> Registry::create(const PluginRecord& plugin, const Co
     throw Error(args.path() + ": plugin \"" + plugin.name + "\" failed to build: " + what.substr(0, what.find('\n')));
   }
   if (!component) throw Error(args.path() + ": plugin \"" + plugin.name + "\" built nothing");
+  // The graph hands the object to code that trusts the declared kind (a loss is cast to Loss),
+  // so a plugin that builds something else must stop here, by name.
   if (component->kind() != plugin.kind) {
-    throw Error(args.path() + ": plugin \"" + plugin.name + "\" declares kind " + to_string(plugin.kind) +
-                " but built a " + to_string(component->kind()));
+    throw Error(args.path() + ": plugin \"" + plugin.name + "\" declares " + with_article(plugin.kind) +
+                " but its factory built " + with_article(component->kind()));
   }
   // The control block owns the library and the object; the object is released first
   // (second member of the pair is destroyed first), then the library reference.

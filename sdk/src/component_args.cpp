@@ -28,6 +28,26 @@ double ComponentArgs::number(const std::string& name) const { return value(name)
 bool ComponentArgs::boolean(const std::string& name) const { return value(name).get<bool>(); }
 std::string ComponentArgs::text(const std::string& name) const { return value(name).get<std::string>(); }
 
+int64_t ComponentArgs::integer_or(const std::string& name, int64_t fallback) const {
+  const auto& raw = value(name);
+  return raw.is_null() ? fallback : raw.get<int64_t>();
+}
+
+double ComponentArgs::number_or(const std::string& name, double fallback) const {
+  const auto& raw = value(name);
+  return raw.is_null() ? fallback : raw.get<double>();
+}
+
+bool ComponentArgs::boolean_or(const std::string& name, bool fallback) const {
+  const auto& raw = value(name);
+  return raw.is_null() ? fallback : raw.get<bool>();
+}
+
+std::string ComponentArgs::text_or(const std::string& name, const std::string& fallback) const {
+  const auto& raw = value(name);
+  return raw.is_null() ? fallback : raw.get<std::string>();
+}
+
 std::vector<int64_t> ComponentArgs::integers(const std::string& name, size_t count) const {
   const auto& raw = value(name);
   if (raw.is_number_integer()) return std::vector<int64_t>(count, raw.get<int64_t>());

@@ -223,6 +223,21 @@ nlohmann::json Parameter::describe() const {
   return description;
 }
 
+ParameterList schema(ParameterList first, ParameterList second, ParameterList third, ParameterList fourth) {
+  ParameterList all;
+  for (auto* part : {&first, &second, &third, &fourth}) {
+    for (auto& parameter : *part) {
+      for (const auto& taken : all) {
+        if (taken.name() == parameter.name()) {
+          throw Error("the schema declares parameter \"" + parameter.name() + "\" twice");
+        }
+      }
+      all.push_back(std::move(parameter));
+    }
+  }
+  return all;
+}
+
 nlohmann::json validate_parameters(const nlohmann::json& node, const ParameterList& schema, const std::string& path,
                                    const std::vector<std::string>& reserved) {
   if (!node.is_object()) throw ConfigError(path, "expected an object, got " + shown(node));

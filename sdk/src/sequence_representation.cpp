@@ -3,6 +3,7 @@
 #include <torch/torch.h>
 
 #include "spotlight/sdk/nn/embeddings.h"
+#include "spotlight/sdk/nn/graph_tables.h"
 
 namespace spotlight::nn {
 
@@ -143,42 +144,31 @@ torch::Tensor SequenceRepresentation::score_all(const torch::Tensor& states) {
   return torch::addmm(item_biases_->all().t(), states, items_->all().t());
 }
 
-namespace {
-
-std::shared_ptr<EmbeddingLayer> item_table(const ComponentArgs& args, const std::string& name, int64_t dim,
-                                           bool zero) {
-  const int64_t rows = args.model().num_items;
-  auto given = args.component_as<EmbeddingLayer>(name);
-  if (!given) {
-    EmbeddingOptions options{rows, dim, /*padding_idx=*/0, args.boolean("sparse")};
-    if (zero) return std::make_shared<ZeroEmbedding>(options);
-    return std::make_shared<ScaledEmbedding>(options);
-  }
-  // Exactly one row per item: score_all scores every row as an item.
-  if (given->num_embeddings() != rows) {
-    args.fail(name, "has " + std::to_string(given->num_embeddings()) + " rows but the data has " +
-                        std::to_string(rows) + " items");
-  }
-  if (given->dim() != dim) {
-    args.fail(name, "has width " + std::to_string(given->dim()) + " but " + std::to_string(dim) + " is needed");
-  }
-  return given;
+SequenceTables sequence_tables(const ComponentArgs& args) {
+  SequenceTables tables;
+  tables.dim = table_width(args, "embedding_dim", {"item_embedding"});
+  const bool sparse = args.boolean("sparse");
+  // Item 0 is the padding id of every sequence, so new tables keep row 0 at zero.
+  tables.items =
+      table_or_new(args, "item_embedding", {TableRows::items, tables.dim, /*zero=*/false, /*padding_idx=*/0, sparse});
+  tables.item_biases =
+      table_or_new(args, "item_bias", {TableRows::items, 1, /*zero=*/true, /*padding_idx=*/0, sparse});
+  return tables;
 }
 
-}  // namespace
-
-SequenceTables sequence_tables(const ComponentArgs& args) {
-  int64_t dim = args.model().embedding_dim;
-  if (args.has("embedding_dim")) {
-    dim = args.integer("embedding_dim");
-  } else if (auto items = args.component_as<EmbeddingLayer>("item_embedding")) {
-    dim = items->dim();
-  }
-  SequenceTables tables;
-  tables.items = item_table(args, "item_embedding", dim, false);
-  tables.item_biases = item_table(args, "item_bias", 1, true);
-  tables.dim = dim;
-  return tables;
+ParameterList sequence_table_parameters() {
+  return {Parameter::integer("embedding_dim", std::nullopt,
+                             "Width of item vectors and states (default: the item table's, else model.embedding_dim)")
+              .at_least(1)
+              .at_most(kMaxWidth)
+              .optional(),
+          Parameter::component("item_embedding", ComponentKind::embedding,
+                               "Item table from the graph (default: a new N(0, 1/dim) table, row 0 the padding row)")
+              .optional(),
+          Parameter::component("item_bias", ComponentKind::embedding,
+                               "Item bias table of width 1 (default: a new zero table)")
+              .optional(),
+          Parameter::boolean("sparse", false, "Sparse gradients for the tables this representation creates")};
 }
 
 }  // namespace spotlight::nn

@@ -25,6 +25,13 @@ std::vector<int64_t> read_cutoffs(const ComponentArgs& args) {
 
 }  // namespace
 
+ParameterList top_k_parameters() {
+  return {Parameter::integers("k", 10, "Length of the top list; a list gives metrics for each length").at_least(1),
+          Parameter::boolean("exclude_train", true, "Rank the user's training items last"),
+          Parameter::boolean("exclude_preceding", false, "Sequence models: rank the items of the sequence so far last"),
+          Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1)};
+}
+
 TopKEvaluator::TopKEvaluator(std::string name, const ComponentArgs& args)
     : name_(std::move(name)),
       cutoffs_(read_cutoffs(args)),

@@ -149,7 +149,7 @@ TEST_F(ComponentGraphTest, PluginsCheckSharedTablesFit) {
   // A table with more rows than items would make score_all score items that do not exist.
   json users_as_items{{"users", {{"plugin", "scaled_embedding"}, {"of", "users"}, {"dim", 4}}}};
   EXPECT_EQ(error_building(users_as_items, {{"plugin", "bilinear"}, {"item_embedding", "@users"}}),
-            "model.representation.item_embedding: has 5 rows but 7 are needed");
+            "model.representation.item_embedding: has 5 rows but the data has 7 items");
 }
 
 TEST_F(ComponentGraphTest, AnUnknownDeclaredPluginIsSuggestedFromEveryKind) {

@@ -137,12 +137,45 @@ TEST(Registry, RefusesADuplicateNameAndKeepsTheFirst) {
 TEST(Registry, DiscoveryRecordsRefusalsAndGoesOn) {
   Registry registry;
   registry.discover({SPOTLIGHT_PLUGIN_DIR, SPOTLIGHT_FIXTURE_PLUGIN_DIR});
-  // The fixtures folder holds two loadable plugins and eight libraries to refuse.
+  // The fixtures folder holds three loadable plugins and nine libraries to refuse.
   EXPECT_NE(registry.find("throwing_factory"), nullptr);
   EXPECT_NE(registry.find("chain_link"), nullptr);
+  EXPECT_NE(registry.find("wrong_kind"), nullptr);  // its lie only shows when it builds
   EXPECT_EQ(registry.find("fixture"), nullptr);  // every hand-made handshake is wrong in one field
-  EXPECT_EQ(registry.refusals().size(), 8u);
+  EXPECT_EQ(registry.find("null_factory"), nullptr);
+  EXPECT_EQ(registry.refusals().size(), 9u);
   for (const auto& refusal : registry.refusals()) EXPECT_FALSE(refusal.reason.empty()) << refusal.file;
+}
+
+TEST(Registry, RefusesAPluginWithoutFactoryByName) {
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, fixture("null_factory")),
+            "plugin \"null_factory\" has no factory: its factory pointer is null");
+  EXPECT_EQ(registry.find("null_factory"), nullptr);
+}
+
+TEST(Registry, RefusesAComponentOfAnotherKindThanDeclaredByName) {
+  Registry registry;
+  const auto& plugin = registry.load(fixture("wrong_kind"));
+  EXPECT_EQ(plugin.kind, ComponentKind::loss);
+  ComponentArgs args("model.loss", nlohmann::json::object(), {}, ModelContext{});
+  try {
+    registry.create(plugin, args);
+    FAIL() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "model.loss: plugin \"wrong_kind\" declares a loss but its factory built a sampler");
+  }
+}
+
+TEST(Registry, ShippedPluginsBuildTheKindTheyDeclare) {
+  // SPOTLIGHT_PLUGIN takes the kind from the class; what the host records is what it builds.
+  Registry registry;
+  const auto& plugin = registry.load(std::filesystem::path(SPOTLIGHT_PLUGIN_DIR) / "sampler_uniform.so");
+  EXPECT_EQ(plugin.kind, ComponentKind::sampler);
+  ModelContext model;
+  model.num_items = 10;
+  ComponentArgs args("model.sampler", {{"num_negative_samples", 5}}, {}, model);
+  EXPECT_EQ(registry.create(plugin, args)->kind(), ComponentKind::sampler);
 }
 
 TEST(Registry, LoadingTheSameFileTwiceIsHarmless) {

@@ -81,16 +81,16 @@ class BloomEmbedding : public spotlight::EmbeddingLayer {
   torch::Tensor hashed_rows_;
 };
 
-std::shared_ptr<spotlight::Component> make_bloom_embedding(const spotlight::ComponentArgs& args) {
+std::shared_ptr<BloomEmbedding> make_bloom_embedding(const spotlight::ComponentArgs& args) {
   const auto& model = args.model();
   const int64_t rows = args.text("of") == "users" ? model.num_users : model.num_items;
-  const int64_t dim = args.has("dim") ? args.integer("dim") : model.embedding_dim;
+  const int64_t dim = args.integer_or("dim", model.embedding_dim);
   // Spotlight truncates compression_ratio * num_embeddings.
   const auto compressed = static_cast<int64_t>(args.number("compression_ratio") * static_cast<double>(rows));
   if (compressed < 1) {
     args.fail("compression_ratio", "leaves no rows for " + std::to_string(rows) + " ids; raise it");
   }
-  const int64_t padding_idx = args.has("padding_idx") ? args.integer("padding_idx") : -1;
+  const int64_t padding_idx = args.integer_or("padding_idx", -1);
   if (padding_idx >= rows) {
     args.fail("padding_idx", "must be below the number of ids (" + std::to_string(rows) + ")");
   }
@@ -101,16 +101,16 @@ std::shared_ptr<spotlight::Component> make_bloom_embedding(const spotlight::Comp
 }  // namespace
 
 SPOTLIGHT_PLUGIN(
-    make_bloom_embedding, "bloom_embedding", spotlight::ComponentKind::embedding, "1.0.0",
+    BloomEmbedding, make_bloom_embedding, "bloom_embedding", "1.0.0",
     "Compressed embedding: each id is the sum of rows picked by several hashes (Spotlight's BloomEmbedding)",
-    spotlight::Parameter::text("of", "items", "Which ids the table has rows for").one_of({"items", "users"}),
-    spotlight::Parameter::integer("dim", std::nullopt, "Width of each vector (default: model.embedding_dim)")
-        .at_least(1)
-        .at_most(spotlight::kMaxWidth)
-        .optional(),
-    spotlight::Parameter::number("compression_ratio", 0.2, "Compressed rows per id").greater_than(0).at_most(1),
-    spotlight::Parameter::integer("num_hash_functions", 4, "Rows summed per id").at_least(1).at_most(24),
-    spotlight::Parameter::integer("padding_idx", std::nullopt, "An id that is always the zero vector")
-        .at_least(0)
-        .optional(),
-    spotlight::Parameter::boolean("sparse", false, "Sparse gradients"))
+    {spotlight::Parameter::text("of", "items", "Which ids the table has rows for").one_of({"items", "users"}),
+     spotlight::Parameter::integer("dim", std::nullopt, "Width of each vector (default: model.embedding_dim)")
+         .at_least(1)
+         .at_most(spotlight::kMaxWidth)
+         .optional(),
+     spotlight::Parameter::number("compression_ratio", 0.2, "Compressed rows per id").greater_than(0).at_most(1),
+     spotlight::Parameter::integer("num_hash_functions", 4, "Rows summed per id").at_least(1).at_most(24),
+     spotlight::Parameter::integer("padding_idx", std::nullopt, "An id that is always the zero vector")
+         .at_least(0)
+         .optional(),
+     spotlight::Parameter::boolean("sparse", false, "Sparse gradients")})

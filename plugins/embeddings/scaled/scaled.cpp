@@ -6,12 +6,14 @@
 
 namespace {
 
-std::shared_ptr<spotlight::Component> make_scaled_embedding(const spotlight::ComponentArgs& args) {
-  return std::make_shared<spotlight::nn::ScaledEmbedding>(spotlight::plugins::embedding_options(args));
+using spotlight::nn::ScaledEmbedding;
+
+std::shared_ptr<ScaledEmbedding> make_scaled_embedding(const spotlight::ComponentArgs& args) {
+  return std::make_shared<ScaledEmbedding>(spotlight::plugins::embedding_options(args));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_scaled_embedding, "scaled_embedding", spotlight::ComponentKind::embedding, "1.0.0",
+SPOTLIGHT_PLUGIN(ScaledEmbedding, make_scaled_embedding, "scaled_embedding", "1.0.0",
                  "Embedding table initialised from N(0, 1/dim) (Spotlight's ScaledEmbedding)",
-                 SPOTLIGHT_EMBEDDING_PARAMETERS)
+                 spotlight::plugins::embedding_parameters())

@@ -6,12 +6,14 @@
 
 namespace {
 
-std::shared_ptr<spotlight::Component> make_zero_embedding(const spotlight::ComponentArgs& args) {
-  return std::make_shared<spotlight::nn::ZeroEmbedding>(spotlight::plugins::embedding_options(args));
+using spotlight::nn::ZeroEmbedding;
+
+std::shared_ptr<ZeroEmbedding> make_zero_embedding(const spotlight::ComponentArgs& args) {
+  return std::make_shared<ZeroEmbedding>(spotlight::plugins::embedding_options(args));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_zero_embedding, "zero_embedding", spotlight::ComponentKind::embedding, "1.0.0",
+SPOTLIGHT_PLUGIN(ZeroEmbedding, make_zero_embedding, "zero_embedding", "1.0.0",
                  "Embedding table initialised to zero, e.g. for biases (Spotlight's ZeroEmbedding)",
-                 SPOTLIGHT_EMBEDDING_PARAMETERS)
+                 spotlight::plugins::embedding_parameters())

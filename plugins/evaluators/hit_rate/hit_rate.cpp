@@ -25,12 +25,12 @@ class HitRateEvaluator : public spotlight::TopKEvaluator {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_hit_rate(const spotlight::ComponentArgs& args) {
+std::shared_ptr<HitRateEvaluator> make_hit_rate(const spotlight::ComponentArgs& args) {
   return std::make_shared<HitRateEvaluator>(args);
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_hit_rate, "hit_rate", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(HitRateEvaluator, make_hit_rate, "hit_rate", "1.0.0",
                  "Share of users with at least one test item among their top K items, over all items",
-                 SPOTLIGHT_TOP_K_PARAMETERS)
+                 spotlight::top_k_parameters())

@@ -38,13 +38,13 @@ class MrrEvaluator : public spotlight::Evaluator {
   int64_t batch_size_;
 };
 
-std::shared_ptr<spotlight::Component> make_mrr(const spotlight::ComponentArgs& args) {
+std::shared_ptr<MrrEvaluator> make_mrr(const spotlight::ComponentArgs& args) {
   return std::make_shared<MrrEvaluator>(args.boolean("exclude_train"), args.integer("batch_size"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_mrr, "mrr", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(MrrEvaluator, make_mrr, "mrr", "1.0.0",
                  "Mean reciprocal rank of test items over all items (Spotlight's mrr_score)",
-                 spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),
-                 spotlight::Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1))
+                 {spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),
+                  spotlight::Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1)})

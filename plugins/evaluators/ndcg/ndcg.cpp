@@ -32,12 +32,12 @@ class NdcgEvaluator : public spotlight::TopKEvaluator {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_ndcg(const spotlight::ComponentArgs& args) {
+std::shared_ptr<NdcgEvaluator> make_ndcg(const spotlight::ComponentArgs& args) {
   return std::make_shared<NdcgEvaluator>(args);
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_ndcg, "ndcg", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(NdcgEvaluator, make_ndcg, "ndcg", "1.0.0",
                  "Normalised discounted cumulative gain of the top K items, binary relevance, over all items",
-                 SPOTLIGHT_TOP_K_PARAMETERS)
+                 spotlight::top_k_parameters())

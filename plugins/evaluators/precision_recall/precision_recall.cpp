@@ -27,12 +27,12 @@ class PrecisionRecallEvaluator : public spotlight::TopKEvaluator {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_precision_recall(const spotlight::ComponentArgs& args) {
+std::shared_ptr<PrecisionRecallEvaluator> make_precision_recall(const spotlight::ComponentArgs& args) {
   return std::make_shared<PrecisionRecallEvaluator>(args);
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_precision_recall, "precision_recall", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(PrecisionRecallEvaluator, make_precision_recall, "precision_recall", "1.0.0",
                  "Precision and recall of the top K items over all items (Spotlight's precision_recall_score)",
-                 SPOTLIGHT_TOP_K_PARAMETERS)
+                 spotlight::top_k_parameters())

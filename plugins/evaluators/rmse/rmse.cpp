@@ -55,12 +55,13 @@ class RmseEvaluator : public spotlight::Evaluator {
   int64_t batch_size_;
 };
 
-std::shared_ptr<spotlight::Component> make_rmse(const spotlight::ComponentArgs& args) {
+std::shared_ptr<RmseEvaluator> make_rmse(const spotlight::ComponentArgs& args) {
   return std::make_shared<RmseEvaluator>(args.integer("batch_size"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_rmse, "rmse", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(RmseEvaluator, make_rmse, "rmse", "1.0.0",
                  "Root mean squared error of predicted ratings over test interactions (Spotlight's rmse_score)",
-                 spotlight::Parameter::integer("batch_size", 65536, "(user, item) pairs scored per batch").at_least(1))
+                 {spotlight::Parameter::integer("batch_size", 65536, "(user, item) pairs scored per batch")
+                      .at_least(1)})

@@ -36,14 +36,14 @@ class SequenceMrrEvaluator : public spotlight::Evaluator {
   int64_t batch_size_;
 };
 
-std::shared_ptr<spotlight::Component> make_sequence_mrr(const spotlight::ComponentArgs& args) {
+std::shared_ptr<SequenceMrrEvaluator> make_sequence_mrr(const spotlight::ComponentArgs& args) {
   return std::make_shared<SequenceMrrEvaluator>(args.boolean("exclude_preceding"), args.integer("batch_size"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_sequence_mrr, "sequence_mrr", spotlight::ComponentKind::evaluator, "1.0.0",
+SPOTLIGHT_PLUGIN(SequenceMrrEvaluator, make_sequence_mrr, "sequence_mrr", "1.0.0",
                  "Mean reciprocal rank of each test sequence's last item (Spotlight's sequence_mrr_score)",
-                 spotlight::Parameter::boolean("exclude_preceding", false,
-                                               "Rank the items of the sequence so far last"),
-                 spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1))
+                 {spotlight::Parameter::boolean("exclude_preceding", false,
+                                                "Rank the items of the sequence so far last"),
+                  spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1)})

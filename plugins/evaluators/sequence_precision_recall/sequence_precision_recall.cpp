@@ -48,19 +48,19 @@ class SequencePrecisionRecallEvaluator : public spotlight::Evaluator {
   int64_t batch_size_;
 };
 
-std::shared_ptr<spotlight::Component> make_sequence_precision_recall(const spotlight::ComponentArgs& args) {
+std::shared_ptr<SequencePrecisionRecallEvaluator> make_sequence_precision_recall(const spotlight::ComponentArgs& args) {
   return std::make_shared<SequencePrecisionRecallEvaluator>(args.integer("k"), args.boolean("exclude_preceding"),
                                                             args.integer("batch_size"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_sequence_precision_recall, "sequence_precision_recall", spotlight::ComponentKind::evaluator,
+SPOTLIGHT_PLUGIN(SequencePrecisionRecallEvaluator, make_sequence_precision_recall, "sequence_precision_recall",
                  "1.0.0",
                  "Precision and recall of the top k against each test sequence's last k items "
                  "(Spotlight's sequence_precision_recall_score)",
-                 spotlight::Parameter::integer("k", 10, "Number of held-out items and length of the top list")
-                     .at_least(1),
-                 spotlight::Parameter::boolean("exclude_preceding", false,
-                                               "Rank the items of the sequence so far last"),
-                 spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1))
+                 {spotlight::Parameter::integer("k", 10, "Number of held-out items and length of the top list")
+                      .at_least(1),
+                  spotlight::Parameter::boolean("exclude_preceding", false,
+                                                "Rank the items of the sequence so far last"),
+                  spotlight::Parameter::integer("batch_size", 32, "Sequences scored per batch").at_least(1)})

@@ -51,11 +51,11 @@ class AdaptiveHingeLoss : public spotlight::Loss, public spotlight::HandGradient
   }
 };
 
-std::shared_ptr<spotlight::Component> make_adaptive_hinge(const spotlight::ComponentArgs&) {
+std::shared_ptr<AdaptiveHingeLoss> make_adaptive_hinge(const spotlight::ComponentArgs&) {
   return std::make_shared<AdaptiveHingeLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_adaptive_hinge, "adaptive_hinge", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(AdaptiveHingeLoss, make_adaptive_hinge, "adaptive_hinge", "1.0.0",
                  "Spotlight's adaptive_hinge_loss: mean of max(0, hardest negative - positive + 1)")

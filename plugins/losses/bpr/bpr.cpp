@@ -30,9 +30,9 @@ class BprLoss : public spotlight::Loss, public spotlight::HandGradientLoss {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_bpr(const spotlight::ComponentArgs&) { return std::make_shared<BprLoss>(); }
+std::shared_ptr<BprLoss> make_bpr(const spotlight::ComponentArgs&) { return std::make_shared<BprLoss>(); }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_bpr, "bpr", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(BprLoss, make_bpr, "bpr", "1.0.0",
                  "Bayesian personalised ranking: mean of 1 - sigmoid(positive - negative)")

@@ -31,11 +31,11 @@ class HingeLoss : public spotlight::Loss, public spotlight::HandGradientLoss {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_hinge(const spotlight::ComponentArgs&) {
+std::shared_ptr<HingeLoss> make_hinge(const spotlight::ComponentArgs&) {
   return std::make_shared<HingeLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_hinge, "hinge", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(HingeLoss, make_hinge, "hinge", "1.0.0",
                  "Spotlight's hinge_loss: mean of max(0, negative - positive + 1)")

@@ -35,11 +35,11 @@ class LogisticLoss : public spotlight::Loss, public spotlight::HandGradientLoss 
   }
 };
 
-std::shared_ptr<spotlight::Component> make_logistic(const spotlight::ComponentArgs&) {
+std::shared_ptr<LogisticLoss> make_logistic(const spotlight::ComponentArgs&) {
   return std::make_shared<LogisticLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_logistic, "logistic", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(LogisticLoss, make_logistic, "logistic", "1.0.0",
                  "Spotlight's logistic_loss: mean binary cross-entropy with logits against observed clamped to [0, 1]")

@@ -30,11 +30,11 @@ class PointwiseLoss : public spotlight::Loss, public spotlight::HandGradientLoss
   }
 };
 
-std::shared_ptr<spotlight::Component> make_pointwise(const spotlight::ComponentArgs&) {
+std::shared_ptr<PointwiseLoss> make_pointwise(const spotlight::ComponentArgs&) {
   return std::make_shared<PointwiseLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_pointwise, "pointwise", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(PointwiseLoss, make_pointwise, "pointwise", "1.0.0",
                  "Spotlight's pointwise_loss: mean of (1 - sigmoid(positive)) + sigmoid(negative)")

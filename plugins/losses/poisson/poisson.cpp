@@ -32,11 +32,11 @@ class PoissonLoss : public spotlight::Loss, public spotlight::HandGradientLoss {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_poisson(const spotlight::ComponentArgs&) {
+std::shared_ptr<PoissonLoss> make_poisson(const spotlight::ComponentArgs&) {
   return std::make_shared<PoissonLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_poisson, "poisson", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(PoissonLoss, make_poisson, "poisson", "1.0.0",
                  "Spotlight's poisson_loss on exp(score): mean of exp(score) - observed * score")

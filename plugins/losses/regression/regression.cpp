@@ -28,11 +28,11 @@ class RegressionLoss : public spotlight::Loss, public spotlight::HandGradientLos
   }
 };
 
-std::shared_ptr<spotlight::Component> make_regression(const spotlight::ComponentArgs&) {
+std::shared_ptr<RegressionLoss> make_regression(const spotlight::ComponentArgs&) {
   return std::make_shared<RegressionLoss>();
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_regression, "regression", spotlight::ComponentKind::loss, "1.0.0",
+SPOTLIGHT_PLUGIN(RegressionLoss, make_regression, "regression", "1.0.0",
                  "Spotlight's regression_loss: mean of (observed - score)^2")

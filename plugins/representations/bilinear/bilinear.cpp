@@ -6,6 +6,7 @@
 #include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/embeddings.h"
+#include "spotlight/sdk/nn/graph_tables.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
 
@@ -166,59 +167,40 @@ class BilinearNet : public spotlight::Representation,
   std::shared_ptr<EmbeddingLayer> item_biases_;
 };
 
-// The table named `name` from the graph, or a new one; checked against the expected shape.
-std::shared_ptr<EmbeddingLayer> table(const spotlight::ComponentArgs& args, const std::string& name, int64_t rows,
-                                      int64_t dim, bool zero) {
-  auto given = args.component_as<EmbeddingLayer>(name);
-  if (!given) {
-    spotlight::nn::EmbeddingOptions options{rows, dim, -1, args.boolean("sparse")};
-    if (zero) return std::make_shared<spotlight::nn::ZeroEmbedding>(options);
-    return std::make_shared<spotlight::nn::ScaledEmbedding>(options);
-  }
-  // Exactly: score_all scores every row of the item tables as an item.
-  if (given->num_embeddings() != rows) {
-    args.fail(name, "has " + std::to_string(given->num_embeddings()) + " rows but " + std::to_string(rows) +
-                        " are needed");
-  }
-  if (given->dim() != dim) {
-    args.fail(name, "has width " + std::to_string(given->dim()) + " but " + std::to_string(dim) + " is needed");
-  }
-  return given;
-}
-
-std::shared_ptr<spotlight::Component> make_bilinear(const spotlight::ComponentArgs& args) {
-  const auto& model = args.model();
-  int64_t dim = args.has("embedding_dim") ? args.integer("embedding_dim") : model.embedding_dim;
-  if (!args.has("embedding_dim")) {
-    // A shared table decides the width when none is given.
-    if (auto users = args.component_as<EmbeddingLayer>("user_embedding")) dim = users->dim();
-    else if (auto items = args.component_as<EmbeddingLayer>("item_embedding")) dim = items->dim();
-  }
-  return std::make_shared<BilinearNet>(table(args, "user_embedding", model.num_users, dim, false),
-                                       table(args, "item_embedding", model.num_items, dim, false),
-                                       table(args, "user_bias", model.num_users, 1, true),
-                                       table(args, "item_bias", model.num_items, 1, true));
+std::shared_ptr<BilinearNet> make_bilinear(const spotlight::ComponentArgs& args) {
+  using spotlight::nn::TableRows;
+  // A shared table decides the width when none is given.
+  const int64_t dim = spotlight::nn::table_width(args, "embedding_dim", {"user_embedding", "item_embedding"});
+  const bool sparse = args.boolean("sparse");
+  auto table = [&](const char* name, TableRows rows, int64_t width, bool zero) {
+    return spotlight::nn::table_or_new(args, name, {rows, width, zero, /*padding_idx=*/-1, sparse});
+  };
+  return std::make_shared<BilinearNet>(table("user_embedding", TableRows::users, dim, false),
+                                       table("item_embedding", TableRows::items, dim, false),
+                                       table("user_bias", TableRows::users, 1, true),
+                                       table("item_bias", TableRows::items, 1, true));
 }
 
 }  // namespace
 
 SPOTLIGHT_PLUGIN(
-    make_bilinear, "bilinear", spotlight::ComponentKind::representation, "1.0.0",
+    BilinearNet, make_bilinear, "bilinear", "1.0.0",
     "Bilinear factorization (Spotlight's BilinearNet): user . item + user bias + item bias",
-    spotlight::Parameter::integer("embedding_dim", std::nullopt, "Width of user and item vectors (default: model.embedding_dim)")
-        .at_least(1)
-        .at_most(spotlight::kMaxWidth)
-        .optional(),
-    spotlight::Parameter::component("user_embedding", spotlight::ComponentKind::embedding,
-                                    "User table from the graph (default: a new N(0, 1/dim) table)")
-        .optional(),
-    spotlight::Parameter::component("item_embedding", spotlight::ComponentKind::embedding,
-                                    "Item table from the graph (default: a new N(0, 1/dim) table)")
-        .optional(),
-    spotlight::Parameter::component("user_bias", spotlight::ComponentKind::embedding,
-                                    "User bias table of width 1 (default: a new zero table)")
-        .optional(),
-    spotlight::Parameter::component("item_bias", spotlight::ComponentKind::embedding,
-                                    "Item bias table of width 1 (default: a new zero table)")
-        .optional(),
-    spotlight::Parameter::boolean("sparse", false, "Sparse gradients for the tables this representation creates"))
+    {spotlight::Parameter::integer("embedding_dim", std::nullopt,
+                                   "Width of user and item vectors (default: model.embedding_dim)")
+         .at_least(1)
+         .at_most(spotlight::kMaxWidth)
+         .optional(),
+     spotlight::Parameter::component("user_embedding", spotlight::ComponentKind::embedding,
+                                     "User table from the graph (default: a new N(0, 1/dim) table)")
+         .optional(),
+     spotlight::Parameter::component("item_embedding", spotlight::ComponentKind::embedding,
+                                     "Item table from the graph (default: a new N(0, 1/dim) table)")
+         .optional(),
+     spotlight::Parameter::component("user_bias", spotlight::ComponentKind::embedding,
+                                     "User bias table of width 1 (default: a new zero table)")
+         .optional(),
+     spotlight::Parameter::component("item_bias", spotlight::ComponentKind::embedding,
+                                     "Item bias table of width 1 (default: a new zero table)")
+         .optional(),
+     spotlight::Parameter::boolean("sparse", false, "Sparse gradients for the tables this representation creates")})

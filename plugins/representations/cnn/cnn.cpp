@@ -70,15 +70,13 @@ class CnnNet : public spotlight::nn::SequenceRepresentation {
   std::vector<CausalConvolution> layers_;
 };
 
-std::shared_ptr<spotlight::Component> make_cnn(const spotlight::ComponentArgs& args) {
+std::shared_ptr<CnnNet> make_cnn(const spotlight::ComponentArgs& args) {
   const auto layers = static_cast<size_t>(args.integer("num_layers"));
   if (args.has("residual") && args.has("residual_connections")) {
     args.fail("residual", "and residual_connections are the same setting; give only one");
   }
   // Spotlight calls it residual_connections; the experiment schema's shorter name is residual.
-  const bool residual = args.has("residual")               ? args.boolean("residual")
-                        : args.has("residual_connections") ? args.boolean("residual_connections")
-                                                           : true;
+  const bool residual = args.boolean_or("residual", args.boolean_or("residual_connections", true));
   auto kernel_widths = args.integers("kernel_width", layers);
   auto dilations = args.integers("dilation", layers);
   return std::make_shared<CnnNet>(spotlight::nn::sequence_tables(args), kernel_widths, dilations,
@@ -88,19 +86,22 @@ std::shared_ptr<spotlight::Component> make_cnn(const spotlight::ComponentArgs& a
 }  // namespace
 
 SPOTLIGHT_PLUGIN(
-    make_cnn, "cnn", spotlight::ComponentKind::representation, "1.0.0",
+    CnnNet, make_cnn, "cnn", "1.0.0",
     "Sequence representation: stacked causal atrous convolutions (Spotlight's CNNNet)",
-    spotlight::Parameter::integer("num_layers", 1, "Number of convolutional layers")
-        .at_least(1)
-        .at_most(spotlight::kMaxCount),
-    spotlight::Parameter::integers("kernel_width", 3, "Kernel width: one for every layer, or a list with one per layer")
-        .at_least(1)
-        .at_most(spotlight::kMaxCount),
-    spotlight::Parameter::integers("dilation", 1, "Dilation: one for every layer, or a list with one per layer")
-        .at_least(1)
-        .at_most(spotlight::kMaxCount),
-    spotlight::Parameter::text("nonlinearity", "tanh", "Activation of each layer").one_of({"tanh", "relu"}),
-    spotlight::Parameter::boolean("residual", std::nullopt, "Add each layer's input to its output (default: true)")
-        .optional(),
-    spotlight::Parameter::boolean("residual_connections", std::nullopt, "Spotlight's name for residual").optional(),
-    SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS)
+    spotlight::schema(
+        {spotlight::Parameter::integer("num_layers", 1, "Number of convolutional layers")
+             .at_least(1)
+             .at_most(spotlight::kMaxCount),
+         spotlight::Parameter::integers("kernel_width", 3,
+                                        "Kernel width: one for every layer, or a list with one per layer")
+             .at_least(1)
+             .at_most(spotlight::kMaxCount),
+         spotlight::Parameter::integers("dilation", 1, "Dilation: one for every layer, or a list with one per layer")
+             .at_least(1)
+             .at_most(spotlight::kMaxCount),
+         spotlight::Parameter::text("nonlinearity", "tanh", "Activation of each layer").one_of({"tanh", "relu"}),
+         spotlight::Parameter::boolean("residual", std::nullopt, "Add each layer's input to its output (default: true)")
+             .optional(),
+         spotlight::Parameter::boolean("residual_connections", std::nullopt, "Spotlight's name for residual")
+             .optional()},
+        spotlight::nn::sequence_table_parameters()))

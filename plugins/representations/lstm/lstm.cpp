@@ -107,12 +107,12 @@ class LstmNet : public spotlight::nn::SequenceRepresentation {
   torch::nn::LSTM lstm_;
 };
 
-std::shared_ptr<spotlight::Component> make_lstm(const spotlight::ComponentArgs& args) {
+std::shared_ptr<LstmNet> make_lstm(const spotlight::ComponentArgs& args) {
   return std::make_shared<LstmNet>(spotlight::nn::sequence_tables(args));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_lstm, "lstm", spotlight::ComponentKind::representation, "1.0.0",
+SPOTLIGHT_PLUGIN(LstmNet, make_lstm, "lstm", "1.0.0",
                  "Sequence representation: a one-layer LSTM over the items seen so far (Spotlight's LSTMNet)",
-                 SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS)
+                 spotlight::nn::sequence_table_parameters())

@@ -53,16 +53,16 @@ class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
   torch::nn::Linear projection_;
 };
 
-std::shared_ptr<spotlight::Component> make_mixture(const spotlight::ComponentArgs& args) {
+std::shared_ptr<MixtureLstmNet> make_mixture(const spotlight::ComponentArgs& args) {
   return std::make_shared<MixtureLstmNet>(spotlight::nn::sequence_tables(args), args.integer("num_mixtures"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_mixture, "mixture", spotlight::ComponentKind::representation, "1.0.0",
+SPOTLIGHT_PLUGIN(MixtureLstmNet, make_mixture, "mixture", "1.0.0",
                  "Sequence representation: an LSTM whose output is a mixture of tastes with attention "
                  "(Spotlight's MixtureLSTMNet)",
-                 spotlight::Parameter::integer("num_mixtures", 4, "Number of taste vectors")
-                     .at_least(1)
-                     .at_most(spotlight::kMaxCount),
-                 SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS)
+                 spotlight::schema({spotlight::Parameter::integer("num_mixtures", 4, "Number of taste vectors")
+                                        .at_least(1)
+                                        .at_most(spotlight::kMaxCount)},
+                                   spotlight::nn::sequence_table_parameters()))

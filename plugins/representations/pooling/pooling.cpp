@@ -77,12 +77,12 @@ class PoolNet : public spotlight::nn::SequenceRepresentation {
   }
 };
 
-std::shared_ptr<spotlight::Component> make_pooling(const spotlight::ComponentArgs& args) {
+std::shared_ptr<PoolNet> make_pooling(const spotlight::ComponentArgs& args) {
   return std::make_shared<PoolNet>(spotlight::nn::sequence_tables(args));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_pooling, "pooling", spotlight::ComponentKind::representation, "1.0.0",
+SPOTLIGHT_PLUGIN(PoolNet, make_pooling, "pooling", "1.0.0",
                  "Sequence representation: running mean of the items seen so far (Spotlight's PoolNet)",
-                 SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS)
+                 spotlight::nn::sequence_table_parameters())

@@ -106,7 +106,7 @@ class SimpleCF : public spotlight::Representation, public spotlight::ExposesTabl
   bool binary_;
 };
 
-std::shared_ptr<spotlight::Component> make_simple_cf(const ComponentArgs& args) {
+std::shared_ptr<SimpleCF> make_simple_cf(const ComponentArgs& args) {
   const int64_t factors = args.integer("factors");
   const auto& model = args.model();
   if (args.text("init") == "uniform" && !(args.number("low") < args.number("high"))) {
@@ -120,22 +120,22 @@ std::shared_ptr<spotlight::Component> make_simple_cf(const ComponentArgs& args) 
 }  // namespace
 
 SPOTLIGHT_PLUGIN(
-    make_simple_cf, "simple_cf", spotlight::ComponentKind::representation, "1.0.0",
+    SimpleCF, make_simple_cf, "simple_cf", "1.0.0",
     "SimpleCF: dot product of user and item vectors, optionally pretrained, frozen, or through a sigmoid",
-    spotlight::Parameter::integer("factors", 16, "Dimension of the embedding space")
-        .at_least(1)
-        .at_most(spotlight::kMaxWidth),
-    spotlight::Parameter::text("user_embeddings", std::nullopt,
-                               "Text file of pretrained user vectors: one row per user, `factors` numbers each")
-        .optional(),
-    spotlight::Parameter::boolean("freeze_users", false, "Keep the user vectors as they are (not trained)"),
-    spotlight::Parameter::text("item_embeddings", std::nullopt, "Text file of pretrained item vectors").optional(),
-    spotlight::Parameter::boolean("freeze_items", false, "Keep the item vectors as they are (not trained)"),
-    spotlight::Parameter::text("init", "normal", "Initialisation of tables not loaded from a file")
-        .one_of({"normal", "uniform", "xavier_normal", "xavier_uniform", "zeros"}),
-    spotlight::Parameter::number("mean", 0.0, "Mean for init normal"),
-    spotlight::Parameter::number("std", 1.0, "Standard deviation for init normal").at_least(0),
-    spotlight::Parameter::number("low", 0.0, "Lower bound for init uniform"),
-    spotlight::Parameter::number("high", 1.0, "Upper bound for init uniform"),
-    spotlight::Parameter::number("gain", 1.0, "Gain for the xavier inits").greater_than(0),
-    spotlight::Parameter::boolean("binary", false, "Pass scores through a sigmoid (ratings in [0, 1])"))
+    {spotlight::Parameter::integer("factors", 16, "Dimension of the embedding space")
+         .at_least(1)
+         .at_most(spotlight::kMaxWidth),
+     spotlight::Parameter::text("user_embeddings", std::nullopt,
+                                "Text file of pretrained user vectors: one row per user, `factors` numbers each")
+         .optional(),
+     spotlight::Parameter::boolean("freeze_users", false, "Keep the user vectors as they are (not trained)"),
+     spotlight::Parameter::text("item_embeddings", std::nullopt, "Text file of pretrained item vectors").optional(),
+     spotlight::Parameter::boolean("freeze_items", false, "Keep the item vectors as they are (not trained)"),
+     spotlight::Parameter::text("init", "normal", "Initialisation of tables not loaded from a file")
+         .one_of({"normal", "uniform", "xavier_normal", "xavier_uniform", "zeros"}),
+     spotlight::Parameter::number("mean", 0.0, "Mean for init normal"),
+     spotlight::Parameter::number("std", 1.0, "Standard deviation for init normal").at_least(0),
+     spotlight::Parameter::number("low", 0.0, "Lower bound for init uniform"),
+     spotlight::Parameter::number("high", 1.0, "Upper bound for init uniform"),
+     spotlight::Parameter::number("gain", 1.0, "Gain for the xavier inits").greater_than(0),
+     spotlight::Parameter::boolean("binary", false, "Pass scores through a sigmoid (ratings in [0, 1])")})

@@ -27,15 +27,15 @@ class UniformSampler : public spotlight::Sampler {
   int64_t num_negative_samples_;
 };
 
-std::shared_ptr<spotlight::Component> make_uniform(const spotlight::ComponentArgs& args) {
+std::shared_ptr<UniformSampler> make_uniform(const spotlight::ComponentArgs& args) {
   if (args.model().num_items < 1) args.fail("", "the dataset has no items to sample from");
   return std::make_shared<UniformSampler>(args.model().num_items, args.integer("num_negative_samples"));
 }
 
 }  // namespace
 
-SPOTLIGHT_PLUGIN(make_uniform, "uniform", spotlight::ComponentKind::sampler, "1.0.0",
+SPOTLIGHT_PLUGIN(UniformSampler, make_uniform, "uniform", "1.0.0",
                  "Negative items drawn uniformly from all item ids (Spotlight's sample_items)",
-                 spotlight::Parameter::integer("num_negative_samples", 5,
-                                               "Negatives per positive for losses that compare with many")
-                     .at_least(1))
+                 {spotlight::Parameter::integer("num_negative_samples", 5,
+                                                "Negatives per positive for losses that compare with many")
+                      .at_least(1)})

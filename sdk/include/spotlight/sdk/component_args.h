@@ -32,11 +32,18 @@ class SPOTLIGHT_SDK_API ComponentArgs {
   const ModelContext& model() const { return model_; }
   const nlohmann::json& values() const { return values_; }
 
-  bool has(const std::string& name) const;  // present and not null
+  bool has(const std::string& name) const;  // present and not null (false when undeclared)
   int64_t integer(const std::string& name) const;
   double number(const std::string& name) const;
   bool boolean(const std::string& name) const;
   std::string text(const std::string& name) const;
+  // An optional parameter's value, or `fallback` when it is absent: what a parameter without
+  // a fixed default ("default: model.embedding_dim") reads. Like the getters above, naming
+  // an undeclared parameter is a plugin bug (an Error), not a silent fallback.
+  int64_t integer_or(const std::string& name, int64_t fallback) const;
+  double number_or(const std::string& name, double fallback) const;
+  bool boolean_or(const std::string& name, bool fallback) const;
+  std::string text_or(const std::string& name, const std::string& fallback) const;
   // An `integers` parameter expanded to `count` values: a single integer is repeated, a
   // list must have exactly `count` elements.
   std::vector<int64_t> integers(const std::string& name, size_t count) const;

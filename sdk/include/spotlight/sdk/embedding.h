@@ -13,7 +13,8 @@ namespace spotlight {
 class SPOTLIGHT_SDK_API EmbeddingLayer : public Component, public torch::nn::Module {
  public:
   ~EmbeddingLayer() override;
-  ComponentKind kind() const final { return ComponentKind::embedding; }
+  static constexpr ComponentKind component_kind = ComponentKind::embedding;
+  ComponentKind kind() const final { return component_kind; }
 
   virtual int64_t num_embeddings() const = 0;
   virtual int64_t dim() const = 0;

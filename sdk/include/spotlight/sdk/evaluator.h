@@ -45,7 +45,8 @@ struct Metric {
 class SPOTLIGHT_SDK_API Evaluator : public Component {
  public:
   ~Evaluator() override;
-  ComponentKind kind() const final { return ComponentKind::evaluator; }
+  static constexpr ComponentKind component_kind = ComponentKind::evaluator;
+  ComponentKind kind() const final { return component_kind; }
 
   virtual std::vector<Metric> evaluate(Scorer& scorer, const EvaluationData& data) const = 0;
 };

@@ -23,7 +23,8 @@ SPOTLIGHT_SDK_API const char* to_string(Feedback feedback);
 class SPOTLIGHT_SDK_API Loss : public Component {
  public:
   ~Loss() override;
-  ComponentKind kind() const final { return ComponentKind::loss; }
+  static constexpr ComponentKind component_kind = ComponentKind::loss;
+  ComponentKind kind() const final { return component_kind; }
 
   virtual Feedback feedback() const = 0;
   virtual NegativesPerPositive negatives_per_positive() const { return NegativesPerPositive::one; }

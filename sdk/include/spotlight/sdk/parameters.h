@@ -80,6 +80,14 @@ class SPOTLIGHT_SDK_API Parameter {
 
 using ParameterList = std::vector<Parameter>;
 
+// A plugin's schema put together from shared parts and its own parameters, in order:
+//   schema(nn::sequence_table_parameters(), {Parameter::integer("num_layers", 1, "...")})
+// Functions, not macros, so that a part is an ordinary value that can be tested and reused.
+// Fixed arity with defaults rather than a variadic template: a template cannot take a braced
+// list of Parameters. A name declared by two parts is a plugin bug, reported as an Error.
+SPOTLIGHT_SDK_API ParameterList schema(ParameterList first = {}, ParameterList second = {}, ParameterList third = {},
+                                       ParameterList fourth = {});
+
 // Upper bounds for sizes in schemas (`.at_most(kMaxWidth)`), shared by the host and the
 // plugins: far above any useful model, low enough that a typo such as 1e12 is refused by
 // name before LibTorch is asked for terabytes, and that a product of a few never overflows.

@@ -29,7 +29,8 @@ struct SequenceStates {
 class SPOTLIGHT_SDK_API Representation : public Component, public torch::nn::Module {
  public:
   ~Representation() override;
-  ComponentKind kind() const final { return ComponentKind::representation; }
+  static constexpr ComponentKind component_kind = ComponentKind::representation;
+  ComponentKind kind() const final { return component_kind; }
 
   virtual UserInput user_input() const = 0;
   // Factorization family: (batch) user ids -> (batch, state).

@@ -13,7 +13,8 @@ namespace spotlight {
 class SPOTLIGHT_SDK_API Sampler : public Component {
  public:
   ~Sampler() override;
-  ComponentKind kind() const final { return ComponentKind::sampler; }
+  static constexpr ComponentKind component_kind = ComponentKind::sampler;
+  ComponentKind kind() const final { return component_kind; }
 
   // How many negatives per positive a loss that compares with many receives.
   virtual int64_t num_negative_samples() const = 0;

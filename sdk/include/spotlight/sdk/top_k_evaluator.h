@@ -22,7 +22,7 @@ class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
   std::vector<Metric> evaluate(Scorer& scorer, const EvaluationData& data) const final;
 
  protected:
-  // Reads the parameters SPOTLIGHT_TOP_K_PARAMETERS declares; a cutoff listed twice is a
+  // Reads the parameters top_k_parameters() declares; a cutoff listed twice is a
   // ConfigError (two metrics would share a name in metrics.json).
   TopKEvaluator(std::string name, const ComponentArgs& args);
 
@@ -42,13 +42,7 @@ class SPOTLIGHT_SDK_API TopKEvaluator : public Evaluator {
   int64_t batch_size_;
 };
 
-}  // namespace spotlight
+// The parameters of every TopKEvaluator, for its plugin's schema.
+SPOTLIGHT_SDK_API ParameterList top_k_parameters();
 
-// The parameters of every TopKEvaluator, for its SPOTLIGHT_PLUGIN declaration.
-#define SPOTLIGHT_TOP_K_PARAMETERS                                                                                \
-  spotlight::Parameter::integers("k", 10, "Length of the top list; a list gives metrics for each length")         \
-      .at_least(1),                                                                                               \
-      spotlight::Parameter::boolean("exclude_train", true, "Rank the user's training items last"),                \
-      spotlight::Parameter::boolean("exclude_preceding", false,                                                   \
-                                    "Sequence models: rank the items of the sequence so far last"),               \
-      spotlight::Parameter::integer("batch_size", 128, "Users scored per batch").at_least(1)
+}  // namespace spotlight

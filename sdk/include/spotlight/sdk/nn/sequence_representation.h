@@ -60,21 +60,8 @@ struct SequenceTables {
 };
 SPOTLIGHT_SDK_API SequenceTables sequence_tables(const ComponentArgs& args);
 
-}  // namespace spotlight::nn
+// The parameters sequence_tables() reads, for a plugin's schema:
+//   SPOTLIGHT_PLUGIN(..., spotlight::schema(spotlight::nn::sequence_table_parameters(), {...}))
+SPOTLIGHT_SDK_API ParameterList sequence_table_parameters();
 
-// The parameters sequence_tables() reads, for a SPOTLIGHT_PLUGIN declaration.
-#define SPOTLIGHT_SEQUENCE_TABLE_PARAMETERS                                                                        \
-  spotlight::Parameter::integer("embedding_dim", std::nullopt,                                                   \
-                                "Width of item vectors and states (default: the item table's, else "             \
-                                "model.embedding_dim)")                                                          \
-      .at_least(1)                                                                                               \
-      .at_most(spotlight::kMaxWidth)                                                                             \
-      .optional(),                                                                                               \
-      spotlight::Parameter::component("item_embedding", spotlight::ComponentKind::embedding,                     \
-                                      "Item table from the graph (default: a new N(0, 1/dim) table, row 0 "      \
-                                      "the padding row)")                                                        \
-          .optional(),                                                                                           \
-      spotlight::Parameter::component("item_bias", spotlight::ComponentKind::embedding,                          \
-                                      "Item bias table of width 1 (default: a new zero table)")                  \
-          .optional(),                                                                                           \
-      spotlight::Parameter::boolean("sparse", false, "Sparse gradients for the tables this representation creates")
+}  // namespace spotlight::nn
