@@ -172,7 +172,7 @@ def run_ours(config, args, env, scratch):
     output = os.path.join(scratch, 'ours-' + config['name'])
     evaluation = '[{"plugin":"%s"}]' % config['metric']  # only the metric, so evaluation_seconds is its time
     argv = [args.cli, 'run', os.path.join(EXPERIMENTS, config['experiment']),
-            '--set', 'dataset.path=' + args.data_dir, '--set', 'threads={}'.format(args.threads),
+            '--set', 'dataset.variant=null', '--set', 'dataset.path=' + args.data_dir, '--set', 'threads={}'.format(args.threads),
             '--set', 'split.seed={}'.format(SEED), '--set', 'model.seed={}'.format(config['model_seed']),
             '--set', 'model.loss.plugin=' + config['loss'], '--set', 'evaluation=' + evaluation,
             '--output', output]
@@ -275,9 +275,11 @@ def fail(message):
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('data_dir', nargs='?',
-                        default=os.environ.get('DATA_DIR', os.path.join(REPO, '..', 'shared', 'data', 'ml-100k')),
-                        help='MovieLens 100K folder holding u.data (default $DATA_DIR or '
-                             '../shared/data/ml-100k)')
+                        default=os.environ.get('DATA_DIR', os.path.join(
+                            os.environ.get('SPOTLIGHT_DATA_DIR', os.path.expanduser('~/.cache/spotlight')),
+                            'movielens', 'ml-100k')),
+                        help='MovieLens 100K folder holding u.data (default $DATA_DIR, else the '
+                             'folder "variant": "100k" downloads to: $SPOTLIGHT_DATA_DIR/movielens/ml-100k)')
     parser.add_argument('--only', metavar='PATTERN',
                         help='run only configurations whose name matches this regular expression')
     parser.add_argument('--repeat', type=int, default=1,

@@ -1,6 +1,5 @@
 #include "spotlight/registry/registry.h"
 
-#define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 
 #include <algorithm>

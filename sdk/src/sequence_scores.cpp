@@ -78,7 +78,7 @@ void for_each_sequence_scores(Scorer& scorer, const SequenceMatrix& sequences, c
 }
 
 const SequenceMatrix& test_sequences_for(const std::string& evaluator, Scorer& scorer, const EvaluationData& data) {
-  if (!scorer.scores_sequences()) {
+  if (scorer.user_input() != UserInput::item_history) {
     throw Error(evaluator + " needs a model that scores item sequences (model.type implicit_sequence)");
   }
   if (data.test_sequences == nullptr || data.test_sequences->num_sequences() == 0) {

@@ -42,8 +42,7 @@ TopKEvaluator::TopKEvaluator(std::string name, const ComponentArgs& args)
 TopKEvaluator::~TopKEvaluator() = default;
 
 std::vector<Metric> TopKEvaluator::evaluate(Scorer& scorer, const EvaluationData& data) const {
-  const bool sequences = !scorer.scores_users() && scorer.scores_sequences();
-  if (!sequences && !scorer.scores_users()) throw Error(name_ + " needs a model that scores users or sequences");
+  const bool sequences = scorer.user_input() == UserInput::item_history;
   const SequenceMatrix* test_sequences = sequences ? &test_sequences_for(name_, scorer, data) : nullptr;
   // Users with test items, or sequences with a next item.
   const auto evaluated = sequences ? sequences_with_targets(*test_sequences, 1) : users_with_test_items(*data.test);

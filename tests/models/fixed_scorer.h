@@ -17,8 +17,7 @@ class FixedScorer : public Scorer {
   explicit FixedScorer(torch::Tensor scores) : scores_(std::move(scores)) {}
   int64_t num_users() const override { return scores_.size(0); }
   int64_t num_items() const override { return scores_.size(1); }
-  bool scores_users() const override { return true; }
-  bool scores_sequences() const override { return false; }
+  UserInput user_input() const override { return UserInput::ids; }
   // A copy: evaluators push training items to the bottom in place.
   torch::Tensor score_users(const torch::Tensor& ids) override { return scores_.index_select(0, ids).clone(); }
   torch::Tensor score_sequences(const torch::Tensor&) override { return {}; }

@@ -21,8 +21,7 @@ class LastItemScorer : public Scorer {
   }
   int64_t num_users() const override { return 0; }
   int64_t num_items() const override { return table_.size(1); }
-  bool scores_users() const override { return false; }
-  bool scores_sequences() const override { return true; }
+  UserInput user_input() const override { return UserInput::item_history; }
   torch::Tensor score_users(const torch::Tensor&) override { throw Error("no users"); }
   torch::Tensor score_sequences(const torch::Tensor& sequences) override {
     return table_.index_select(0, sequences.select(1, sequences.size(1) - 1)).clone();

@@ -69,7 +69,7 @@ std::string npy_bytes(const torch::Tensor& values) {
   return bytes;
 }
 
-nlohmann::json export_model(LoadedCheckpoint& saved, const fs::path& folder) {
+nlohmann::ordered_json export_model(LoadedCheckpoint& saved, const fs::path& folder) {
   auto& model = *saved.assembled.model;
   auto* exposed = dynamic_cast<ExposesTables*>(&model.representation());
   if (exposed == nullptr) {
@@ -85,15 +85,15 @@ nlohmann::json export_model(LoadedCheckpoint& saved, const fs::path& folder) {
   const auto users = id_lines(saved.users, model.num_users(), "user");
   const auto items = id_lines(saved.items, model.num_items(), "item");
 
-  nlohmann::json manifest{{"format", kFormat},
+  nlohmann::ordered_json manifest{{"format", kFormat},
                           {"version", 1},
                           {"model_type", saved.assembled.resolved.at("model").at("type")},
                           {"representation", representation_plugin(saved)},
                           {"num_users", model.num_users()},
                           {"num_items", model.num_items()},
                           {"ids", {{"users", "users.txt"}, {"items", "items.txt"}}},
-                          {"tables", nlohmann::json::array()}};
-  if (model.scores_sequences()) manifest["padding_item"] = 0;
+                          {"tables", nlohmann::ordered_json::array()}};
+  if (model.user_input() == UserInput::item_history) manifest["padding_item"] = 0;
 
   // Everything goes to a staging folder beside the target, renamed into place at the end.
   const fs::path absolute = fs::absolute(folder).lexically_normal();

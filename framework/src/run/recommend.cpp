@@ -58,7 +58,7 @@ Recommender::Recommender(LoadedCheckpoint& saved)
     : saved_(saved),
       num_users_(saved.assembled.model->num_users()),
       num_items_(saved.assembled.model->num_items()),
-      scores_sequences_(saved.assembled.model->scores_sequences()),
+      scores_sequences_(saved.assembled.model->user_input() == UserInput::item_history),
       user_index_(index_of(saved.users)),
       item_index_(index_of(saved.items)),
       histories_(histories_of(training_data(saved), num_users_)) {

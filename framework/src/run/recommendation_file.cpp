@@ -54,13 +54,13 @@ std::string format_block(const Recommender& recommender, const std::vector<int64
       }
       continue;
     }
-    nlohmann::json list = nlohmann::json::array();
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const auto& recommendation : best) {
       // Through the float text, so both formats print the same number.
       list.push_back({{"item", recommendation.item}, {"score", std::stod(float_text(recommendation.score))}});
     }
-    text += nlohmann::json{{"user", user}, {"recommendations", std::move(list)}}.dump(-1, ' ', false,
-                                                                                     nlohmann::json::error_handler_t::replace);
+    text += nlohmann::ordered_json{{"user", user}, {"recommendations", std::move(list)}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
     text += '\n';
   }
   return text;

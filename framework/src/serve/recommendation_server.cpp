@@ -11,7 +11,8 @@ namespace spotlight {
 
 namespace {
 
-using nlohmann::json;
+// Keys in the order written, so a reply reads "user" before its "recommendations".
+using json = nlohmann::ordered_json;
 
 // A refusal with its HTTP status.
 struct HttpError : std::runtime_error {

@@ -16,7 +16,7 @@ class MrrEvaluator : public spotlight::Evaluator {
 
   std::vector<spotlight::Metric> evaluate(spotlight::Scorer& scorer,
                                           const spotlight::EvaluationData& data) const override {
-    if (!scorer.scores_users()) throw spotlight::Error("mrr needs a model that scores users; use sequence_mrr");
+    if (scorer.user_input() != spotlight::UserInput::ids) throw spotlight::Error("mrr needs a model that scores users; use sequence_mrr");
     const auto users = spotlight::users_with_test_items(*data.test);
     spotlight::Metric metric{"mrr", 0.0, std::vector<double>(users.size()), users};
     spotlight::for_each_user_scores(

@@ -15,8 +15,7 @@ class FactorizationModel : public ModelBase {
  public:
   void fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs = -1) override;
 
-  bool scores_users() const override { return true; }
-  bool scores_sequences() const override { return false; }
+  UserInput user_input() const override { return UserInput::ids; }
   // Predictions go through the loss's link (exp for Poisson, sigmoid for logistic).
   torch::Tensor score_users(const torch::Tensor& user_ids) override;
   torch::Tensor score_sequences(const torch::Tensor& item_sequences) override;

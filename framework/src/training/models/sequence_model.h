@@ -15,8 +15,7 @@ class ImplicitSequenceModel : public ModelBase {
 
   void fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs = -1) override;
 
-  bool scores_users() const override { return false; }
-  bool scores_sequences() const override { return true; }
+  UserInput user_input() const override { return UserInput::item_history; }
   torch::Tensor score_users(const torch::Tensor& user_ids) override;
   // Scores every item as the next one after each history, from the state after its last
   // item. Item 0 is the padding id, not an item: it gets the lowest score.

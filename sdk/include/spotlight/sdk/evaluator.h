@@ -8,6 +8,7 @@
 #include "spotlight/sdk/component.h"
 #include "spotlight/sdk/export.h"
 #include "spotlight/sdk/interaction_matrix.h"
+#include "spotlight/sdk/user_input.h"
 
 namespace spotlight {
 
@@ -17,8 +18,8 @@ class SPOTLIGHT_SDK_API Scorer {
   virtual ~Scorer();
   virtual int64_t num_users() const = 0;
   virtual int64_t num_items() const = 0;
-  virtual bool scores_users() const = 0;      // factorization family
-  virtual bool scores_sequences() const = 0;  // sequence family
+  // ids: score_users and score_pairs work; item_history: score_sequences works.
+  virtual UserInput user_input() const = 0;
   // (batch) user ids -> (batch, num_items) float scores, on the CPU.
   virtual torch::Tensor score_users(const torch::Tensor& user_ids) = 0;
   // (batch, length) left-padded histories -> (batch, num_items) scores of the next item.

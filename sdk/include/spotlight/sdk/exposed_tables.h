@@ -6,13 +6,9 @@
 #include <torch/types.h>
 
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/table_rows.h"
 
 namespace spotlight {
-
-// What a table is indexed by: a row per user or a row per item (dense ids).
-enum class TableRows { users, items };
-
-SPOTLIGHT_SDK_API const char* to_string(TableRows rows);
 
 // One learned table a representation shows to the world: `values` is (rows, width) float32,
 // detached from autograd, on the CPU.

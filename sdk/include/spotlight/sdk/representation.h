@@ -5,16 +5,9 @@
 
 #include "spotlight/sdk/component.h"
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/user_input.h"
 
 namespace spotlight {
-
-// How a representation knows its users.
-enum class UserInput {
-  ids,           // factorization family: a user is a row of a user table
-  item_history,  // sequence family: a user is the items seen so far (left padded with 0)
-};
-
-SPOTLIGHT_SDK_API const char* to_string(UserInput input);
 
 // The states of a batch of sequences: per_step[:, t] is the user before item t was seen
 // (so it predicts item t), final is the user after the whole sequence (it predicts the next).

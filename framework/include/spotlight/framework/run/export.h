@@ -14,7 +14,7 @@ namespace spotlight {
 // manifest.json naming them, into `folder`. The folder appears whole or not at all: it is
 // written beside itself and renamed into place; an earlier export there is replaced, any
 // other existing folder that is not empty is refused. Returns the manifest.
-nlohmann::json export_model(LoadedCheckpoint& saved, const std::filesystem::path& folder);
+nlohmann::ordered_json export_model(LoadedCheckpoint& saved, const std::filesystem::path& folder);
 
 // The .npy bytes of a float32 tensor of one or two dimensions (NumPy format version 1.0).
 std::string npy_bytes(const torch::Tensor& values);

@@ -13,11 +13,11 @@
 #include "spotlight/sdk/component_args.h"
 #include "spotlight/sdk/embedding.h"
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/table_rows.h"
 
 namespace spotlight::nn {
 
-// Which ids a table has one row per.
-enum class TableRows { users, items };
+using spotlight::TableRows;
 
 // The table a component needs, and how a new one starts.
 struct TableSpec {
