@@ -95,6 +95,7 @@ void serve_load(benchmark::State& state, LoadedModel& model, const std::function
       threads.emplace_back([&, c] {
         httplib::Client client("127.0.0.1", port);
         client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);
         for (int r = 0; r < requests; ++r) {
           const auto sent = std::chrono::steady_clock::now();
           auto result = ask(client, c * requests + r);
