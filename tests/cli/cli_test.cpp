@@ -298,6 +298,21 @@ TEST(Cli, PluginReferencePageIsTheGeneratedOne) {
   EXPECT_NE(result.out.find("| `num_negative_samples` | integer | `5` |"), std::string::npos) << result.out;
 }
 
+// The SDK guide shows the example plugin as it is in the repository, so the snippet always builds.
+TEST(Docs, PluginGuideQuotesTheExamplePluginVerbatim) {
+  const std::string source = SPOTLIGHT_SOURCE_DIR;
+  const auto guide = testing::read_text(source + "/docs/plugins.md");
+  for (const std::string file : {"examples/third_party_plugin/gmf.cpp", "examples/third_party_plugin/CMakeLists.txt"}) {
+    const auto begin = guide.find("<!-- BEGIN: example code, " + file + " -->");
+    ASSERT_NE(begin, std::string::npos) << file;
+    const auto end = guide.find("<!-- END: example code -->", begin);
+    ASSERT_NE(end, std::string::npos) << file;
+    const auto quoted = guide.substr(begin, end - begin);
+    EXPECT_NE(quoted.find(testing::read_text(source + "/" + file)), std::string::npos)
+        << "docs/plugins.md quotes an old " << file << "; paste the file between its markers again";
+  }
+}
+
 TEST(Cli, VersionIsTheProjects) {
   auto result = spotlight("--version");
   ASSERT_EQ(result.exit_code, 0);

@@ -119,6 +119,12 @@ std::vector<Case> catalogue() {
                                                         "value - unexpected end of input; expected '[', '{', or a literal"));
   cases.push_back(experiment_case("unknown_top_level_key", [](json& e) { e["datasett"] = e["dataset"]; },
                                   "datasett: unknown key (did you mean \"dataset\"?)"));
+  cases.push_back(experiment_case("name_is_a_path", [](json& e) { e["name"] = "../elsewhere"; },
+                                  "name: expected a plain name for the run's folder (no \"/\", not \".\" or \"..\", no "
+                                  "control characters), got \"../elsewhere\""));
+  cases.push_back(experiment_case("name_with_a_control_character", [](json& e) { e["name"] = "run\nnext"; },
+                                  "name: expected a plain name for the run's folder (no \"/\", not \".\" or \"..\", no "
+                                  "control characters), got \"run\\nnext\""));
   cases.push_back(experiment_case("unknown_model_key", [](json& e) { e["model"]["n_iterr"] = 3; },
                                   "model.n_iterr: unknown key (did you mean \"n_iter\"?)"));
   cases.push_back(experiment_case("missing_model", [](json& e) { e.erase("model"); },

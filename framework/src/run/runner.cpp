@@ -1,5 +1,6 @@
 #include "spotlight/framework/run/runner.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <sstream>
@@ -122,6 +123,21 @@ nlohmann::json load_experiment(const std::filesystem::path& file, const std::vec
   return experiment;
 }
 
+std::filesystem::path run_output_dir(const nlohmann::json& experiment, const std::string& default_name,
+                                     const std::filesystem::path& output_dir) {
+  const auto found = experiment.is_object() ? experiment.find("name") : experiment.end();
+  const bool named = experiment.is_object() && found != experiment.end() && found->is_string();
+  const std::string name = named ? found->get<std::string>() : default_name;
+  if (named) {
+    const bool control = std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
+    if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos || control) {
+      throw ConfigError("name", "expected a plain name for the run's folder (no \"/\", not \".\" or \"..\", no control "
+                                "characters), got " + nlohmann::json(name).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace));
+    }
+  }
+  return output_dir.empty() ? std::filesystem::path("runs") / name : output_dir;
+}
+
 namespace {
 
 // The run as validated: the resolved experiment, where its outputs go, who speaks.
@@ -137,10 +153,7 @@ RunPlan plan_run(const nlohmann::json& experiment, const RunOptions& options) {
   RunPlan plan;
   plan.resolved = validate_experiment(experiment);
   plan.leader = options.distributed.rank == 0;
-  const auto& name = plan.resolved.value("name", nlohmann::json());
-  plan.output_dir = !options.output_dir.empty() ? options.output_dir
-                                                : std::filesystem::path("runs") /
-                                                      (name.is_string() ? name.get<std::string>() : options.default_name);
+  plan.output_dir = run_output_dir(plan.resolved, options.default_name, options.output_dir);
   // While training, a checkpoint after every epoch goes to DIR/partial (never over the
   // outputs of an earlier finished run); --resume continues from it.
   plan.partial = plan.output_dir / "partial";

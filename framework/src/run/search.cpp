@@ -144,11 +144,8 @@ SearchReport run_search(const nlohmann::json& experiment, const std::string& def
   const std::string metric = resolved.at("metric").get<std::string>();
   const bool maximize = resolved.at("direction") == "maximize";
 
-  const std::string name = experiment.value("name", nlohmann::json()).is_string()
-                               ? experiment.at("name").get<std::string>()
-                               : default_name;
   SearchReport report;
-  report.output_dir = output_dir.empty() ? std::filesystem::path("runs") / name : output_dir;
+  report.output_dir = run_output_dir(experiment, default_name, output_dir);
 
   // Every trial's values are drawn before the first runs, so the sequence depends on the seed only.
   Random random(resolved.at("seed").get<uint64_t>());
@@ -171,7 +168,7 @@ SearchReport run_search(const nlohmann::json& experiment, const std::string& def
     nlohmann::json record{{"trial", trial + 1}, {"parameters", values[static_cast<size_t>(trial)]}, {"output", folder}};
     try {
       RunOptions trial_options;
-      trial_options.default_name = name + "-" + folder;
+      trial_options.default_name = folder;
       trial_options.output_dir = report.output_dir / folder;
       const auto run = run_loaded_experiment(trial_experiment(experiment, values[static_cast<size_t>(trial)]),
                                              trial_options, registry, progress);

@@ -27,6 +27,12 @@ struct RunReport {
   nlohmann::json experiment;  // what experiment.json holds: the resolved configuration
 };
 
+// Where a run (or a search) writes: `output_dir` when given, else runs/<name>, the name being
+// the experiment's "name" or else `default_name`. A name must be a plain folder name (no path
+// separator, not "." or "..", no control character): a ConfigError at "name" otherwise.
+std::filesystem::path run_output_dir(const nlohmann::json& experiment, const std::string& default_name,
+                                     const std::filesystem::path& output_dir);
+
 // An experiment file with its --set overrides applied in order, not yet validated.
 nlohmann::json load_experiment(const std::filesystem::path& file, const std::vector<std::string>& overrides);
 
