@@ -56,13 +56,29 @@ std::vector<double> average_ranks(const float* scores, int64_t num_items, const 
 }
 
 std::vector<int64_t> top_k(const float* scores, int64_t num_items, int64_t k) {
-  k = std::min(k, num_items);
-  std::vector<int64_t> items(static_cast<size_t>(num_items));
-  std::iota(items.begin(), items.end(), int64_t{0});
+  k = std::max<int64_t>(0, std::min(k, num_items));
   auto better = [scores](int64_t a, int64_t b) { return scores[a] > scores[b] || (scores[a] == scores[b] && a < b); };
-  std::partial_sort(items.begin(), items.begin() + k, items.end(), better);
-  items.resize(static_cast<size_t>(k));
-  return items;
+  if (k > 64 || k * 16 > num_items) {
+    std::vector<int64_t> items(static_cast<size_t>(num_items));
+    std::iota(items.begin(), items.end(), int64_t{0});
+    std::partial_sort(items.begin(), items.begin() + k, items.end(), better);
+    items.resize(static_cast<size_t>(k));
+    return items;
+  }
+  // A short list kept best first, filled in one pass over the scores: items come in
+  // ascending id, so a newcomer displaces the worst kept item only with a strictly higher
+  // score (a tie goes to the lower id, already kept). Most scores fail the one comparison
+  // with the worst kept score, so the pass runs at the speed of reading the scores.
+  std::vector<int64_t> best;
+  best.reserve(static_cast<size_t>(k) + 1);
+  for (int64_t item = 0; item < num_items; ++item) {
+    if (static_cast<int64_t>(best.size()) == k && !(scores[item] > scores[best.back()])) continue;
+    auto at = best.end();
+    while (at != best.begin() && better(item, *(at - 1))) --at;
+    best.insert(at, item);
+    if (static_cast<int64_t>(best.size()) > k) best.pop_back();
+  }
+  return best;
 }
 
 }  // namespace spotlight

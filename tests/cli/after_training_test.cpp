@@ -22,7 +22,7 @@ using testing::shell_quote;
 const std::string kCli = SPOTLIGHT_CLI;
 const std::string kExamples = std::string(SPOTLIGHT_SOURCE_DIR) + "/examples/experiments/";
 
-ProcessResult spotlight(const std::string& arguments) { return run_process(shell_quote(kCli) + " " + arguments); }
+ProcessResult spotlight(const std::string& arguments) { return testing::run_spotlight(arguments); }
 
 // A recommendation as both outputs print it: the score read back as the float it was.
 struct Answer {
@@ -75,6 +75,14 @@ std::string numpy_python() {
     if (run_process(std::string(python) + " -c 'import numpy'").exit_code == 0) return python;
   }
   return "";
+}
+
+// Runs `script` with `python` from a file in `folder`; its standard output.
+std::string run_python(const std::string& python, const std::filesystem::path& folder, const std::string& script) {
+  testing::write_text(folder / "script.py", script);
+  auto result = run_process(python + " " + shell_quote((folder / "script.py").string()));
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  return result.out;
 }
 
 // Two small models trained once for every test: a bilinear factorization and a CNN sequence model.
@@ -205,10 +213,9 @@ TEST_F(AfterTraining, SimilarItemsAreTheNearestByCosineOfTheExportedVectors) {
       "s[7] = -np.inf\n"
       "order = np.argsort(-s, kind='stable')[:4]\n"
       "print(' '.join('%d:%.6f' % (i, s[i]) for i in order))\n";
-  testing::write_text(scratch_.path() / "cosine.py", script);
-  auto numpy = run_process(python + " " + shell_quote((scratch_.path() / "cosine.py").string()));
-  ASSERT_EQ(numpy.exit_code, 0) << numpy.err;
-  const auto expected = split_line(numpy.out.substr(0, numpy.out.size() - 1), ' ');
+  const auto printed = run_python(python, scratch_.path(), script);
+  const auto expected = split_line(printed.substr(0, printed.size() - 1), ' ');
+  ASSERT_EQ(expected.size(), 4u) << printed;
   for (size_t i = 0; i < 4; ++i) {
     const auto parts = split_line(expected[i], ':');
     EXPECT_EQ(neighbours[i].at("item"), parts[0]);
@@ -247,11 +254,8 @@ TEST_F(AfterTraining, ExportedTablesReproduceTheModelsScores) {
       "items = open(d + 'items.txt').read().split('\\n')[:-1]\n"
       "s = iv.astype(np.float64) @ uv[5] + ub[5] + ib\n"
       "for i in range(len(items)): print(items[i], repr(float(s[i])))\n";
-  testing::write_text(scratch_.path() / "scores.py", script);
-  auto numpy = run_process(python + " " + shell_quote((scratch_.path() / "scores.py").string()));
-  ASSERT_EQ(numpy.exit_code, 0) << numpy.err;
   std::map<std::string, double> expected;
-  std::stringstream lines(numpy.out);
+  std::stringstream lines(run_python(python, scratch_.path(), script));
   for (std::string item, score; lines >> item >> score;) expected[item] = std::stod(score);
   ASSERT_EQ(model.size(), 150u);
   for (const auto& answer : model) EXPECT_NEAR(answer.score, expected.at(answer.item), 1e-4) << answer.item;

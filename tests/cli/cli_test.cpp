@@ -18,7 +18,7 @@ const std::string kCli = SPOTLIGHT_CLI;
 const std::string kQuickstart = std::string(SPOTLIGHT_SOURCE_DIR) + "/examples/experiments/quickstart.json";
 
 ProcessResult spotlight(const std::string& arguments, const std::vector<std::string>& environment = {}) {
-  return run_process(shell_quote(kCli) + " " + arguments, environment);
+  return testing::run_spotlight(arguments, environment);
 }
 
 // Exactly one line on standard error.

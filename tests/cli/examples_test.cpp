@@ -10,7 +10,6 @@
 namespace spotlight {
 namespace {
 
-using testing::run_process;
 using testing::shell_quote;
 
 std::vector<std::filesystem::path> examples() {
@@ -36,9 +35,9 @@ TEST_P(Example, RunsOneEpochFromAClone) {
   }
   EXPECT_FALSE(experiment.at("dataset").contains("path")) << "examples name their data so that a clone runs them";
   testing::TemporaryDirectory output;
-  auto result = run_process(shell_quote(SPOTLIGHT_CLI) + " run " + shell_quote(file.string()) +
-                                " --set model.n_iter=1 --output " + shell_quote(output.path().string()),
-                            environment);
+  auto result = testing::run_spotlight("run " + shell_quote(file.string()) + " --set model.n_iter=1 --output " +
+                                          shell_quote(output.path().string()),
+                                      environment);
   ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
   const auto metrics = nlohmann::json::parse(testing::read_text(output.path() / "metrics.json"));
   EXPECT_EQ(metrics.at("epochs").size(), 1u);

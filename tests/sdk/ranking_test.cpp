@@ -1,6 +1,8 @@
 #include "spotlight/sdk/ranking.h"
 
 #include <limits>
+#include <numeric>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -56,6 +58,24 @@ TEST(Ranking, TopKBreaksTiesByItemId) {
   const std::vector<float> scores{0.2f, 0.9f, 0.5f, 0.9f, 0.1f};
   EXPECT_EQ(top_k(scores.data(), 5, 3), (std::vector<int64_t>{1, 3, 2}));
   EXPECT_EQ(top_k(scores.data(), 5, 10).size(), 5u);
+}
+
+// The one-pass list of a few best items ranks exactly as a full sort does, ties to the lower id.
+TEST(Ranking, TopKOfAFewMatchesAFullSortWithTies) {
+  std::mt19937 generator(7);
+  std::uniform_int_distribution<int> coarse(0, 40);  // few distinct values: many ties
+  for (int trial = 0; trial < 20; ++trial) {
+    std::vector<float> scores(3000);
+    for (auto& score : scores) score = static_cast<float>(coarse(generator)) * 0.25f;
+    scores[static_cast<size_t>(trial * 100)] = std::numeric_limits<float>::lowest();
+    std::vector<int64_t> order(scores.size());
+    std::iota(order.begin(), order.end(), int64_t{0});
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return scores[a] > scores[b]; });
+    for (int64_t k : {1, 2, 10, 64, 100, 3000}) {
+      const std::vector<int64_t> expected(order.begin(), order.begin() + k);
+      EXPECT_EQ(top_k(scores.data(), 3000, k), expected) << "k " << k;
+    }
+  }
 }
 
 }  // namespace

@@ -21,6 +21,10 @@ std::string shell_quote(const std::string& text) {
   return quoted + "'";
 }
 
+ProcessResult run_spotlight(const std::string& arguments, const std::vector<std::string>& environment) {
+  return run_process(shell_quote(SPOTLIGHT_CLI) + " " + arguments, environment);
+}
+
 BackgroundProcess::BackgroundProcess(const std::string& command) {
   int pipe_ends[2];
   if (::pipe(pipe_ends) != 0) throw std::runtime_error("pipe failed");

@@ -27,6 +27,9 @@ class TemporaryDirectory {
   std::filesystem::path path_;
 };
 
+// The built `spotlight` binary run with `arguments` (already shell-quoted where needed).
+ProcessResult run_spotlight(const std::string& arguments, const std::vector<std::string>& environment = {});
+
 // A command started through /bin/sh in the background, its standard output read line by
 // line (standard error goes to the test's). The destructor kills it if it still runs.
 class BackgroundProcess {

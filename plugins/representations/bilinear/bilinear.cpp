@@ -1,6 +1,9 @@
 // bilinear: Spotlight's BilinearNet. score(u, i) = <user_u, item_i> + user_bias_u + item_bias_i,
 // with embeddings from N(0, 1/dim) and zero-initialised biases. Any of the four tables can
 // come from the graph (e.g. an item table shared with another component).
+#include <array>
+#include <mutex>
+
 #include <torch/torch.h>
 
 #include "spotlight/sdk/exposed_tables.h"
@@ -87,10 +90,8 @@ class BilinearNet : public spotlight::Representation,
 
   // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias].
   torch::Tensor score_all(const torch::Tensor& states) override {
-    const auto& item_vectors = items_->all();
     auto ones = torch::ones({1, 1}, states.options());
-    auto items = torch::cat({item_vectors, ones.expand({item_vectors.size(0), 1}), item_biases_->all()}, 1);
-    return torch::mm(torch::cat({states, ones.expand({states.size(0), 1})}, 1), items.t());
+    return torch::mm(torch::cat({states, ones.expand({states.size(0), 1})}, 1), item_matrix().t());
   }
 
   // By hand over plain tables on the CPU (a Bloom table or a padding row go through autograd,
@@ -151,7 +152,39 @@ class BilinearNet : public spotlight::Representation,
     for (auto* rows : {&du, &dv, &dub, &dvb}) rows->finish();
   }
 
+  // Entering or leaving training mode forgets the cached item matrix: training changes the
+  // tables (the fused optimizers write them in place, past the version counters).
+  void train(bool on = true) override {
+    torch::nn::Module::train(on);
+    std::lock_guard<std::mutex> lock(item_matrix_mutex_);
+    item_matrix_ = torch::Tensor();
+  }
+
  private:
+  // [item, 1, item bias] for every item. In evaluation mode (evaluation, recommendation) it is
+  // built once and reused while the tables stay the same, so scoring many blocks of users
+  // does not copy the item table each time.
+  torch::Tensor item_matrix() {
+    const auto& vectors = items_->all();
+    const auto& biases = item_biases_->all();
+    auto build = [&] {
+      auto ones = torch::ones({vectors.size(0), 1}, vectors.options());
+      return torch::cat({vectors, ones, biases}, 1);
+    };
+    if (is_training() || (torch::GradMode::is_enabled() && (vectors.requires_grad() || biases.requires_grad()))) {
+      return build();
+    }
+    const std::array<int64_t, 2> versions{static_cast<int64_t>(vectors._version()), static_cast<int64_t>(biases._version())};
+    const std::array<const void*, 2> storage{vectors.data_ptr(), biases.data_ptr()};
+    std::lock_guard<std::mutex> lock(item_matrix_mutex_);
+    if (!item_matrix_.defined() || versions != item_matrix_versions_ || storage != item_matrix_storage_) {
+      item_matrix_ = build();
+      item_matrix_versions_ = versions;
+      item_matrix_storage_ = storage;
+    }
+    return item_matrix_;
+  }
+
   // Only for tables hand_gradients_available() accepted.
   static const torch::Tensor& weight(EmbeddingLayer& table) {
     return static_cast<spotlight::nn::ScaledEmbedding&>(table).weight();
@@ -165,6 +198,10 @@ class BilinearNet : public spotlight::Representation,
   std::shared_ptr<EmbeddingLayer> items_;
   std::shared_ptr<EmbeddingLayer> user_biases_;
   std::shared_ptr<EmbeddingLayer> item_biases_;
+  std::mutex item_matrix_mutex_;
+  torch::Tensor item_matrix_;
+  std::array<int64_t, 2> item_matrix_versions_{};
+  std::array<const void*, 2> item_matrix_storage_{};
 };
 
 std::shared_ptr<BilinearNet> make_bilinear(const spotlight::ComponentArgs& args) {
