@@ -13,11 +13,13 @@
 #include "spotlight/sdk/component_args.h"
 #include "spotlight/sdk/embedding.h"
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/exposed_tables.h"
 
 namespace spotlight::nn {
 
-// Which ids a table has one row per.
-enum class TableRows { users, items };
+// Which ids a table has one row per: the SDK's one enum (exposed_tables.h), so a table taken
+// from the graph and the same table exposed after training say it the same way.
+using TableRows = spotlight::TableRows;
 
 // The table a component needs, and how a new one starts.
 struct TableSpec {
