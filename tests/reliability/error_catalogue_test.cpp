@@ -306,7 +306,7 @@ std::vector<Case> catalogue() {
                    "run {dir}/exp.json --set name=\xe9t\xe9 --output {dir}/out", 1,
                    "--set: the assignment is not UTF-8 text"});
   cases.push_back({"k_not_a_number", {}, "recommend --model {dir}/model --user 1 -k many", 2,
-                   "-k many: expected a positive integer"});
+                   "-k needs a whole number from 1 to 1048576, got \"many\""});
   cases.push_back({"unknown_option", {}, "run {dir}/exp.json --frobnicate", 2,
                    "unknown option --frobnicate for `spotlight run`"});
   cases.push_back({"missing_experiment_file", {}, "run {dir}/nothing.json", 1,
