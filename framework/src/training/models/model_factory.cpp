@@ -20,6 +20,7 @@ void require_family(const ModelParts& parts, const std::string& type, UserInput 
     throw ConfigError("model.loss", std::string("this loss is for ") + to_string(parts.loss->feedback()) +
                                         " feedback, but " + type + " trains on " + to_string(feedback) + " feedback");
   }
+  if (!parts.optimizer) throw ConfigError("model.optimizer", "missing; " + type + " needs an optimizer");
 }
 
 }  // namespace
