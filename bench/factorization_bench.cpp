@@ -34,11 +34,12 @@ std::unique_ptr<spotlight::Model> model(int64_t num_users, int64_t num_items, in
   parts.loss = std::static_pointer_cast<spotlight::Loss>(graph.build(json{{"plugin", "bpr"}}, "l", spotlight::ComponentKind::loss));
   parts.sampler = std::static_pointer_cast<spotlight::Sampler>(
       graph.build(json{{"plugin", "uniform"}}, "s", spotlight::ComponentKind::sampler));
+  parts.optimizer = std::static_pointer_cast<spotlight::Optimizer>(
+      graph.build(json{{"plugin", "adam"}}, "o", spotlight::ComponentKind::optimizer));
+  parts.optimizer_name = "adam";
   spotlight::TrainingOptions options;
   options.n_iter = 1;
   options.batch_size = batch_size;
-  options.optimizer = json::parse(
-      R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "amsgrad": false})");
   return spotlight::make_model("implicit_factorization", std::move(parts), options, num_users, num_items);
 }
 

@@ -41,12 +41,13 @@ void SequenceEpoch(benchmark::State& state) {
       graph.build(json{{"plugin", kLosses[state.range(1)]}}, "l", spotlight::ComponentKind::loss));
   parts.sampler = std::static_pointer_cast<spotlight::Sampler>(
       graph.build(json{{"plugin", "uniform"}}, "s", spotlight::ComponentKind::sampler));
+  parts.optimizer = std::static_pointer_cast<spotlight::Optimizer>(
+      graph.build(json{{"plugin", "adam"}}, "o", spotlight::ComponentKind::optimizer));
+  parts.optimizer_name = "adam";
   spotlight::TrainingOptions options;
   options.n_iter = 1;
   options.batch_size = 32;
   options.sequence.max_length = state.range(2);
-  options.optimizer = json::parse(
-      R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "amsgrad": false})");
   auto model = spotlight::make_model("implicit_sequence", std::move(parts), options, data.num_users, data.num_items);
 
   int64_t steps = 0;

@@ -6,12 +6,13 @@
 namespace spotlight {
 
 namespace {
-constexpr std::array<std::pair<ComponentKind, const char*>, 5> kKindNames{{
+constexpr std::array<std::pair<ComponentKind, const char*>, 6> kKindNames{{
     {ComponentKind::representation, "representation"},
     {ComponentKind::embedding, "embedding"},
     {ComponentKind::loss, "loss"},
     {ComponentKind::sampler, "sampler"},
     {ComponentKind::evaluator, "evaluator"},
+    {ComponentKind::optimizer, "optimizer"},
 }};
 }  // namespace
 
@@ -24,7 +25,8 @@ const char* to_string(ComponentKind kind) {
 
 std::string with_article(ComponentKind kind) {
   const std::string name = to_string(kind);
-  return (name[0] == 'e' ? "an " : "a ") + name;
+  const bool vowel = std::string("aeiou").find(name[0]) != std::string::npos;
+  return (vowel ? "an " : "a ") + name;
 }
 
 bool parse_component_kind(const std::string& text, ComponentKind& kind) {

@@ -5,6 +5,7 @@
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/evaluator.h"
 #include "spotlight/sdk/loss.h"
+#include "spotlight/sdk/optimizer.h"
 #include "spotlight/sdk/representation.h"
 #include "spotlight/sdk/sampler.h"
 
@@ -43,6 +44,10 @@ torch::Tensor Loss::explicit_loss(const torch::Tensor&, const torch::Tensor&) co
 Sampler::~Sampler() = default;
 Scorer::~Scorer() = default;
 Evaluator::~Evaluator() = default;
+
+Optimizer::~Optimizer() = default;
+
+bool Optimizer::takes_sparse_gradients() const { return false; }
 
 }  // namespace spotlight
 

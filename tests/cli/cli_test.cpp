@@ -1,5 +1,8 @@
 // The spotlight binary as a user runs it: exit codes and one-line messages.
 #include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -38,7 +41,9 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
     EXPECT_FALSE(plugin.at("file").get<std::string>().empty());
     EXPECT_TRUE(plugin.at("parameters").is_array());
   }
-  EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"adaptive_hinge", "loss"},
+  EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"adagrad", "optimizer"},
+                                                       {"adam", "optimizer"},
+                                                       {"adaptive_hinge", "loss"},
                                                        {"bilinear", "representation"},
                                                        {"bloom_embedding", "embedding"},
                                                        {"bpr", "loss"},
@@ -59,10 +64,28 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
                                                        {"scaled_embedding", "embedding"},
                                                        {"sequence_mrr", "evaluator"},
                                                        {"sequence_precision_recall", "evaluator"},
+                                                       {"sgd", "optimizer"},
                                                        {"simple_cf", "representation"},
                                                        {"uniform", "sampler"},
                                                        {"zero_embedding", "embedding"}}));
   EXPECT_TRUE(listing.at("refused").empty());
+}
+
+// Optimizers are plugins like the others: listed with their kind and their own schemas.
+TEST(Cli, PluginsJsonListsTheOptimizersSchemas) {
+  auto result = spotlight("plugins --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::map<std::string, std::vector<std::string>> parameters;
+  const auto listing = json::parse(result.out);
+  for (const auto& plugin : listing.at("plugins")) {
+    if (plugin.at("kind") != "optimizer") continue;
+    auto& names = parameters[plugin.at("name")];
+    for (const auto& parameter : plugin.at("parameters")) names.push_back(parameter.at("name"));
+  }
+  EXPECT_EQ(parameters, (std::map<std::string, std::vector<std::string>>{
+                            {"adagrad", {"learning_rate", "l2", "lr_decay", "initial_accumulator_value", "eps"}},
+                            {"adam", {"learning_rate", "l2", "beta1", "beta2", "eps", "amsgrad"}},
+                            {"sgd", {"learning_rate", "l2", "momentum", "dampening", "nesterov"}}}));
 }
 
 TEST(Cli, DescribeShowsParameters) {
@@ -296,6 +319,7 @@ TEST(Cli, PluginReferencePageIsTheGeneratedOne) {
          "  build/bin/spotlight plugins --markdown > docs/plugin-reference.md";
   EXPECT_NE(result.out.find("### `bilinear`"), std::string::npos);
   EXPECT_NE(result.out.find("| `num_negative_samples` | integer | `5` |"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\n## optimizers\n\n### `adagrad`"), std::string::npos) << result.out;
 }
 
 // The SDK guide shows the example plugin as it is in the repository, so the snippet always builds.

@@ -123,5 +123,32 @@ TEST(Resume, MistakesAreOneLineErrors) {
                              "with the same experiment and --set values, or use another --output\n");
 }
 
+// tests/cli/fixtures/checkpoint_before_optimizer_plugins holds the partial checkpoint (after
+// epoch 1 of 2) of a run made by the build before optimizers were plugins, when the host built
+// Adam itself: its resolved experiment has "optimizer": {"type": "adam", ...} and its plugin
+// list names no optimizer. It resumes, its Adam state loads into the adam plugin's optimizer,
+// and the run ends as that build's uninterrupted run ended.
+TEST(Resume, ACheckpointFromBeforeOptimizerPluginsResumesAsItWouldHave) {
+  const std::filesystem::path fixture =
+      std::filesystem::path(SPOTLIGHT_SOURCE_DIR) / "tests" / "cli" / "fixtures" / "checkpoint_before_optimizer_plugins";
+  testing::TemporaryDirectory folder;
+  const auto output = folder.path() / "out";
+  std::filesystem::create_directories(output);
+  std::filesystem::copy(fixture / "partial", output / "partial");
+  auto resumed = testing::run_process(shell_quote(kCli) + " run " + shell_quote((fixture / "experiment.json").string()) +
+                                      " --output " + shell_quote(output.string()) + " --resume");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE((resumed.out + resumed.err).find("resuming after epoch 1"), std::string::npos) << resumed.out;
+  const auto metrics = json::parse(testing::read_text(output / "metrics.json"));
+  // What the earlier build's uninterrupted two-epoch run of the same experiment reported.
+  ASSERT_EQ(metrics.at("epochs").size(), 2u);
+  EXPECT_NEAR(metrics.at("epochs")[1].at("loss").get<double>(), 0.4798168149427511, 1e-6);
+  EXPECT_NEAR(metrics.at("metrics").at("mrr").get<double>(), 0.09015248448129473, 1e-6);
+  const auto experiment = json::parse(testing::read_text(output / "experiment.json"));
+  EXPECT_EQ(experiment.at("model").at("optimizer"),
+            json::parse(R"({"type": "adam", "learning_rate": 0.02, "l2": 0.0, "beta1": 0.9, "beta2": 0.999,
+                            "eps": 1e-8, "amsgrad": false})"));
+}
+
 }  // namespace
 }  // namespace spotlight

@@ -4,7 +4,9 @@
 
 #include "spotlight/sdk/embedding.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/optimizer.h"
 #include "spotlight/sdk/representation.h"
+#include "support/error_message.h"
 
 namespace spotlight {
 namespace {
@@ -177,6 +179,47 @@ TEST_F(ComponentGraphTest, EveryDeclaredNodeIsChecked) {
   } catch (const ConfigError& error) {
     EXPECT_STREQ(error.what(), "model.components.unused.dim: expected an integer from 1 to 65536, got -1");
   }
+}
+
+// model.optimizer names its plugin by "type", "adam" when it names none, as before optimizers
+// were plugins; the resolved node keeps "type" and every default of the plugin's schema.
+TEST_F(ComponentGraphTest, AnOptimizerNodeNamesItsPluginByType) {
+  ComponentGraph graph(*registry_, json::object(), "model.components", context());
+  auto adam = graph.build_named_by(json::object(), "model.optimizer", ComponentKind::optimizer, "type", "adam");
+  ASSERT_EQ(adam->kind(), ComponentKind::optimizer);
+  EXPECT_FALSE(std::static_pointer_cast<Optimizer>(adam)->takes_sparse_gradients());
+  EXPECT_EQ(graph.resolved("model.optimizer"), json::parse(R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0,
+                                                               "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                                               "amsgrad": false})"));
+  ComponentGraph other(*registry_, json::object(), "model.components", context());
+  auto sgd = other.build_named_by({{"type", "sgd"}, {"momentum", 0.9}}, "model.optimizer", ComponentKind::optimizer,
+                                  "type", "adam");
+  EXPECT_TRUE(std::static_pointer_cast<Optimizer>(sgd)->takes_sparse_gradients());
+  EXPECT_EQ(other.resolved("model.optimizer"), json::parse(R"({"type": "sgd", "learning_rate": 0.01, "l2": 0.0,
+                                                               "momentum": 0.9, "dampening": 0.0,
+                                                               "nesterov": false})"));
+  ASSERT_EQ(other.plugins_used().size(), 1u);
+  EXPECT_EQ(other.plugins_used()[0]->name, "sgd");
+}
+
+TEST_F(ComponentGraphTest, AnOptimizerNodeIsCheckedAgainstItsPluginsSchema) {
+  auto error = [&](const json& node) {
+    ComponentGraph graph(*registry_, json::object(), "model.components", context());
+    return testing::error_message<ConfigError>(
+        [&] { graph.build_named_by(node, "model.optimizer", ComponentKind::optimizer, "type", "adam"); });
+  };
+  EXPECT_EQ(error({{"momentum", 0.9}}),
+            "model.optimizer.momentum: unknown key (expected one of: learning_rate l2 beta1 beta2 eps amsgrad)");
+  EXPECT_EQ(error({{"type", "adagrad"}, {"eps", 0}}), "model.optimizer.eps: expected a positive number, got 0");
+  EXPECT_EQ(error({{"learning_rate", 0}}), "model.optimizer.learning_rate: expected a positive number, got 0");
+  EXPECT_EQ(error({{"type", "bpr"}}), "model.optimizer.type: \"bpr\" is a loss plugin, expected an optimizer");
+  EXPECT_EQ(error({{"type", 3}}),
+            "model.optimizer.type: expected the name of an optimizer plugin (available: adagrad, adam, sgd), got 3");
+  EXPECT_EQ(error("adam"), "model.optimizer: expected an object, got \"adam\"");
+  // The fixtures folder holds refused libraries, which the message points at.
+  EXPECT_EQ(error({{"type", "adamw"}}),
+            "model.optimizer.type: unknown plugin \"adamw\" (did you mean \"adam\"?); available optimizers: adagrad, "
+            "adam, sgd; some libraries were refused (see `spotlight plugins`)");
 }
 
 }  // namespace

@@ -66,7 +66,9 @@ TEST_F(Checkpoint, LoadedModelScoresExactlyLikeTheSavedOne) {
   EXPECT_TRUE(torch::equal(loaded.assembled.model->score_users(users), trained_.model->score_users(users)));
   EXPECT_EQ(loaded.assembled.model->epochs_done(), 1);
   EXPECT_EQ(loaded.users.raw_ids.at(7), "u7");
-  EXPECT_EQ(loaded.metadata.at("plugins").size(), 5u);  // scaled_embedding, bilinear, adaptive_hinge, uniform, mrr
+  // scaled_embedding, bilinear, adaptive_hinge, uniform, adam (model.optimizer's default), mrr
+  EXPECT_EQ(loaded.metadata.at("plugins").size(), 6u);
+  EXPECT_EQ(loaded.metadata.at("plugins")[4], json::parse(R"({"name": "adam", "kind": "optimizer", "version": "1.0.0"})"));
   EXPECT_EQ(loaded.assembled.resolved, trained_.resolved);
 }
 

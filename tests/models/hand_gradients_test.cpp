@@ -3,13 +3,14 @@
 // computation each is checked with.
 #include <sstream>
 #include <string>
+#include <typeinfo>
 #include <vector>
 
 #include "models/plugin_fixture.h"
-#include "spotlight/framework/training/optimizer.h"
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/loss.h"
+#include "spotlight/sdk/optimizer.h"
 #include "spotlight/sdk/representation.h"
 #include "support/error_message.h"
 #include "support/process.h"
@@ -313,10 +314,26 @@ TEST_F(HandGradientRepresentations, PoolingMatchesTheTensorForm) {
   EXPECT_TRUE(torch::equal(states.per_step[2][3], torch::zeros({5})));  // nothing seen yet
 }
 
-// Five steps of a fused optimizer (from make_optimizer) and of LibTorch's own on the same
+// The optimizer plugins' fused optimizers against LibTorch's own.
+class FusedOptimizers : public PluginTest {
+ protected:
+  // What the optimizer plugin `node` names makes for `parameters`, the node built as an
+  // experiment's model.optimizer is.
+  std::unique_ptr<torch::optim::Optimizer> make_optimizer(const json& node, std::vector<torch::Tensor> parameters) {
+    ComponentGraph graph(*registry_, json::object(), "model.components", ModelContext{});
+    auto plugin = std::static_pointer_cast<Optimizer>(
+        graph.build_named_by(node, "model.optimizer", ComponentKind::optimizer, "type", "adam"));
+    return plugin->create(std::move(parameters));
+  }
+
+  void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
+                                                 std::vector<torch::Tensor>)>& reference);
+};
+
+// Five steps of a fused optimizer (from its plugin) and of LibTorch's own on the same
 // parameters and gradients; then the fused state, saved, continues in LibTorch's optimizer.
-void expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
-                                               std::vector<torch::Tensor>)>& reference) {
+void FusedOptimizers::expect_same_steps(const json& config, const std::function<std::unique_ptr<torch::optim::Optimizer>(
+                                                                std::vector<torch::Tensor>)>& reference) {
   torch::manual_seed(14);
   std::vector<torch::Tensor> fused_parameters{torch::randn({300, 8}).requires_grad_(), torch::randn({17}).requires_grad_()};
   std::vector<torch::Tensor> plain_parameters;
@@ -351,7 +368,22 @@ void expect_same_steps(const json& config, const std::function<std::unique_ptr<t
   }
 }
 
-TEST(FusedOptimizers, AdamStepsAsLibTorchsAdam) {
+// Each plugin's optimizer is LibTorch's class (its state and checkpoints are LibTorch's) with
+// the plugin's own step.
+TEST_F(FusedOptimizers, PluginsMakeSubclassesOfLibTorchsOptimizers) {
+  std::vector<torch::Tensor> parameters{torch::zeros({4, 2}).requires_grad_()};
+  auto adam = make_optimizer({{"type", "adam"}}, parameters);
+  auto adagrad = make_optimizer({{"type", "adagrad"}}, parameters);
+  auto sgd = make_optimizer({{"type", "sgd"}}, parameters);
+  EXPECT_NE(dynamic_cast<torch::optim::Adam*>(adam.get()), nullptr);
+  EXPECT_NE(dynamic_cast<torch::optim::Adagrad*>(adagrad.get()), nullptr);
+  EXPECT_NE(dynamic_cast<torch::optim::SGD*>(sgd.get()), nullptr);
+  EXPECT_NE(typeid(*adam), typeid(torch::optim::Adam));
+  EXPECT_NE(typeid(*adagrad), typeid(torch::optim::Adagrad));
+  EXPECT_NE(typeid(*sgd), typeid(torch::optim::SGD));
+}
+
+TEST_F(FusedOptimizers, AdamStepsAsLibTorchsAdam) {
   for (const bool amsgrad : {false, true}) {
     const double l2 = amsgrad ? 0.01 : 0.0;
     expect_same_steps({{"type", "adam"}, {"learning_rate", 0.05}, {"l2", l2}, {"beta1", 0.8}, {"beta2", 0.99},
@@ -363,7 +395,7 @@ TEST(FusedOptimizers, AdamStepsAsLibTorchsAdam) {
   }
 }
 
-TEST(FusedOptimizers, AdagradStepsAsLibTorchsAdagrad) {
+TEST_F(FusedOptimizers, AdagradStepsAsLibTorchsAdagrad) {
   expect_same_steps({{"type", "adagrad"}, {"learning_rate", 0.1}, {"l2", 0.01}, {"lr_decay", 0.05},
                      {"initial_accumulator_value", 0.2}, {"eps", 1e-8}},
                     [](std::vector<torch::Tensor> parameters) {
@@ -373,7 +405,7 @@ TEST(FusedOptimizers, AdagradStepsAsLibTorchsAdagrad) {
                     });
 }
 
-TEST(FusedOptimizers, SparseAdagradStepsOnlyTheTouchedRowsAsLibTorch) {
+TEST_F(FusedOptimizers, SparseAdagradStepsOnlyTheTouchedRowsAsLibTorch) {
   torch::manual_seed(15);
   const auto initial = torch::randn({50, 4});
   auto fused_parameter = initial.clone().requires_grad_();
@@ -396,7 +428,7 @@ TEST(FusedOptimizers, SparseAdagradStepsOnlyTheTouchedRowsAsLibTorch) {
   EXPECT_TRUE(torch::equal(fused_parameter.detach()[20], initial[20]));  // never touched
 }
 
-TEST(FusedOptimizers, SgdStepsAsLibTorchsSgd) {
+TEST_F(FusedOptimizers, SgdStepsAsLibTorchsSgd) {
   for (const auto& [momentum, dampening, nesterov] : std::vector<std::tuple<double, double, bool>>{
            {0.0, 0.0, false}, {0.9, 0.1, false}, {0.9, 0.0, true}}) {
     expect_same_steps({{"type", "sgd"}, {"learning_rate", 0.1}, {"l2", 0.001}, {"momentum", momentum},

@@ -77,7 +77,10 @@ TEST_F(Training, ResolvedExperimentHasEveryDefault) {
   const auto& model = report.experiment.at("model");
   EXPECT_EQ(model.at("representation").at("sparse"), false);
   EXPECT_EQ(model.at("sampler").at("num_negative_samples"), 5);
-  EXPECT_EQ(model.at("optimizer").at("type"), "adam");
+  // The default optimizer plugin, with its defaults, as experiments resolved before optimizers
+  // were plugins: their checkpoints compare equal on --resume.
+  EXPECT_EQ(model.at("optimizer"), json::parse(R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0, "beta1": 0.9,
+                                                   "beta2": 0.999, "eps": 1e-8, "amsgrad": false})"));
   EXPECT_EQ(report.experiment.at("evaluation")[0].at("exclude_train"), true);
 }
 
@@ -102,18 +105,21 @@ TEST_F(Training, MovieLens100KMatchesSpotlight) {
   EXPECT_GT(run(implicit_experiment).metrics.at("metrics").at("mrr").get<double>(), 0.0742);
 }
 
-ModelParts parts(Registry& registry, int64_t num_users, int64_t num_items) {
+ModelParts parts(Registry& registry, int64_t num_users, int64_t num_items, bool sparse = false) {
   ModelContext context;
   context.num_users = num_users;
   context.num_items = num_items;
   context.embedding_dim = 8;
   ComponentGraph graph(registry, json::object(), "model.components", context);
   ModelParts result;
-  result.representation = std::static_pointer_cast<Representation>(
-      graph.build(json{{"plugin", "bilinear"}}, "model.representation", ComponentKind::representation));
+  result.representation = std::static_pointer_cast<Representation>(graph.build(
+      json{{"plugin", "bilinear"}, {"sparse", sparse}}, "model.representation", ComponentKind::representation));
   result.loss = std::static_pointer_cast<Loss>(graph.build(json{{"plugin", "bpr"}}, "model.loss", ComponentKind::loss));
   result.sampler =
       std::static_pointer_cast<Sampler>(graph.build(json{{"plugin", "uniform"}}, "model.sampler", ComponentKind::sampler));
+  result.optimizer = std::static_pointer_cast<Optimizer>(
+      graph.build_named_by(json::object(), "model.optimizer", ComponentKind::optimizer, "type", "adam"));
+  result.optimizer_name = "adam";
   return result;
 }
 
@@ -122,10 +128,21 @@ TrainingOptions options(int64_t n_iter) {
   training.n_iter = n_iter;
   training.batch_size = 64;
   training.seed = 9;
-  training.optimizer = json::parse(
-      R"({"type": "adam", "learning_rate": 0.01, "l2": 0.0, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "amsgrad": false})");
   return training;
 }
+
+// An optimizer the test declares, to see that the host asks the capability, not the name.
+class PlainSgd : public Optimizer {
+ public:
+  explicit PlainSgd(bool sparse) : sparse_(sparse) {}
+  std::unique_ptr<torch::optim::Optimizer> create(std::vector<torch::Tensor> parameters) const override {
+    return std::make_unique<torch::optim::SGD>(std::move(parameters), torch::optim::SGDOptions(0.05));
+  }
+  bool takes_sparse_gradients() const override { return sparse_; }
+
+ private:
+  bool sparse_;
+};
 
 TEST_F(Training, FitAgainResumesWhereItStopped) {
   RandomDataOptions data_options;
@@ -195,7 +212,35 @@ TEST_F(Training, SparseGradientsTrainWithAdagradAndAreRefusedByAdam) {
     FAIL() << "expected an error";
   } catch (const ConfigError& error) {
     EXPECT_STREQ(error.what(), "model.optimizer.type: \"adam\" cannot apply the sparse gradients of a component with "
-                               "\"sparse\": true; use \"sgd\" or \"adagrad\", or dense gradients");
+                               "\"sparse\": true; use an optimizer plugin that takes them (see `spotlight plugins`), "
+                               "or dense gradients");
+  }
+}
+
+TEST_F(Training, SparseGradientsGoToAnOptimizerThatSaysItTakesThem) {
+  RandomDataOptions data_options;
+  data_options.num_users = 30;
+  data_options.num_items = 20;
+  data_options.num_interactions = 300;
+  const auto data = generate_random(data_options);
+  auto taking = parts(*registry_, 30, 20, true);
+  taking.optimizer = std::make_shared<PlainSgd>(true);
+  taking.optimizer_name = "plain_sgd";
+  auto trained = make_model("implicit_factorization", std::move(taking), options(1), 30, 20);
+  trained->fit(data, nullptr);
+  EXPECT_EQ(trained->epochs_done(), 1);
+
+  auto refusing = parts(*registry_, 30, 20, true);
+  refusing.optimizer = std::make_shared<PlainSgd>(false);
+  refusing.optimizer_name = "plain_sgd";
+  auto refused = make_model("implicit_factorization", std::move(refusing), options(1), 30, 20);
+  try {
+    refused->fit(data, nullptr);
+    FAIL() << "expected an error";
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.optimizer.type: \"plain_sgd\" cannot apply the sparse gradients of a component "
+                               "with \"sparse\": true; use an optimizer plugin that takes them (see `spotlight "
+                               "plugins`), or dense gradients");
   }
 }
 
@@ -207,6 +252,14 @@ TEST_F(Training, ModelChecksItsParts) {
     FAIL();
   } catch (const ConfigError& error) {
     EXPECT_STREQ(error.what(), "model.sampler: missing; implicit_factorization samples negatives");
+  }
+  auto missing_optimizer = parts(*registry_, 5, 5);
+  missing_optimizer.optimizer = nullptr;
+  try {
+    make_model("implicit_factorization", missing_optimizer, options(1), 5, 5);
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.optimizer: missing; implicit_factorization needs an optimizer");
   }
 }
 

@@ -166,7 +166,23 @@ std::vector<Case> catalogue() {
                                   [](json& e) { e["model"]["sampler"]["num_negatives"] = 3; },
                                   "model.sampler.num_negatives: unknown key (expected one of: num_negative_samples)"));
   cases.push_back(experiment_case("unknown_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "rmsprop"}}; },
-                                  "model.optimizer.type: expected one of \"adam\", \"sgd\", \"adagrad\", got \"rmsprop\""));
+                                  "model.optimizer.type: unknown plugin \"rmsprop\"; available optimizers: adagrad, "
+                                  "adam, sgd"));
+  cases.push_back(experiment_case("misspelt_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "adamm"}}; },
+                                  "model.optimizer.type: unknown plugin \"adamm\" (did you mean \"adam\"?); available "
+                                  "optimizers: adagrad, adam, sgd"));
+  cases.push_back(experiment_case("optimizer_of_another_kind",
+                                  [](json& e) { e["model"]["optimizer"] = {{"type", "bpr"}}; },
+                                  "model.optimizer.type: \"bpr\" is a loss plugin, expected an optimizer"));
+  cases.push_back(experiment_case("parameter_of_another_optimizer",
+                                  [](json& e) { e["model"]["optimizer"] = {{"momentum", 0.9}}; },
+                                  "model.optimizer.momentum: unknown key (expected one of: learning_rate l2 beta1 "
+                                  "beta2 eps amsgrad)"));
+  cases.push_back(experiment_case("sparse_gradients_with_adam",
+                                  [](json& e) { e["model"]["representation"]["sparse"] = true; },
+                                  "model.optimizer.type: \"adam\" cannot apply the sparse gradients of a component "
+                                  "with \"sparse\": true; use an optimizer plugin that takes them (see `spotlight "
+                                  "plugins`), or dense gradients"));
   cases.push_back(experiment_case("zero_learning_rate",
                                   [](json& e) { e["model"]["optimizer"] = {{"learning_rate", 0}}; },
                                   "model.optimizer.learning_rate: expected a positive number, got 0"));

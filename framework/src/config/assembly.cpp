@@ -10,6 +10,11 @@ namespace spotlight {
 
 namespace {
 
+// The optimizer plugin of a model.optimizer that names no "type" (or of a model without
+// model.optimizer): the one optimizer the host names, so that experiments written before
+// optimizers were plugins keep their meaning. Any other optimizer is named by the experiment.
+constexpr const char* kDefaultOptimizer = "adam";
+
 // A node under `model` that the model type may need; absent ones stay null.
 std::shared_ptr<Component> build_slot(ComponentGraph& graph, const nlohmann::json& model, const char* key,
                                       ComponentKind kind, nlohmann::json& resolved_model) {
@@ -48,6 +53,13 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
       std::static_pointer_cast<Loss>(build_slot(graph, model_config, "loss", ComponentKind::loss, resolved_model));
   parts.sampler = std::static_pointer_cast<Sampler>(
       build_slot(graph, model_config, "sampler", ComponentKind::sampler, resolved_model));
+  // model.optimizer names its plugin by "type" ({"type": NAME, ...parameters}), the syntax it
+  // had before optimizers were plugins, and may be absent.
+  const auto optimizer = model_config.value("optimizer", nlohmann::json::object());
+  parts.optimizer = std::static_pointer_cast<Optimizer>(
+      graph.build_named_by(optimizer, "model.optimizer", ComponentKind::optimizer, "type", kDefaultOptimizer));
+  parts.optimizer_name = graph.resolved("model.optimizer").at("type").get<std::string>();
+  resolved_model["optimizer"] = graph.resolved("model.optimizer");
   resolved_model["components"] = graph.resolved_declarations();
 
   nlohmann::json resolved_evaluation = nlohmann::json::array();
@@ -70,7 +82,6 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   training.hand_gradients = resolved_model.at("hand_gradients").get<bool>();
   training.seed = context.seed;
   training.device = resolved_model.at("device").get<std::string>();
-  training.optimizer = resolved_model.at("optimizer");
   if (assembled.resolved.contains("sequence")) training.sequence = sequence_options(assembled.resolved.at("sequence"));
   assembled.model = make_model(resolved_model.at("type").get<std::string>(), std::move(parts), training, num_users,
                                num_items);

@@ -117,7 +117,30 @@ std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node
   if (!plugin_field->is_string()) {
     throw ConfigError(join_path(path, "plugin"), "expected a plugin name, got " + plugin_field->dump());
   }
-  const std::string name = plugin_field->get<std::string>();
+  const PluginRecord& plugin = find_plugin(plugin_field->get<std::string>(), join_path(path, "plugin"), expected);
+  return build_from(plugin, node, path, "plugin", resolved);
+}
+
+std::shared_ptr<Component> ComponentGraph::build_named_by(const nlohmann::json& node, const std::string& path,
+                                                          ComponentKind expected, const std::string& name_key,
+                                                          const std::string& default_plugin) {
+  if (!node.is_object()) throw ConfigError(path, "expected an object, got " + node.dump());
+  const std::string name_path = join_path(path, name_key);
+  const auto name_field = node.find(name_key);
+  if (name_field != node.end() && !name_field->is_string()) {
+    throw ConfigError(name_path, "expected the name of " + with_article(expected) + " plugin (available: " +
+                                     list_names(registry_.names_of_kind(expected)) + "), got " + name_field->dump());
+  }
+  const std::string name = name_field == node.end() ? default_plugin : name_field->get<std::string>();
+  const PluginRecord& plugin = find_plugin(name, name_path, expected);
+  nlohmann::json& resolved = resolved_[path];
+  auto component = build_from(plugin, node, path, name_key, resolved);
+  resolved[name_key] = name;  // the default too: a resolved experiment says which plugin it used
+  return component;
+}
+
+const PluginRecord& ComponentGraph::find_plugin(const std::string& name, const std::string& name_path,
+                                                ComponentKind expected) const {
   const PluginRecord* plugin = registry_.find(name);
   if (plugin == nullptr) {
     auto candidates = registry_.names_of_kind(expected);
@@ -126,14 +149,20 @@ std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node
     if (!suggestion.empty()) message += " (did you mean \"" + suggestion + "\"?)";
     message += "; available " + plural(expected) + ": " + list_names(candidates);
     if (!registry_.refusals().empty()) message += "; some libraries were refused (see `spotlight plugins`)";
-    throw ConfigError(join_path(path, "plugin"), message);
+    throw ConfigError(name_path, message);
   }
   if (plugin->kind != expected) {
-    throw ConfigError(join_path(path, "plugin"), "\"" + name + "\" is " + with_article(plugin->kind) +
-                                                     " plugin, expected " + with_article(expected));
+    throw ConfigError(name_path, "\"" + name + "\" is " + with_article(plugin->kind) + " plugin, expected " +
+                                     with_article(expected));
   }
-  const ParameterList& schema = plugin->info->parameters;
-  resolved = validate_parameters(node, schema, path, {"plugin"});
+  return *plugin;
+}
+
+std::shared_ptr<Component> ComponentGraph::build_from(const PluginRecord& plugin, const nlohmann::json& node,
+                                                      const std::string& path, const std::string& name_key,
+                                                      nlohmann::json& resolved) {
+  const ParameterList& schema = plugin.info->parameters;
+  resolved = validate_parameters(node, schema, path, {name_key});
 
   std::map<std::string, std::shared_ptr<Component>> components;
   for (const auto& parameter : schema) {
@@ -145,8 +174,10 @@ std::shared_ptr<Component> ComponentGraph::build_node(const nlohmann::json& node
     if (!is_reference(value)) resolved[parameter.name()] = resolved_.at(child_path);
   }
   ComponentArgs args(path, resolved, std::move(components), model_);
-  auto component = registry_.create(*plugin, args);
-  if (std::find(plugins_used_.begin(), plugins_used_.end(), plugin) == plugins_used_.end()) plugins_used_.push_back(plugin);
+  auto component = registry_.create(plugin, args);
+  if (std::find(plugins_used_.begin(), plugins_used_.end(), &plugin) == plugins_used_.end()) {
+    plugins_used_.push_back(&plugin);
+  }
   return component;
 }
 

@@ -58,37 +58,9 @@ ParameterList sequence_schema() {
               .optional()};
 }
 
-// The model keys whose values are component nodes or the optimizer: checked elsewhere.
+// The model keys whose values are plugin nodes (the optimizer's names its plugin by "type"):
+// the component graph checks them against their plugins' schemas when the model is assembled.
 const std::vector<std::string> kModelNodeKeys{"components", "representation", "loss", "sampler", "optimizer"};
-
-ParameterList optimizer_schema(const std::string& type) {
-  ParameterList schema{Parameter::text("type", "adam", "Optimizer").one_of({"adam", "sgd", "adagrad"}),
-                       Parameter::number("learning_rate", 0.01, "Learning rate").greater_than(0),
-                       Parameter::number("l2", 0.0, "L2 penalty (weight decay)").at_least(0)};
-  if (type == "adam") {
-    schema.push_back(Parameter::number("beta1", 0.9, "Decay of the first moment").at_least(0).at_most(0.999999));
-    schema.push_back(Parameter::number("beta2", 0.999, "Decay of the second moment").at_least(0).at_most(0.999999));
-    schema.push_back(Parameter::number("eps", 1e-8, "Term added to the denominator").greater_than(0));
-    schema.push_back(Parameter::boolean("amsgrad", false, "Use the AMSGrad variant"));
-  } else if (type == "sgd") {
-    schema.push_back(Parameter::number("momentum", 0.0, "Momentum factor").at_least(0));
-    schema.push_back(Parameter::number("dampening", 0.0, "Dampening of momentum").at_least(0));
-    schema.push_back(Parameter::boolean("nesterov", false, "Nesterov momentum"));
-  } else if (type == "adagrad") {
-    schema.push_back(Parameter::number("lr_decay", 0.0, "Learning-rate decay").at_least(0));
-    schema.push_back(Parameter::number("initial_accumulator_value", 0.0, "Initial accumulator").at_least(0));
-    schema.push_back(Parameter::number("eps", 1e-10, "Term added to the denominator").greater_than(0));
-  }
-  return schema;
-}
-
-nlohmann::json validate_optimizer(const nlohmann::json& optimizer) {
-  const std::string path = "model.optimizer";
-  if (!optimizer.is_object()) throw ConfigError(path, "expected an object, got " + optimizer.dump());
-  auto common = validate_parameters(nlohmann::json{{"type", optimizer.value("type", nlohmann::json("adam"))}},
-                                    optimizer_schema(""), path);
-  return validate_parameters(optimizer, optimizer_schema(common.at("type").get<std::string>()), path);
-}
 
 nlohmann::json validate_dataset_at(const nlohmann::json& dataset) {
   const std::string path = "dataset";
@@ -194,7 +166,6 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   if (!model.is_object()) throw ConfigError("model", "expected an object, got " + model.dump());
   nlohmann::json model_resolved =
       validate_parameters(model, model_schema(), "model", kModelNodeKeys);
-  model_resolved["optimizer"] = validate_optimizer(model.value("optimizer", nlohmann::json::object()));
   if (model.contains("components") && !model.at("components").is_object()) {
     throw ConfigError("model.components", "expected an object mapping names to {\"plugin\": ...} nodes");
   }

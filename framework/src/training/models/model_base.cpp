@@ -3,7 +3,6 @@
 #include <cmath>
 #include <numeric>
 
-#include "spotlight/framework/training/optimizer.h"
 #include "spotlight/sdk/errors.h"
 #include "src/training/device.h"
 
@@ -147,15 +146,17 @@ void ModelBase::finish_epoch(double total_loss, int64_t batches, Clock::time_poi
 }
 
 void ModelBase::create_optimizer() {
-  optimizer_ = make_optimizer(options_.optimizer, parts_.representation->parameters());
+  optimizer_ = parts_.optimizer->create(parts_.representation->parameters());
 }
 
 void ModelBase::check_gradients_fit_optimizer() const {
-  if (options_.optimizer.at("type") != "adam") return;
+  if (parts_.optimizer->takes_sparse_gradients()) return;
   for (const auto& parameter : parts_.representation->parameters()) {
     if (parameter.grad().defined() && parameter.grad().is_sparse()) {
-      throw ConfigError("model.optimizer.type", "\"adam\" cannot apply the sparse gradients of a component with "
-                                                "\"sparse\": true; use \"sgd\" or \"adagrad\", or dense gradients");
+      throw ConfigError("model.optimizer.type", "\"" + parts_.optimizer_name +
+                                                    "\" cannot apply the sparse gradients of a component with "
+                                                    "\"sparse\": true; use an optimizer plugin that takes them (see "
+                                                    "`spotlight plugins`), or dense gradients");
     }
   }
 }

@@ -84,7 +84,8 @@ class ModelBase : public Model {
   void create_optimizer();
   // Averages the gradients over the replicas (when training together) and steps.
   void apply_gradients();
-  // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them.
+  // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them
+  // (Optimizer::takes_sparse_gradients).
   void check_gradients_fit_optimizer() const;
 
   std::unique_ptr<torch::optim::Optimizer> optimizer_;

@@ -1,3 +1,5 @@
+#include <array>
+
 #include "spotlight/framework/training/model.h"
 #include "spotlight/framework/training/model_types.h"
 #include "spotlight/sdk/errors.h"
@@ -8,45 +10,76 @@ namespace spotlight {
 
 namespace {
 
-void require_family(const ModelParts& parts, const std::string& type, UserInput input, Feedback feedback) {
+// One model type: its name in model.type, what it trains on, the parts it needs and how it is
+// made. Every question about model types reads this one table.
+struct ModelType {
+  const char* name;
+  UserInput input;         // what its representation must encode users from
+  Feedback feedback;       // what its loss must be for
+  bool samples_negatives;  // needs model.sampler
+  bool reads_sequences;    // reads the experiment's `sequence` section (and pads with item 0)
+  std::unique_ptr<Model> (*make)(ModelParts parts, const TrainingOptions& options, int64_t num_users,
+                                 int64_t num_items);
+};
+
+template <class Concrete>
+std::unique_ptr<Model> make(ModelParts parts, const TrainingOptions& options, int64_t num_users, int64_t num_items) {
+  return std::make_unique<Concrete>(std::move(parts), options, num_users, num_items);
+}
+
+const std::array<ModelType, 3> kModelTypes{{
+    {"implicit_factorization", UserInput::ids, Feedback::implicit, true, false, &make<ImplicitFactorizationModel>},
+    {"explicit_factorization", UserInput::ids, Feedback::explicit_ratings, false, false,
+     &make<ExplicitFactorizationModel>},
+    {"implicit_sequence", UserInput::item_history, Feedback::implicit, true, true, &make<ImplicitSequenceModel>},
+}};
+
+const ModelType* find_model_type(const std::string& name) {
+  for (const auto& type : kModelTypes) {
+    if (name == type.name) return &type;
+  }
+  return nullptr;
+}
+
+void require_parts(const ModelParts& parts, const ModelType& model) {
+  const std::string type = model.name;
   if (!parts.representation) throw ConfigError("model.representation", "missing; " + type + " needs a representation");
-  if (parts.representation->user_input() != input) {
+  if (parts.representation->user_input() != model.input) {
     throw ConfigError("model.representation", std::string("this representation encodes users from ") +
                                                   to_string(parts.representation->user_input()) + ", but " + type +
-                                                  " needs one that encodes them from " + to_string(input));
+                                                  " needs one that encodes them from " + to_string(model.input));
   }
   if (!parts.loss) throw ConfigError("model.loss", "missing; " + type + " needs a loss");
-  if (parts.loss->feedback() != feedback) {
+  if (parts.loss->feedback() != model.feedback) {
     throw ConfigError("model.loss", std::string("this loss is for ") + to_string(parts.loss->feedback()) +
-                                        " feedback, but " + type + " trains on " + to_string(feedback) + " feedback");
+                                        " feedback, but " + type + " trains on " + to_string(model.feedback) +
+                                        " feedback");
   }
+  if (model.samples_negatives && !parts.sampler) {
+    throw ConfigError("model.sampler", "missing; " + type + " samples negatives");
+  }
+  if (!parts.optimizer) throw ConfigError("model.optimizer", "missing; " + type + " needs an optimizer");
 }
 
 }  // namespace
 
 std::vector<std::string> model_type_names() {
-  return {"implicit_factorization", "explicit_factorization", "implicit_sequence"};
+  std::vector<std::string> names;
+  for (const auto& type : kModelTypes) names.emplace_back(type.name);
+  return names;
 }
 
-bool model_type_reads_sequences(const std::string& type) { return type == "implicit_sequence"; }
+bool model_type_reads_sequences(const std::string& type) {
+  const ModelType* found = find_model_type(type);
+  return found && found->reads_sequences;
+}
 
 std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
                                   int64_t num_users, int64_t num_items) {
-  if (type == "implicit_factorization") {
-    require_family(parts, type, UserInput::ids, Feedback::implicit);
-    if (!parts.sampler) throw ConfigError("model.sampler", "missing; implicit_factorization samples negatives");
-    return std::make_unique<ImplicitFactorizationModel>(std::move(parts), options, num_users, num_items);
-  }
-  if (type == "explicit_factorization") {
-    require_family(parts, type, UserInput::ids, Feedback::explicit_ratings);
-    return std::make_unique<ExplicitFactorizationModel>(std::move(parts), options, num_users, num_items);
-  }
-  if (type == "implicit_sequence") {
-    require_family(parts, type, UserInput::item_history, Feedback::implicit);
-    if (!parts.sampler) throw ConfigError("model.sampler", "missing; implicit_sequence samples negatives");
-    return std::make_unique<ImplicitSequenceModel>(std::move(parts), options, num_users, num_items);
-  }
-  throw ConfigError("model.type", "unknown model type \"" + type + "\"");
+  const ModelType* found = find_model_type(type);
+  if (!found) throw ConfigError("model.type", "unknown model type \"" + type + "\"");
+  require_parts(parts, *found);
+  return found->make(std::move(parts), options, num_users, num_items);
 }
 
 }  // namespace spotlight

@@ -8,11 +8,12 @@
 namespace spotlight {
 
 // The kinds of component a plugin can provide. The host asks for components by kind and
-// name only; it never names a concrete component.
-enum class ComponentKind { representation, embedding, loss, sampler, evaluator };
+// name only; it never names a concrete component. New kinds go at the end: a plugin's
+// handshake carries the kind as this enum's value.
+enum class ComponentKind { representation, embedding, loss, sampler, evaluator, optimizer };
 
 SPOTLIGHT_SDK_API const char* to_string(ComponentKind kind);
-// "a loss", "an embedding": for messages.
+// "a loss", "an embedding", "an optimizer": for messages.
 SPOTLIGHT_SDK_API std::string with_article(ComponentKind kind);
 // Parses "representation", "loss", ...; returns false for anything else.
 SPOTLIGHT_SDK_API bool parse_component_kind(const std::string& text, ComponentKind& kind);
@@ -26,7 +27,7 @@ class SPOTLIGHT_SDK_API Component {
 };
 
 // The kind of a component class, known at compile time: every SDK interface (Representation,
-// EmbeddingLayer, Loss, Sampler, Evaluator) declares
+// EmbeddingLayer, Loss, Sampler, Evaluator, Optimizer) declares
 //   static constexpr ComponentKind component_kind = ...;
 // and a class derived from it inherits that. SPOTLIGHT_PLUGIN reads the plugin's kind from
 // here, so a plugin cannot state one kind in its base class and another in its declaration.

@@ -79,7 +79,7 @@ std::shared_ptr<Component> build(Factory& factory, const ComponentArgs& args) {
 #define SPOTLIGHT_PLUGIN(Class, factory, name, version, description, ...)                                    \
   static_assert(::spotlight::is_component_class_v<Class>,                                                    \
                 "SPOTLIGHT_PLUGIN: the class must derive from exactly one SDK component interface "          \
-                "(spotlight::Representation, EmbeddingLayer, Loss, Sampler or Evaluator), whose "            \
+                "(spotlight::Representation, EmbeddingLayer, Loss, Sampler, Evaluator or Optimizer), whose " \
                 "static component_kind is the plugin's kind");                                               \
   static_assert(!::spotlight::is_component_class_v<Class> ||                                                 \
                     ::spotlight::detail::builds_v<Class, decltype(factory)>,                                 \

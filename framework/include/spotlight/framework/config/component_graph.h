@@ -26,6 +26,12 @@ class ComponentGraph {
 
   // Builds the node at `path`, which must yield a component of kind `expected`.
   std::shared_ptr<Component> build(const nlohmann::json& node, const std::string& path, ComponentKind expected);
+  // Builds an inline node that names its plugin under `name_key` instead of "plugin", and
+  // `default_plugin` when it names none: model.optimizer, {"type": NAME, ...}, is written so.
+  // Checked like any other node (the plugin's kind and schema); resolved() keeps `name_key`.
+  std::shared_ptr<Component> build_named_by(const nlohmann::json& node, const std::string& path,
+                                            ComponentKind expected, const std::string& name_key,
+                                            const std::string& default_plugin);
   // Builds every declared node, referenced or not, so mistakes in unused ones surface too.
   void build_all_declared();
 
@@ -41,6 +47,12 @@ class ComponentGraph {
                                             ComponentKind expected);
   std::shared_ptr<Component> build_node(const nlohmann::json& node, const std::string& path,
                                         ComponentKind expected, nlohmann::json& resolved);
+  // The plugin `name` of kind `expected`, else a ConfigError at `name_path`.
+  const PluginRecord& find_plugin(const std::string& name, const std::string& name_path, ComponentKind expected) const;
+  // Validates `node` against the plugin's schema (`name_key` aside), builds what it refers to
+  // and then the component.
+  std::shared_ptr<Component> build_from(const PluginRecord& plugin, const nlohmann::json& node, const std::string& path,
+                                        const std::string& name_key, nlohmann::json& resolved);
 
   const Registry& registry_;
   nlohmann::json declared_;

@@ -14,6 +14,7 @@
 #include "spotlight/framework/data/sequences.h"
 #include "spotlight/sdk/evaluator.h"
 #include "spotlight/sdk/loss.h"
+#include "spotlight/sdk/optimizer.h"
 #include "spotlight/sdk/representation.h"
 #include "spotlight/sdk/sampler.h"
 
@@ -25,7 +26,6 @@ struct TrainingOptions {
   uint64_t seed = 42;
   std::string device = "cpu";
   bool hand_gradients = true;  // let parts that differentiate by hand skip autograd
-  nlohmann::json optimizer;  // the validated model.optimizer section
   SequenceOptions sequence;  // how interactions become sequences (sequence models only)
 };
 
@@ -34,6 +34,8 @@ struct ModelParts {
   std::shared_ptr<Representation> representation;
   std::shared_ptr<Loss> loss;
   std::shared_ptr<Sampler> sampler;  // null when the model type samples no negatives
+  std::shared_ptr<Optimizer> optimizer;  // makes the optimizer of the representation's parameters
+  std::string optimizer_name;            // its plugin's name, for messages
 };
 
 struct EpochReport {
@@ -82,7 +84,8 @@ class Model : public Scorer {
 };
 
 // Builds the model `type` names, after checking that the parts fit it (a representation of
-// the right family, a loss for the right feedback, a sampler when negatives are needed).
+// the right family, a loss for the right feedback, a sampler when negatives are needed, an
+// optimizer).
 std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
                                   int64_t num_users, int64_t num_items);
 

@@ -5,7 +5,8 @@
 
 namespace spotlight {
 
-// The model types `model.type` accepts. Models live in the host: they own training loops;
+// The model types `model.type` accepts, from the one table in model_factory.cpp that also
+// says what each needs and makes it. Models live in the host: they own training loops;
 // everything they train is a plugin.
 std::vector<std::string> model_type_names();
 

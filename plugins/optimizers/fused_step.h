@@ -1,0 +1,71 @@
+#pragma once
+
+// What the fused optimizer plugins share around their loops: when a step can be fused, the
+// optimizer state in LibTorch's own map and keys (so checkpoints are those of LibTorch's
+// optimizers, and of the host's fused optimizers before optimizers were plugins), and the
+// split of large tables over the intra-op threads. Header-only: each plugin is its own .so
+// and links nothing but the SDK.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <ATen/Parallel.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+namespace spotlight::plugins::fused {
+
+// LibTorch's key for a parameter's state.
+inline std::string state_key(const torch::Tensor& parameter) {
+  return c10::guts::to_string(parameter.unsafeGetTensorImpl());
+}
+
+inline bool plain(const torch::Tensor& tensor) {
+  return tensor.defined() && tensor.device().is_cpu() && tensor.scalar_type() == torch::kFloat32 &&
+         tensor.layout() == torch::kStrided && tensor.is_contiguous();
+}
+
+// A sparse gradient of whole rows of a 2-d float32 CPU parameter (what an embedding table with
+// sparse=True produces).
+inline bool sparse_rows(const torch::Tensor& parameter, const torch::Tensor& gradient) {
+  return gradient.is_sparse() && gradient.device().is_cpu() && gradient.scalar_type() == torch::kFloat32 &&
+         parameter.dim() == 2 && gradient.sparse_dim() == 1 && gradient.dense_dim() == 1;
+}
+
+// Whether every parameter with a gradient is a contiguous float32 CPU tensor with a dense
+// contiguous gradient or, when `sparse_allowed`, a sparse gradient of whole rows. Anything
+// else (a GPU, another dtype) takes LibTorch's own step.
+inline bool fusable(const std::vector<torch::optim::OptimizerParamGroup>& groups, bool sparse_allowed) {
+  for (const auto& group : groups) {
+    for (const auto& parameter : group.params()) {
+      const auto& gradient = parameter.grad();
+      if (!gradient.defined() || (plain(parameter) && plain(gradient))) continue;
+      if (!(sparse_allowed && plain(parameter) && sparse_rows(parameter, gradient))) return false;
+    }
+  }
+  return true;
+}
+
+// The optimizer state of `parameter` in LibTorch's map, made by `make` when the parameter has
+// none yet (LibTorch creates some states lazily and some in the constructor).
+template <typename State, typename States, typename Make>
+State& state_of(States& states, const torch::Tensor& parameter, const Make& make) {
+  auto& slot = states[state_key(parameter)];
+  if (!slot) slot = make();
+  return static_cast<State&>(*slot);
+}
+
+// A state tensor as the loops need it; state read from a checkpoint is made contiguous once.
+inline float* state_data(torch::Tensor& state) {
+  if (!plain(state)) state = state.to(torch::kFloat32).contiguous();
+  return state.data_ptr<float>();
+}
+
+// Large tables are split over the intra-op threads; a table under 64K floats stays on one.
+template <typename Loop>
+void in_chunks(int64_t n, const Loop& loop) {
+  at::parallel_for(0, n, int64_t{1} << 16, [&](int64_t begin, int64_t end) { loop(begin, end - begin); });
+}
+
+}  // namespace spotlight::plugins::fused
