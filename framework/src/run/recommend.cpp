@@ -125,8 +125,8 @@ std::vector<std::vector<Recommendation>> Recommender::for_users(const std::vecto
   }
   std::vector<std::vector<Recommendation>> answers;
   answers.reserve(users.size());
-  for (size_t begin = 0; begin < users.size(); begin += kScoreBlock) {
-    const size_t count = std::min(users.size() - begin, kScoreBlock);
+  for (size_t begin = 0; begin < users.size(); begin += block_rows()) {
+    const size_t count = std::min(users.size() - begin, block_rows());
     const torch::Tensor scores = score_block(users.data() + begin, count);
     for (size_t row = 0; row < count; ++row) {
       const int64_t user = users[begin + row];
@@ -143,7 +143,7 @@ torch::Tensor Recommender::score_block(const int64_t* users, size_t count) {
   // product's rounding can depend on its shape, and one user's scores must not depend on
   // which users were asked about with it.
   std::vector<int64_t> block(users, users + count);
-  block.resize(kScoreBlock, users[count - 1]);
+  block.resize(block_rows(), users[count - 1]);
   if (!scores_sequences_) return model.score_users(torch::tensor(block, torch::kInt64)).contiguous();
   std::vector<const std::vector<int64_t>*> histories;
   for (int64_t user : block) histories.push_back(&histories_[static_cast<size_t>(user)]);
@@ -161,7 +161,7 @@ std::vector<Recommendation> Recommender::for_sequence(const std::vector<std::str
     throw DataError("item 0 is the padding id of sequences, not an item");
   }
   // The same block shape as for_users, so a sequence scores as a user with that history does.
-  std::vector<const std::vector<int64_t>*> histories(kScoreBlock, &history);
+  std::vector<const std::vector<int64_t>*> histories(block_rows(), &history);
   auto scores = model.score_sequences(windows(histories)).contiguous();
   return best_items(scores[0].data_ptr<float>(), include_seen ? std::vector<int64_t>() : history, k);
 }

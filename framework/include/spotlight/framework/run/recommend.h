@@ -56,10 +56,12 @@ class Recommender {
   std::vector<Recommendation> similar_items(const std::string& item, int64_t k);
 
  private:
-  // Users scored per call of the model (see score_block).
-  static constexpr size_t kScoreBlock = 32;
+  // Users scored per call of the model (see score_block): a product of 32 rows uses the BLAS
+  // well; a sequence network encodes every row of the block, so a single request pays for
+  // fewer copies with 8.
+  size_t block_rows() const { return scores_sequences_ ? 8 : 32; }
 
-  // (kScoreBlock, num_items) scores of `count` <= kScoreBlock users.
+  // (block_rows(), num_items) scores of `count` <= block_rows() users.
   torch::Tensor score_block(const int64_t* users, size_t count);
   std::vector<Recommendation> best_items(float* scores, std::vector<int64_t> excluded, int64_t k) const;
   // (1, max_length) or (users, max_length): each history's latest items, left padded with 0.
