@@ -73,26 +73,59 @@ void check_info(const PluginInfo* info) {
   }
 }
 
-// Why loading `file` would let another user run code as this one, or "" when it would not.
-std::string insecurity(const std::filesystem::path& file) {
+// Why loading the library at `real` (a resolved path, no symbolic links left) would let
+// another user run code as this one, or "" when it would not. As ssh's StrictModes: the file
+// and every folder from it up to / belong to this user or root, and none is writable by its
+// group or others, except a sticky folder (like /tmp), where others cannot rename or remove
+// what is not theirs.
+std::string insecurity(const std::filesystem::path& real) {
   const auto user = ::geteuid();
-  auto check = [&](const std::filesystem::path& path, const char* what) -> std::string {
+  auto check = [&](const std::filesystem::path& path, bool is_folder) -> std::string {
     struct stat status {};
-    if (::stat(path.c_str(), &status) != 0) return "";
+    const char* what = is_folder ? "folder" : "file";
+    if (::stat(path.c_str(), &status) != 0) return std::string("its ") + what + " " + path.string() + " cannot be checked";
     if (status.st_uid != user && status.st_uid != 0) {
       return std::string("its ") + what + " " + path.string() + " belongs to another user (uid " +
              std::to_string(status.st_uid) + ")";
     }
-    // A sticky world-writable folder (like /tmp) still lets others create files, and swap a plugin in.
-    if (status.st_mode & (S_IWGRP | S_IWOTH)) {
+    const bool sticky_folder = is_folder && (status.st_mode & S_ISVTX);
+    if ((status.st_mode & (S_IWGRP | S_IWOTH)) && !sticky_folder) {
       return std::string("its ") + what + " " + path.string() + " is writable by " +
              ((status.st_mode & S_IWOTH) ? "every user" : "its group");
     }
     return "";
   };
-  std::string reason = check(file, "file");
-  if (reason.empty()) reason = check(std::filesystem::absolute(file).parent_path(), "folder");
-  return reason;
+  if (auto reason = check(real, false); !reason.empty()) return reason;
+  for (auto folder = real.parent_path();; folder = folder.parent_path()) {
+    if (auto reason = check(folder, true); !reason.empty()) return reason;
+    if (folder == folder.parent_path()) break;
+  }
+  return "";
+}
+
+// The real path of `file`, refusing what must not be opened: a loop of symbolic links, a
+// path that does not resolve, anything but a regular file (a FIFO would block the open, a
+// device could be anything). Nothing is opened here.
+std::filesystem::path resolved_library(const std::filesystem::path& file) {
+  std::error_code error;
+  const auto real = std::filesystem::canonical(file, error);
+  if (error) {
+    throw PluginLoadError(file.string(), error == std::errc::too_many_symbolic_link_levels
+                                             ? "cannot be resolved: its symbolic links form a loop"
+                                             : "cannot be resolved: " + error.message());
+  }
+  struct stat status {};
+  if (::stat(real.c_str(), &status) != 0) throw PluginLoadError(file.string(), "cannot be checked: " + real.string());
+  if (!S_ISREG(status.st_mode)) {
+    const char* kind = S_ISDIR(status.st_mode)    ? "a directory"
+                       : S_ISFIFO(status.st_mode) ? "a FIFO"
+                       : S_ISCHR(status.st_mode) || S_ISBLK(status.st_mode) ? "a device"
+                       : S_ISSOCK(status.st_mode)                           ? "a socket"
+                                                                            : "not a regular file";
+    throw PluginLoadError(file.string(), std::string("refused without opening it: it is ") + kind +
+                                             ", and only regular files are loaded as plugins");
+  }
+  return real;
 }
 
 std::filesystem::path canonical_or_same(const std::filesystem::path& file) {
@@ -132,12 +165,23 @@ std::vector<std::filesystem::path> Registry::search_path(const std::vector<std::
 }
 
 void Registry::discover(const std::vector<std::filesystem::path>& folders) {
+  const auto builtin = builtin_plugin_dir();
   for (const auto& folder : folders) {
     std::error_code error;
-    if (!std::filesystem::is_directory(folder, error)) continue;
+    if (!std::filesystem::is_directory(folder, error)) {
+      // A folder the user named (SPOTLIGHT_PLUGIN_PATH, --plugin-path) that is not there is a
+      // mistake worth a word; the host's own folder may be absent in an unusual install.
+      if (folder != builtin) {
+        refusals_.push_back({folder, std::filesystem::exists(folder, error)
+                                         ? "not a folder, but on the plugin search path"
+                                         : "no such folder, but on the plugin search path"});
+      }
+      continue;
+    }
+    // Every *.so entry, whatever it is: load() refuses by name what is not a regular file.
     std::vector<std::filesystem::path> files;
     for (const auto& entry : std::filesystem::directory_iterator(folder, error)) {
-      if (entry.path().extension() == ".so" && !entry.is_directory()) files.push_back(entry.path());
+      if (entry.path().extension() == ".so") files.push_back(entry.path());
     }
     std::sort(files.begin(), files.end());
     for (const auto& file : files) {
@@ -151,12 +195,12 @@ void Registry::discover(const std::vector<std::filesystem::path>& folders) {
 }
 
 const PluginRecord& Registry::load(const std::filesystem::path& file) {
-  const auto canonical = canonical_or_same(file);
+  const auto canonical = resolved_library(file);
   for (const auto& plugin : plugins_) {
     if (canonical_or_same(plugin.file) == canonical) return plugin;  // same file reached twice
   }
   if (!allow_insecure_) {
-    const std::string reason = insecurity(file);
+    const std::string reason = insecurity(canonical);
     if (!reason.empty()) {
       throw PluginLoadError(file.string(), "refused: " + reason +
                                                ", so someone else could make it run their code as you; fix the "
@@ -165,7 +209,8 @@ const PluginRecord& Registry::load(const std::filesystem::path& file) {
   }
   std::shared_ptr<LoadedLibrary> library;
   try {
-    library = std::make_shared<LoadedLibrary>(file);
+    // The resolved file, so a symbolic link swapped after the checks changes nothing.
+    library = std::make_shared<LoadedLibrary>(canonical);
   } catch (const std::exception& failure) {
     throw PluginLoadError(file.string(), std::string("cannot be loaded: ") + failure.what());
   }

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "spotlight/sdk/errors.h"
@@ -268,6 +270,76 @@ TEST(RegistryPolicy, AcceptsAPrivateCopy) {
   testing::TemporaryDirectory folder;
   Registry registry;
   EXPECT_EQ(refusal_reason(registry, copy_of_bpr(folder)), "");
+}
+
+// The trust check follows the real path: a symbolic link in a safe folder to a library in
+// an unsafe one is refused, naming the unsafe folder.
+TEST(RegistryPolicy, RefusesALinkIntoAnUnsafeFolder) {
+  testing::TemporaryDirectory folder;
+  const auto plugin = copy_of_bpr(folder);
+  std::filesystem::permissions(plugin.parent_path(), std::filesystem::perms(0777));
+  const auto safe = folder.path() / "safe";
+  std::filesystem::create_directories(safe);
+  std::filesystem::permissions(safe, std::filesystem::perms(0755));
+  std::filesystem::create_symlink(plugin, safe / "loss_bpr.so");
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, safe / "loss_bpr.so"),
+            "refused: its folder " + plugin.parent_path().string() +
+                " is writable by every user, so someone else could make it run their code as you; fix the "
+                "permissions or pass --allow-insecure-plugins");
+}
+
+// Every folder up to / counts: a safe folder inside one everyone can write to can be renamed
+// away and replaced. A sticky parent (like /tmp) does not allow that, so it is accepted.
+TEST(RegistryPolicy, RefusesASafeFolderInsideAnUnsafeOneButNotInsideAStickyOne) {
+  testing::TemporaryDirectory folder;
+  const auto plugin = copy_of_bpr(folder);  // folder/plugins/loss_bpr.so, folder/plugins is 0755
+  std::filesystem::permissions(folder.path(), std::filesystem::perms(0777));
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, plugin).rfind("refused: its folder " + folder.path().string() +
+                                                       " is writable by every user",
+                                                   0),
+            0u);
+  std::filesystem::permissions(folder.path(), std::filesystem::perms(01777));
+  Registry sticky;
+  EXPECT_EQ(refusal_reason(sticky, plugin), "");
+  std::filesystem::permissions(folder.path(), std::filesystem::perms(0700));
+}
+
+// A FIFO named *.so would block the open forever: it is refused by name, without being
+// opened, even when insecure plugins are allowed.
+TEST(RegistryPolicy, RefusesAFifoWithoutOpeningIt) {
+  testing::TemporaryDirectory folder;
+  const auto fifo = folder.path() / "blocked.so";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  Registry registry;
+  registry.allow_insecure_plugins(true);
+  EXPECT_EQ(refusal_reason(registry, fifo),
+            "refused without opening it: it is a FIFO, and only regular files are loaded as plugins");
+}
+
+TEST(RegistryPolicy, ALoopOfSymbolicLinksIsOneLine) {
+  testing::TemporaryDirectory folder;
+  std::filesystem::create_symlink(folder.path() / "b.so", folder.path() / "a.so");
+  std::filesystem::create_symlink(folder.path() / "a.so", folder.path() / "b.so");
+  Registry registry;
+  EXPECT_EQ(refusal_reason(registry, folder.path() / "a.so"), "cannot be resolved: its symbolic links form a loop");
+}
+
+// Discovery names what it refuses: a directory called *.so, and a search-path entry that is
+// not there.
+TEST(RegistryPolicy, DiscoveryReportsADirectoryNamedLikeALibraryAndAMissingFolder) {
+  testing::TemporaryDirectory folder;
+  std::filesystem::create_directories(folder.path() / "plugins" / "not_really.so");
+  std::filesystem::permissions(folder.path() / "plugins", std::filesystem::perms(0755));
+  Registry registry;
+  registry.discover({folder.path() / "plugins", folder.path() / "nowhere"});
+  ASSERT_EQ(registry.refusals().size(), 2u);
+  EXPECT_EQ(registry.refusals()[0].file, folder.path() / "plugins" / "not_really.so");
+  EXPECT_EQ(registry.refusals()[0].reason,
+            "refused without opening it: it is a directory, and only regular files are loaded as plugins");
+  EXPECT_EQ(registry.refusals()[1].file, folder.path() / "nowhere");
+  EXPECT_EQ(registry.refusals()[1].reason, "no such folder, but on the plugin search path");
 }
 
 }  // namespace
