@@ -236,6 +236,16 @@ std::vector<Case> catalogue() {
   // Data files.
   cases.push_back(data_case("missing_data_file", "", "{dir}/missing.csv: cannot open the data file",
                             "implicit_factorization", [](json& e) { e["dataset"]["path"] = "{dir}/missing.csv"; }));
+  // Files that are not regular files are refused before they are read (a FIFO would block,
+  // /dev/zero would stream forever).
+  cases.push_back(data_case("data_file_is_dev_zero", "", "/dev/zero: not a regular file (the data file)",
+                            "implicit_factorization", [](json& e) { e["dataset"]["path"] = "/dev/zero"; }));
+  cases.push_back(data_case("data_file_is_a_directory", "", "{dir}: not a regular file (the data file)",
+                            "implicit_factorization", [](json& e) { e["dataset"]["path"] = "{dir}"; }));
+  cases.push_back({"experiment_is_dev_urandom", {}, "run /dev/urandom --output {dir}/out", 1,
+                   "/dev/urandom: not a regular file (the experiment file)"});
+  cases.push_back({"experiment_is_a_directory", {}, "run {dir} --output {dir}/out", 1,
+                   "{dir}: not a regular file (the experiment file)"});
   cases.push_back(data_case("empty_data_file", "", "{dir}/data.csv: the file is empty; expected a header line"));
   cases.push_back(data_case("missing_column", "user,rating,time\n1,4,1\n",
                             "{dir}/data.csv:1: no column named \"item\" (columns: user, rating, time)"));

@@ -1,5 +1,7 @@
 #include "spotlight/framework/config/experiment.h"
 
+#include "spotlight/framework/data/bounded_file.h"
+
 #include <algorithm>
 #include <fstream>
 #include <sstream>
@@ -96,12 +98,10 @@ nlohmann::json parse_override_value(const std::string& text) {
 }  // namespace
 
 nlohmann::json read_experiment_file(const std::filesystem::path& file) {
-  std::ifstream input(file);
-  if (!input) throw Error(file.string() + ": cannot open the experiment file");
-  std::stringstream buffer;
-  buffer << input.rdbuf();
+  // An experiment is a page of JSON; 16 MiB leaves room for generated grids of searches.
+  const std::string text = read_bounded_file(file, "the experiment file", 16ull << 20);
   try {
-    return parse_json_text(buffer.str());
+    return parse_json_text(text);
   } catch (const JsonTextError& error) {
     const std::string where =
         error.line == 0 ? "" : ":" + std::to_string(error.line) + ":" + std::to_string(error.column);

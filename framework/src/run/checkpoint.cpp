@@ -9,6 +9,7 @@
 #include <torch/serialize.h>
 
 #include "spotlight/framework/config/experiment.h"
+#include "spotlight/framework/data/bounded_file.h"
 #include "spotlight/framework/run/atomic_file.h"
 #include "spotlight/framework/config/experiment_data.h"
 #include "spotlight/sdk/errors.h"
@@ -144,13 +145,14 @@ Interactions training_data(const LoadedCheckpoint& saved) {
 
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry) {
   const auto metadata_file = folder / "checkpoint.json";
-  std::ifstream input(metadata_file);
-  if (!input) throw Error(folder.string() + ": no checkpoint here (checkpoint.json is missing)");
+  std::error_code missing;
+  if (!std::filesystem::exists(metadata_file, missing)) {
+    throw Error(folder.string() + ": no checkpoint here (checkpoint.json is missing)");
+  }
   LoadedCheckpoint loaded;
   try {
-    std::stringstream text;
-    text << input.rdbuf();
-    loaded.metadata = parse_json_text(text.str());
+    // The metadata holds every raw id: 1 GiB is far above any real dataset's.
+    loaded.metadata = parse_json_text(read_bounded_file(metadata_file, "checkpoint metadata", 1ull << 30));
   } catch (const JsonTextError&) {
     throw Error(metadata_file.string() + ": not a readable checkpoint (invalid JSON)");
   }
@@ -194,11 +196,11 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
     throw Error(metadata_file.string() + ": model_file must name a file in the checkpoint's folder");
   }
   const auto parameter_file = folder / file_name;
-  std::ifstream parameters(parameter_file, std::ios::binary);
-  if (!parameters) throw Error(parameter_file.string() + ": missing or not a readable parameter file");
-  std::stringstream bytes;
-  bytes << parameters.rdbuf();
-  const std::string contents = bytes.str();
+  std::error_code unreadable;
+  if (!std::filesystem::exists(parameter_file, unreadable)) {
+    throw Error(parameter_file.string() + ": missing or not a readable parameter file");
+  }
+  const std::string contents = read_bounded_file(parameter_file, "the parameter file", 64ull << 30);
   if (field("model_checksum") != checksum(contents)) {
     throw Error(parameter_file.string() + ": checksum mismatch; the file is truncated or was changed after saving");
   }

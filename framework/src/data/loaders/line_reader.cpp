@@ -7,17 +7,17 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "spotlight/framework/data/bounded_file.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
 
 LineReader::LineReader(const std::filesystem::path& file, size_t block_size) : file_(file) {
-  descriptor_ = open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  struct stat status {};
-  if (descriptor_ < 0 || fstat(descriptor_, &status) != 0 || S_ISDIR(status.st_mode)) {
-    throw DataError(file.string() + ": cannot open the data file");
+  try {
+    descriptor_ = open_regular_file(file, "the data file", file_size_);
+  } catch (const Error& refused) {
+    throw DataError(refused.what());
   }
-  file_size_ = static_cast<uint64_t>(status.st_size);
   // A small file gets a small block (one byte more than the file, so the first read finds
   // its end): allocating and zeroing a whole block dominated loading a file of a few lines.
   constexpr uint64_t kSmallestBlock = 64 << 10;
@@ -41,7 +41,13 @@ bool LineReader::refill() {
       lines_end_ = filled_;  // the last line may lack its "\n"
       return filled_ > 0;
     }
-    if (filled_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);  // a line longer than a block
+    if (filled_ == buffer_.size()) {  // a line longer than a block
+      if (filled_ - lines_end_ >= kMaxLineBytes) {
+        throw DataError(file_.string() + ":" + std::to_string(line_number_ + 1) + ": a line longer than " +
+                        std::to_string(kMaxLineBytes >> 20) + " MiB; is this a text file of interactions?");
+      }
+      buffer_.resize(buffer_.size() * 2);
+    }
     const ssize_t got = read(descriptor_, buffer_.data() + filled_, buffer_.size() - filled_);
     if (got < 0) {
       if (errno == EINTR) continue;

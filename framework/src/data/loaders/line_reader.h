@@ -48,6 +48,8 @@ class LineReader {
   size_t filled_ = 0;      // bytes in the buffer (complete lines, then a partial one)
   bool end_of_file_ = false;
   size_t line_number_ = 0;
+  // A line this long is not a line of interactions: refused before the buffer grows without bound.
+  static constexpr size_t kMaxLineBytes = size_t{1} << 20;
   size_t estimated_lines_ = 0;
 };
 
