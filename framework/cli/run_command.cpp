@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/launch_ranks.h"
+#include "cli/options.h"
 #include "spotlight/framework/run/runner.h"
 #include "spotlight/framework/run/search.h"
 
@@ -18,18 +19,7 @@ constexpr const char* kRunUsage =
     "         [--check-replicas-every-step]";
 
 int positive_integer(const std::string& option, const std::string& value, int lowest, int highest) {
-  size_t used = 0;
-  int number = 0;
-  try {
-    number = std::stoi(value, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != value.size() || number < lowest || number > highest) {
-    throw UsageError(option + " needs a whole number from " + std::to_string(lowest) + " to " +
-                     std::to_string(highest) + ", got \"" + value + "\"");
-  }
-  return number;
+  return static_cast<int>(whole_number(option, value, lowest, highest));
 }
 
 // --rank/--world-size/--master (as a launcher starts each rank) and --timeout.
