@@ -13,14 +13,19 @@ bool Arguments::take_flag(const std::string& flag) {
 }
 
 std::vector<std::string> Arguments::take_values(const std::string& option) {
+  // An empty value (--output "") would read as an absent option and fall back to a default.
+  const auto take = [&](std::string value, std::vector<std::string>& values) {
+    if (value.empty()) throw UsageError(option + " was given an empty value");
+    values.push_back(std::move(value));
+  };
   std::vector<std::string> values;
   for (size_t i = 0; i < words.size();) {
     if (words[i] == option) {
       if (i + 1 >= words.size()) throw UsageError(option + " needs a value");
-      values.push_back(words[i + 1]);
+      take(words[i + 1], values);
       words.erase(words.begin() + static_cast<std::ptrdiff_t>(i), words.begin() + static_cast<std::ptrdiff_t>(i) + 2);
     } else if (words[i].rfind(option + "=", 0) == 0) {
-      values.push_back(words[i].substr(option.size() + 1));
+      take(words[i].substr(option.size() + 1), values);
       words.erase(words.begin() + static_cast<std::ptrdiff_t>(i));
     } else {
       ++i;

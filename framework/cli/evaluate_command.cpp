@@ -30,7 +30,11 @@ int evaluate_command(Arguments& arguments, const Registry& registry) {
     // Other interactions as the test set; the model's own training items stay excluded.
     nlohmann::json dataset;
     try {
-      dataset = validate_dataset(read_experiment_file(data_file));
+      // A dataset section by itself, or a document that holds one under "dataset" (an
+      // experiment file: its dataset is the one evaluated on).
+      const auto document = read_experiment_file(data_file);
+      const bool wrapped = document.is_object() && document.contains("dataset") && !document.contains("loader");
+      dataset = validate_dataset(wrapped ? document.at("dataset") : document);
     } catch (const ConfigError& error) {
       throw Error(data_file + ": " + error.what());
     }

@@ -1,10 +1,14 @@
 // The `spotlight` command-line tool.
+#include <algorithm>
+#include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <new>
 
 #include <c10/util/Exception.h>
 
 #include "cli/commands.h"
+#include "src/data/utf8.h"
 #include "spotlight/sdk/version.h"
 
 namespace {
@@ -44,9 +48,31 @@ constexpr const char* kUsage =
 // Torch errors carry a C++ backtrace after the first line; a user needs the first line.
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
+int run_command_line(int argc, char** argv);
+
+// Standard output that could not be written (a closed pipe, a full disk, /dev/full) is a
+// failed command: the output a user asked for is not there.
+int checked_stdout(int code) {
+  std::cout.flush();
+  if (!std::cout) {
+    std::cerr << "spotlight: error: cannot write to standard output (closed pipe or full disk)\n";
+    return code == 0 ? 1 : code;
+  }
+  return code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A reader that goes away (spotlight ... | head) makes writes fail with EPIPE, reported
+  // below, instead of killing the process without a word.
+  std::signal(SIGPIPE, SIG_IGN);
+  return checked_stdout(run_command_line(argc, argv));
+}
+
+namespace {
+
+int run_command_line(int argc, char** argv) {
   using namespace spotlight;
   try {
     cli::Arguments arguments = cli::parse_global_arguments(argc, argv);
@@ -79,12 +105,27 @@ int main(int argc, char** argv) {
     throw cli::UsageError("unknown command \"" + command +
                           "\" (commands: run, plugins, evaluate, recommend, similar, export, serve)");
   } catch (const cli::UsageError& error) {
-    std::cerr << "spotlight: " << error.what() << "\n(see spotlight --help)\n";
+    // A usage text has several lines of its own; each is escaped.
+    const std::string text = error.what();
+    std::string shown;
+    for (size_t start = 0; start <= text.size();) {
+      const size_t end = std::min(text.find('\n', start), text.size());
+      shown += (start == 0 ? "" : "\n") + printable(std::string_view(text).substr(start, end - start));
+      start = end + 1;
+    }
+    std::cerr << "spotlight: " << shown << "\n(see spotlight --help)\n";
     return 2;
+  } catch (const std::bad_alloc&) {
+    // Sizes are checked against the machine where they are given; what is left is the
+    // memory another process took, or sizes that only together are too large.
+    std::cerr << "spotlight: error: out of memory; the data and model sizes need more memory than is free\n";
   } catch (const c10::Error& error) {
-    std::cerr << "spotlight: error: " << first_line(error.what_without_backtrace()) << "\n";
+    std::cerr << "spotlight: error: " << printable(first_line(error.what_without_backtrace())) << "\n";
   } catch (const std::exception& error) {
-    std::cerr << "spotlight: error: " << first_line(error.what()) << "\n";
+    // Ours are one line whatever they quote: bytes from files and arguments are escaped.
+    std::cerr << "spotlight: error: " << printable(error.what()) << "\n";
   }
   return 1;
 }
+
+}  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iostream>
+#include <thread>
 
 #include "cli/commands.h"
 #include "cli/launch_ranks.h"
@@ -62,7 +63,10 @@ int run_command(Arguments& arguments, const Registry& registry) {
   const std::filesystem::path experiment_file = arguments.words[1];
   options.default_name = experiment_file.stem().string();
   if (!nproc.empty()) {
-    const int processes = positive_integer("--nproc", nproc, 1, 1024);
+    // Each rank is a whole process with its own LibTorch: more than a few per core only
+    // exhausts memory, so the bound is this machine's.
+    const int most = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int processes = positive_integer("--nproc", nproc, 1, most);
     if (options.distributed.world_size > 1) throw UsageError("--nproc starts the ranks itself; leave out --rank");
     if (processes > 1) {
       // The ranks notice a dead peer by themselves within moments (Gloo sees the closed

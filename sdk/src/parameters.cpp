@@ -12,7 +12,11 @@ namespace spotlight {
 
 namespace {
 
+// 65536 and 2147483647 as written, 0.5 as 0.5: whole bounds are never shown in exponent form.
 std::string format_bound(double value) {
+  if (value == std::floor(value) && std::fabs(value) < 9.007199254740992e15) {
+    return std::to_string(static_cast<long long>(value));
+  }
   std::ostringstream out;
   out << value;
   return out.str();

@@ -151,6 +151,84 @@ TEST(DelimitedFile, TextIdsMustBeUtf8) {
   EXPECT_EQ(loaded.interactions.users.raw_ids, (std::vector<std::string>{"ren\xc3\xa9"}));
 }
 
+// RFC 4180: a quoted field holds the delimiter, doubled quotes and line breaks; the columns
+// after it stay where they are (a title with a comma used to shift every column).
+TEST(DelimitedFile, QuotedFieldsFollowRfc4180) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file,
+                      "\"user\",title,item,\"stars\",time\n"
+                      "alice,\"Toy Story, The\",m1,4,10\n"
+                      "bob,\"say \"\"hi\"\"\nand, bye\",m2,3,11\r\n"
+                      "\"carol, jr\", plain ,\"m,3\",\"5\",12\n"
+                      "alice,,m2,2,13\n");
+  auto loaded = load_delimited_file(file, csv_options());
+  const auto& data = loaded.interactions;
+  EXPECT_EQ(data.user_ids, (std::vector<int64_t>{0, 1, 2, 0}));
+  EXPECT_EQ(data.item_ids, (std::vector<int64_t>{0, 1, 2, 1}));
+  EXPECT_EQ(data.ratings, (std::vector<float>{4, 3, 5, 2}));
+  EXPECT_EQ(data.timestamps, (std::vector<int64_t>{10, 11, 12, 13}));
+  EXPECT_EQ(data.users.raw_ids, (std::vector<std::string>{"alice", "bob", "carol, jr"}));
+  EXPECT_EQ(data.items.raw_ids, (std::vector<std::string>{"m1", "m2", "m,3"}));
+}
+
+TEST(DelimitedFile, QuotingErrorsNameTheRecordsFirstLine) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "user,item,stars,time\na,b,1,2\nc,\"d\n\ne,1,2\n");
+  EXPECT_EQ(error_message([&] { load_delimited_file(file, csv_options()); }),
+            file.string() + ":3: a quoted field opens here and never closes");
+  // Skipping malformed lines does not skip a quote that never closes: that would drop the rest of the file.
+  auto options = csv_options();
+  options.malformed = MalformedLines::skip;
+  EXPECT_EQ(error_message([&] { load_delimited_file(file, options); }),
+            file.string() + ":3: a quoted field opens here and never closes");
+  testing::write_text(file, "user,item,stars,time\na,b\"c,1,2\na,b,1,2\n");
+  auto skipped = load_delimited_file(file, options);
+  EXPECT_EQ(skipped.skipped_lines, 1u);
+  EXPECT_EQ(skipped.interactions.size(), 1u);
+}
+
+TEST(DelimitedFile, AByteOrderMarkIsNotPartOfTheFirstColumn) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "\xEF\xBB\xBFuser,item,stars,time\nu1,i1,1,1\n");
+  EXPECT_EQ(load_delimited_file(file, csv_options()).interactions.users.raw_ids, (std::vector<std::string>{"u1"}));
+  // Without a header the mark is not part of the first id either.
+  auto options = csv_options();
+  options.header = false;
+  options.user_column = "0";
+  options.item_column = "1";
+  options.rating_column.reset();
+  options.timestamp_column.reset();
+  testing::write_text(file, "\xEF\xBB\xBF" "7,8\n");
+  EXPECT_EQ(load_delimited_file(file, options).interactions.users.raw_ids, (std::vector<std::string>{"7"}));
+}
+
+TEST(DelimitedFile, AColumnIsReadAsOneThingOnly) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "ratings.csv";
+  testing::write_text(file, "user,item,stars,time\nu1,i1,1,1\n");
+  auto options = csv_options();
+  options.timestamp_column = "stars";
+  EXPECT_EQ(error_message([&] { load_delimited_file(file, options); }),
+            file.string() + ": rating_column and timestamp_column name the same column; each column can be read as "
+                            "one thing only");
+}
+
+TEST(MovieLens, IdsAreNumbersWhateverTheMapping) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "u.data";
+  testing::write_text(file, "1\t10\t5\t881250949\n2\tabc\t4\t881250950\n");
+  EXPECT_EQ(error_message([&] { load_movielens(file, IdMapping::dense, MalformedLines::error); }),
+            file.string() + ":2: item \"abc\" is not a number");
+  // "007" and "7" are one movie: ids are compared as numbers.
+  testing::write_text(file, "1\t007\t5\t881250949\n2\t7\t4\t881250950\n");
+  const auto loaded = load_movielens(file, IdMapping::dense, MalformedLines::error);
+  EXPECT_EQ(loaded.interactions.num_items, 1);
+  EXPECT_EQ(loaded.interactions.items.raw_ids, (std::vector<std::string>{"7"}));
+}
+
 TEST(MovieLens, DetectsEveryPublishedLayout) {
   testing::TemporaryDirectory folder;
   std::filesystem::create_directories(folder.path() / "100k");

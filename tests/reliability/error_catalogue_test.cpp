@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -80,8 +81,9 @@ Case experiment_case(std::string name, const std::function<void(json&)>& edit, s
   json experiment = base_experiment();
   edit(experiment);
   files["exp.json"] = experiment.dump();
+  // "@": a message that does not name the experiment file (not about its text).
   return {std::move(name), std::move(files), "run {dir}/exp.json --output {dir}/out", 1,
-          "{dir}/exp.json: " + message};
+          message[0] == '@' ? message.substr(1) : "{dir}/exp.json: " + message};
 }
 
 Case raw_experiment_case(std::string name, std::string text, std::string message) {
@@ -200,7 +202,7 @@ std::vector<Case> catalogue() {
   cases.push_back(experiment_case("unknown_device", [](json& e) { e["model"]["device"] = "tpu"; },
                                   "model.device: expected one of \"cpu\", \"cuda\", got \"tpu\""));
   cases.push_back(experiment_case("negative_threads", [](json& e) { e["threads"] = -1; },
-                                  "threads: expected a non-negative integer, got -1"));
+                                  "threads: expected an integer from 0 to 1024, got -1"));
   cases.push_back(experiment_case("schema_version_2", [](json& e) { e["version"] = 2; },
                                   "version: expected an integer from 1 to 1, got 2"));
   cases.push_back(experiment_case("unknown_loader", [](json& e) { e["dataset"] = {{"loader", "netflix"}}; },
@@ -211,7 +213,10 @@ std::vector<Case> catalogue() {
                                   "model.representation: this representation encodes users from user ids, but "
                                   "implicit_sequence needs one that encodes them from item histories"));
   cases.push_back(experiment_case("explicit_model_with_implicit_loss",
-                                  [](json& e) { e["model"]["type"] = "explicit_factorization"; },
+                                  [](json& e) {
+                                    e["model"]["type"] = "explicit_factorization";
+                                    e["model"].erase("sampler");
+                                  },
                                   "model.loss: this loss is for implicit feedback, but explicit_factorization trains "
                                   "on explicit feedback"));
   // Found by fuzzing (fuzz/regressions/experiment_assembly): each was an exception from the
@@ -274,7 +279,10 @@ std::vector<Case> catalogue() {
                             "latin1 -t utf-8)",
                             "implicit_factorization", [](json& e) { e["dataset"]["ids"] = "dense"; }));
   cases.push_back(data_case("one_row_dataset", "user,item,rating,time\n1,2,4,1\n",
-                            "split: the training set is empty; use more data or another split.test_fraction"));
+                            "dataset: every interaction is with the same item; ranking needs a catalogue of at least two"));
+  cases.push_back(data_case("empty_training_set", "user,item,rating,time\n1,2,4,1\n1,3,4,2\n",
+                            "split: the training set is empty; use more data or another split.test_fraction",
+                            "implicit_factorization", [](json& e) { e["split"]["test_fraction"] = 0.99; }));
   cases.push_back(data_case("item_zero_in_sequence_data", "user,item,rating,time\n1,0,4,1\n1,2,4,2\n",
                             "to_sequence: row 0: item id 0 is the padding id of sequences and cannot be a real item",
                             "implicit_sequence", [](json& e) { e["split"]["test_fraction"] = 0.5; }));
@@ -343,6 +351,83 @@ std::vector<Case> catalogue() {
                    "unknown option --frobnicate for `spotlight run`"});
   cases.push_back({"missing_experiment_file", {}, "run {dir}/nothing.json", 1,
                    "{dir}/nothing.json: cannot open the experiment file"});
+  // Data means what it says (RFC 4180 quoting, MovieLens numbers, one role per column).
+  cases.push_back(data_case("quoted_field_never_closes", "user,item,rating,time\n1,2,4,1\n3,\"4,5,1\n6,7,8,9\n",
+                            "{dir}/data.csv:3: a quoted field opens here and never closes"));
+  cases.push_back(data_case("quote_inside_unquoted_field", "user,item,rating,time\n1,2x\"y,4,1\n",
+                            "{dir}/data.csv:2: a quote inside unquoted field 2; quote the whole field (\"...\") and "
+                            "write the quote twice"));
+  cases.push_back(data_case("text_after_closing_quote", "user,item,rating,time\n1,\"2\"x,4,1\n",
+                            "{dir}/data.csv:2: text after the closing quote of field 2; a quote inside a quoted field "
+                            "is written twice (\"\")"));
+  cases.push_back(data_case("same_column_twice", good_csv(),
+                            "{dir}/data.csv: user_column and item_column name the same column; each column can be "
+                            "read as one thing only",
+                            "implicit_factorization", [](json& e) { e["dataset"]["item_column"] = "user"; }));
+  cases.push_back(data_case("rating_column_is_the_time_column", good_csv(),
+                            "{dir}/data.csv: rating_column and timestamp_column name the same column; each column can "
+                            "be read as one thing only",
+                            "implicit_factorization", [](json& e) { e["dataset"]["rating_column"] = "time"; }));
+  cases.push_back(data_case("catalogue_of_one_item", "user,item,rating,time\n1,2,4,1\n2,2,4,2\n3,2,5,3\n4,2,1,4\n",
+                            "dataset: every interaction is with the same item; ranking needs a catalogue of at least two"));
+  cases.push_back(data_case("control_bytes_in_a_field_are_escaped", "user,item,rating,time\n1,\x1b[2J\x07,4,1\n",
+                            "{dir}/data.csv:2: item \"\\x1b[2J\\x07\" is not a number"));
+  cases.push_back({"movielens_item_that_is_not_a_number",
+                   {{"exp.json", [] {
+                       json e = base_experiment();
+                       e["dataset"] = {{"loader", "movielens"}, {"path", "{dir}/u.data"}};
+                       return e.dump();
+                     }()},
+                    {"u.data", "1\t10\t5\t881250949\n2\tabc\t4\t881250950\n"}},
+                   "run {dir}/exp.json --output {dir}/out", 1, "{dir}/u.data:2: item \"abc\" is not a number"});
+  // Experiments mean what they say.
+  cases.push_back(raw_experiment_case("duplicate_key", R"({"name": "a", "model": {"n_iter": 5, "n_iter": 50}})",
+                                      "{dir}/exp.json: invalid JSON: key \"n_iter\" appears twice in \"model\""));
+  cases.push_back(experiment_case("nul_inside_a_path", [](json& e) {
+    e["dataset"] = {{"loader", "csv"}, {"path", std::string("{dir}/data.csv\0.json", 20)}, {"user_column", "u"},
+                    {"item_column", "i"}};
+  }, "dataset.path: contains a NUL byte (\\u0000)"));
+  cases.push_back(experiment_case("sampler_on_an_explicit_model", [](json& e) {
+    e["model"]["type"] = "explicit_factorization";
+    e["model"]["loss"] = {{"plugin", "regression"}};
+  }, "model.sampler: model.type \"explicit_factorization\" does not sample negatives (it trains on observed ratings); "
+     "remove it"));
+  cases.push_back(experiment_case("search_choice_with_a_typo", [](json& e) {
+    e["search"] = {{"metric", "mrr"}, {"parameters", {{"model.loss.plugin", {{"choice", {"bpr", "bprr"}}}}}}};
+  }, "model.loss.plugin: unknown plugin \"bprr\" (did you mean \"bpr\"?); available losses: " + [] {
+    return std::string("adaptive_hinge, bpr, hinge, logistic, pointwise, poisson, regression");
+  }()));
+  // No size a user gives exhausts the machine.
+  cases.push_back(experiment_case("synthetic_size_that_overflows",
+                                  [](json& e) { e["dataset"]["num_interactions"] = int64_t{1} << 62; },
+                                  "@synthetic: 4611686018427387904 interactions would need more memory than any machine "
+                                  "has; the sizes are too large"));
+  cases.push_back(experiment_case("synthetic_ids_above_int32",
+                                  [](json& e) { e["dataset"]["num_users"] = int64_t{1} << 40; },
+                                  "dataset.num_users: expected an integer from 1 to 2147483647, got 1099511627776"));
+  cases.push_back(experiment_case("sequence_window_too_long", [](json& e) {
+    e["model"]["type"] = "implicit_sequence";
+    e["model"]["representation"] = {{"plugin", "pooling"}};
+    e["sequence"] = {{"max_length", int64_t{1} << 40}};
+  }, "sequence.max_length: expected an integer from 1 to 65536, got 1099511627776"));
+  cases.push_back(experiment_case("threads_far_above_the_cores", [](json& e) { e["threads"] = 1024; }, [] {
+    const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+    return 4 * cores < 1024 ? "threads: 1024 is more than 4 per core on this machine (" + std::to_string(cores) +
+                                  " cores); 0 chooses automatically"
+                            : std::string("threads: expected an integer from 0 to 1024, got 1024");
+  }()));
+  // Outputs and paths.
+  cases.push_back({"empty_output", {{"exp.json", base_experiment().dump()}}, "run {dir}/exp.json --output ''", 2,
+                   "--output was given an empty value"});
+  // Checkpoints are cross-checked before anything is allocated.
+  cases.push_back({"checkpoint_ids_do_not_match_counts",
+                   {{"model/checkpoint.json", R"({"format": "spotlight-checkpoint", "format_version": 1, "plugins": [],
+                       "num_users": 3, "num_items": 2, "user_ids": ["a", "b"], "item_ids": []})"}},
+                   "evaluate --model {dir}/model", 1, "{dir}/model/checkpoint.json: user_ids has 2 ids for num_users 3"});
+  cases.push_back({"checkpoint_duplicate_ids",
+                   {{"model/checkpoint.json", R"({"format": "spotlight-checkpoint", "format_version": 1, "plugins": [],
+                       "num_users": 2, "num_items": 2, "user_ids": ["a", "a"], "item_ids": []})"}},
+                   "evaluate --model {dir}/model", 1, "{dir}/model/checkpoint.json: user_ids holds \"a\" twice"});
   return cases;
 }
 
@@ -383,6 +468,7 @@ TEST_P(ErrorCatalogue, OneLineMessageAndNothingLeftBehind) {
     start = end == std::string::npos ? earlier.size() : end + 1;
   }
   EXPECT_FALSE(std::filesystem::exists(folder.path() / "out")) << "a failed run left outputs";
+  EXPECT_FALSE(std::filesystem::exists(folder.path() / ".out.staging")) << "a failed run left its staging folder";
 }
 
 INSTANTIATE_TEST_SUITE_P(BadInputs, ErrorCatalogue, ::testing::ValuesIn(catalogue()),

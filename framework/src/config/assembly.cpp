@@ -4,6 +4,8 @@
 
 #include "spotlight/framework/config/component_graph.h"
 #include "spotlight/framework/config/experiment_data.h"
+#include "spotlight/framework/data/memory_budget.h"
+#include "spotlight/framework/training/model_types.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -40,6 +42,13 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   context.num_items = num_items;
   context.embedding_dim = resolved_model.at("embedding_dim").get<int64_t>();
   context.seed = resolved_model.at("seed").get<uint64_t>();
+  // The tables alone (a float per entry, and an optimizer's two moments beside it) must fit:
+  // a count and a width that multiply past the machine fail here by name, not in LibTorch.
+  const bool sequences = model_type_reads_sequences(resolved_model.at("type").get<std::string>());
+  const auto rows = static_cast<uint64_t>(num_items) + (sequences ? 0 : static_cast<uint64_t>(num_users));
+  require_memory(std::string("the model's ") + (sequences ? "item table" : "user and item tables") + " (" +
+                     std::to_string(rows) + " rows of " + std::to_string(context.embedding_dim) + ")",
+                 {rows, static_cast<uint64_t>(context.embedding_dim), 3 * sizeof(float)});
   // Parameter initialisation inside plugins draws from LibTorch's generator.
   torch::manual_seed(context.seed);
 

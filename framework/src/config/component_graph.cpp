@@ -93,6 +93,13 @@ std::shared_ptr<Component> ComponentGraph::build_declared(const std::string& nam
       throw ConfigError(reference_path, "\"@" + name + "\" refers to no component under " + declared_path_ +
                                             " (declared: " + list_names(names) + ")");
     }
+    // Each reference is built inside the one that names it: a chain as long as the file
+    // allows would take the stack with it. Real graphs share a table or two, a few levels deep.
+    if (in_progress_.size() >= kDeepestReferenceChain) {
+      throw ConfigError(reference_path, "component references nest deeper than " +
+                                            std::to_string(kDeepestReferenceChain) + " levels (@" +
+                                            in_progress_.front() + " -> ... -> @" + name + ")");
+    }
     in_progress_.push_back(name);
     auto component = build_node(declared_.at(name), declaration_path, expected, resolved_[declaration_path]);
     in_progress_.pop_back();

@@ -24,7 +24,8 @@ ParameterList top_level_schema() {
   return {Parameter::integer("version", 1, "Experiment schema version").at_least(1).at_most(1),
           Parameter::text("name", std::nullopt, "A name for the run (default: the file name)").optional(),
           Parameter::integer("threads", 0, "Compute threads; 0: one for training, every core for evaluation")
-              .at_least(0)};
+              .at_least(0)
+              .at_most(kMaxCount)};
 }
 
 ParameterList split_schema() {
@@ -51,7 +52,8 @@ ParameterList model_schema() {
 
 ParameterList sequence_schema() {
   return {Parameter::integer("max_length", 10, "Window length: longer histories are cut, shorter ones left-padded")
-              .at_least(1),
+              .at_least(1)
+              .at_most(kMaxWidth),
           Parameter::integer("min_length", std::nullopt, "Drop windows with fewer items (default: keep all)")
               .at_least(1)
               .optional(),
@@ -92,6 +94,24 @@ nlohmann::json parse_override_value(const std::string& text) {
     return parse_json_text(text);
   } catch (const JsonTextError&) {
     return text;
+  }
+}
+
+// A NUL cannot be part of a path or a name (the system would cut the string there, and a
+// path check would look at another file than the one opened), nor of any other value.
+// Nesting is bounded when the text is parsed, so the recursion is too.
+void refuse_nul_bytes(const nlohmann::json& node, const std::string& path) {
+  if (node.is_string()) {
+    if (node.get_ref<const std::string&>().find('\0') != std::string::npos) {
+      throw ConfigError(path, "contains a NUL byte (\\u0000)");
+    }
+  } else if (node.is_object()) {
+    for (const auto& [key, value] : node.items()) {
+      if (key.find('\0') != std::string::npos) throw ConfigError(path, "a key contains a NUL byte (\\u0000)");
+      refuse_nul_bytes(value, join_path(path, key));
+    }
+  } else if (node.is_array()) {
+    for (size_t i = 0; i < node.size(); ++i) refuse_nul_bytes(node.at(i), join_path(path, std::to_string(i)));
   }
 }
 
@@ -151,6 +171,7 @@ void apply_override(nlohmann::json& experiment, const std::string& assignment) {
 
 nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   if (!experiment.is_object()) throw ConfigError("", "an experiment must be a JSON object");
+  refuse_nul_bytes(experiment, "");
   check_keys(experiment, kTopLevelKeys, "");
   nlohmann::json top;
   for (const auto& key : {"version", "name", "threads"}) {
@@ -172,6 +193,11 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   resolved["model"] = model_resolved;
 
   const std::string type = model_resolved.at("type").get<std::string>();
+  // A part the model never uses would look configured and do nothing.
+  if (!model_type_samples_negatives(type) && model.contains("sampler") && !model.at("sampler").is_null()) {
+    throw ConfigError("model.sampler", "model.type \"" + type +
+                                           "\" does not sample negatives (it trains on observed ratings); remove it");
+  }
   if (model_type_reads_sequences(type)) {
     resolved["sequence"] =
         validate_parameters(experiment.value("sequence", nlohmann::json::object()), sequence_schema(), "sequence");
@@ -192,6 +218,9 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   return resolved;
 }
 
-nlohmann::json validate_dataset(const nlohmann::json& dataset) { return validate_dataset_at(dataset); }
+nlohmann::json validate_dataset(const nlohmann::json& dataset) {
+  refuse_nul_bytes(dataset, "dataset");
+  return validate_dataset_at(dataset);
+}
 
 }  // namespace spotlight

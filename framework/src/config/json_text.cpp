@@ -1,8 +1,66 @@
 #include "src/config/json_text.h"
 
+#include <set>
+#include <vector>
+
 namespace spotlight {
 
 namespace {
+
+// Watches the parser's events for a key given twice in one object: nlohmann::json keeps the
+// last one silently, so {"n_iter": 5, "n_iter": 50} would train 50 epochs on a file whose
+// reader saw 5 first.
+class DuplicateKeys {
+ public:
+  bool operator()(int, nlohmann::json::parse_event_t event, const nlohmann::json& parsed) {
+    using Event = nlohmann::json::parse_event_t;
+    switch (event) {
+      case Event::object_start:
+        scopes_.push_back({true, {}, {}});
+        break;
+      case Event::array_start:
+        scopes_.push_back({false, {}, {}});
+        break;
+      case Event::object_end:
+      case Event::array_end:
+        if (!scopes_.empty()) scopes_.pop_back();
+        break;
+      case Event::key: {
+        Scope& scope = scopes_.back();
+        scope.current = parsed.get<std::string>();
+        if (!scope.keys.insert(scope.current).second) {
+          throw JsonTextError{0, 0, "key \"" + scope.current + "\" appears twice in " + where()};
+        }
+        break;
+      }
+      case Event::value:
+        break;
+    }
+    return true;
+  }
+
+ private:
+  struct Scope {
+    bool object;
+    std::set<std::string> keys;
+    std::string current;
+  };
+
+  // The enclosing object's path: "the top-level object", "\"training\"", "\"search.grid\"".
+  std::string where() const {
+    std::string path;
+    for (size_t i = 0; i + 1 < scopes_.size(); ++i) {
+      if (!scopes_[i].object) {
+        path += "[]";
+        continue;
+      }
+      path += (path.empty() ? "" : ".") + scopes_[i].current;
+    }
+    return path.empty() ? "the top-level object" : "\"" + path + "\"";
+  }
+
+  std::vector<Scope> scopes_;
+};
 
 // The 1-based line and column of byte `offset`.
 JsonTextError at_offset(const std::string& text, size_t offset, std::string reason) {
@@ -51,7 +109,7 @@ nlohmann::json parse_json_text(const std::string& text) {
                     "arrays and objects nested deeper than " + std::to_string(kDeepestJsonNesting) + " levels");
   }
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text, DuplicateKeys());
   } catch (const nlohmann::json::parse_error& error) {
     // error.byte counts from 1 and points at the last byte read.
     const std::string what = error.what();

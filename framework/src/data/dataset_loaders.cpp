@@ -8,6 +8,9 @@ namespace spotlight {
 
 namespace {
 
+// Generated ids are table rows, as raw ids are: the same int32 ceiling.
+constexpr long long kMostGeneratedIds = 2147483647;
+
 IdMapping id_mapping(const nlohmann::json& dataset) {
   return dataset.at("ids").get<std::string>() == "raw" ? IdMapping::raw : IdMapping::dense;
 }
@@ -126,19 +129,23 @@ std::vector<DatasetLoader> make_loaders() {
   loaders.push_back(
       {"synthetic_sequential",
        "Markov-chain item sequences (Spotlight's generate_sequential); item 0 is never used",
-       {Parameter::integer("num_users", 100, "Number of users").at_least(1),
-        Parameter::integer("num_items", 1000, "Number of items, including the padding id 0").at_least(2),
+       {Parameter::integer("num_users", 100, "Number of users").at_least(1).at_most(kMostGeneratedIds),
+        Parameter::integer("num_items", 1000, "Number of items, including the padding id 0")
+            .at_least(2)
+            .at_most(kMostGeneratedIds),
         Parameter::integer("num_interactions", 10000, "Number of interactions").at_least(1),
         Parameter::number("concentration", 0.1, "Dirichlet concentration of each transition row; low = predictable")
             .greater_than(0),
-        Parameter::integer("order", 3, "Markov order: how many previous items the next one depends on").at_least(1),
+        Parameter::integer("order", 3, "Markov order: how many previous items the next one depends on")
+            .at_least(1)
+            .at_most(kMaxCount),
         Parameter::integer("seed", 42, "Random seed").at_least(0)},
        load_synthetic_sequential});
   loaders.push_back(
       {"synthetic_random",
        "Random (user, item) pairs; with num_clusters > 0 every user prefers one cluster of items",
-       {Parameter::integer("num_users", 1000, "Number of users").at_least(1),
-        Parameter::integer("num_items", 1000, "Number of items").at_least(1),
+       {Parameter::integer("num_users", 1000, "Number of users").at_least(1).at_most(kMostGeneratedIds),
+        Parameter::integer("num_items", 1000, "Number of items").at_least(1).at_most(kMostGeneratedIds),
         Parameter::integer("num_interactions", 10000, "Number of interactions").at_least(1),
         Parameter::integer("num_clusters", 0, "Item clusters users prefer; 0 for uniform random pairs").at_least(0),
         Parameter::number("affinity", 0.9, "Probability that an interaction is in the user's cluster")

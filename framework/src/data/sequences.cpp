@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "spotlight/framework/data/memory_budget.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -29,13 +30,32 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
     return interactions.timestamps[a] < interactions.timestamps[b];
   });
 
+  // The windows are counted first, so the matrix is allocated once and its size checked:
+  // max_length and step_size come from the user, and windows x length can be anything.
+  const auto for_each_user = [&](auto&& visit) {
+    for (size_t begin = 0; begin < order.size();) {
+      size_t end = begin;
+      while (end < order.size() && interactions.user_ids[order[end]] == interactions.user_ids[order[begin]]) ++end;
+      visit(begin, end);
+      begin = end;
+    }
+  };
+  uint64_t windows = 0;
+  for_each_user([&](size_t begin, size_t end) {
+    for (auto window_end = static_cast<int64_t>(end - begin); window_end > 0; window_end -= step) {
+      const int64_t count = window_end - std::max<int64_t>(window_end - length, 0);
+      if (!options.min_length || count >= *options.min_length) ++windows;
+    }
+  });
+  require_memory("sequences: " + std::to_string(windows) + " windows of " + std::to_string(length) + " items",
+                 {windows, static_cast<uint64_t>(length), sizeof(int64_t)});
+
   SequenceMatrix sequences;
   sequences.num_items = interactions.num_items;
   sequences.length = length;
-  for (size_t begin = 0; begin < order.size();) {
-    const int64_t user = interactions.user_ids[order[begin]];
-    size_t end = begin;
-    while (end < order.size() && interactions.user_ids[order[end]] == user) ++end;
+  sequences.item_ids.reserve(static_cast<size_t>(windows * static_cast<uint64_t>(length)));
+  sequences.user_ids.reserve(static_cast<size_t>(windows));
+  for_each_user([&](size_t begin, size_t end) {
     // Windows end at the newest item, then every `step` items further back.
     for (auto window_end = static_cast<int64_t>(end - begin); window_end > 0; window_end -= step) {
       const int64_t window_begin = std::max<int64_t>(window_end - length, 0);
@@ -46,10 +66,9 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
       for (int64_t i = 0; i < count; ++i) {
         row[length - count + i] = interactions.item_ids[order[begin + static_cast<size_t>(window_begin + i)]];
       }
-      sequences.user_ids.push_back(user);
+      sequences.user_ids.push_back(interactions.user_ids[order[begin]]);
     }
-    begin = end;
-  }
+  });
   return sequences;
 }
 

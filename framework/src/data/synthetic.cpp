@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 
+#include "spotlight/framework/data/memory_budget.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/random.h"
 
@@ -62,6 +63,10 @@ std::vector<double> cumulative_transitions(int64_t num_states, double concentrat
   return matrix;
 }
 
+// A generated interaction's columns: user, item and timestamp (int64), rating (float), with
+// room for the split's copy.
+constexpr uint64_t kBytesPerInteraction = 2 * (3 * sizeof(int64_t) + sizeof(float));
+
 void require(bool condition, const std::string& message) {
   if (!condition) throw DataError(message);
 }
@@ -74,6 +79,11 @@ Interactions generate_sequential(const SequentialDataOptions& options) {
   require(options.num_interactions > 0, "generate_sequential: num_interactions must be positive");
   require(options.concentration > 0, "generate_sequential: concentration must be positive");
   require(options.order > 0, "generate_sequential: order must be positive");
+  // A dense transition matrix of num_items^2 doubles, then the interactions' columns.
+  require_memory("synthetic_sequential: the transition matrix of " + std::to_string(options.num_items) + " items",
+                 {static_cast<uint64_t>(options.num_items), static_cast<uint64_t>(options.num_items), sizeof(double)});
+  require_memory("synthetic_sequential: " + std::to_string(options.num_interactions) + " interactions",
+                 {static_cast<uint64_t>(options.num_interactions), kBytesPerInteraction});
   Random random(options.seed);
   const int64_t num_states = options.num_items - 1;
   const auto transitions = cumulative_transitions(num_states, options.concentration, random);
@@ -114,6 +124,10 @@ Interactions generate_random(const RandomDataOptions& options) {
   require(options.num_clusters >= 0 && options.num_clusters <= options.num_items,
           "generate_random: num_clusters must be from 0 to num_items");
   require(options.affinity >= 0 && options.affinity <= 1, "generate_random: affinity must be from 0 to 1");
+  require_memory("synthetic: " + std::to_string(options.num_interactions) + " interactions",
+                 {static_cast<uint64_t>(options.num_interactions), kBytesPerInteraction});
+  require_memory("synthetic: " + std::to_string(options.num_users) + " users",
+                 {static_cast<uint64_t>(options.num_users), sizeof(int64_t)});
   Random random(options.seed);
   const auto users = static_cast<uint64_t>(options.num_users);
   const auto items = static_cast<uint64_t>(options.num_items);

@@ -5,6 +5,8 @@
 #include <optional>
 #include <fstream>
 #include <sstream>
+#include <string_view>
+#include <unordered_set>
 
 #include <torch/serialize.h>
 
@@ -143,6 +145,30 @@ Interactions training_data(const LoadedCheckpoint& saved) {
   return data;
 }
 
+namespace {
+
+// A checkpoint's raw ids by dense id: none (the ids are the numbers themselves) or one per
+// row of the table, each different (a sequence model's item list starts with the padding
+// id's empty entry). Anything else is an edited file, and would map ids to the wrong rows.
+void check_raw_ids(const IdMap& ids, int64_t count, const std::string& what, const std::filesystem::path& file) {
+  if (ids.empty()) return;
+  if (static_cast<int64_t>(ids.raw_ids.size()) != count) {
+    throw Error(file.string() + ": " + what + "_ids has " + std::to_string(ids.raw_ids.size()) + " ids for num_" +
+                what + "s " + std::to_string(count));
+  }
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(ids.raw_ids.size());
+  for (size_t i = 0; i < ids.raw_ids.size(); ++i) {
+    const auto& id = ids.raw_ids[i];
+    if (id.empty() && i == 0) continue;  // the padding id
+    if (id.empty() || !seen.insert(id).second) {
+      throw Error(file.string() + ": " + what + "_ids holds " + (id.empty() ? "an empty id" : "\"" + id + "\" twice"));
+    }
+  }
+}
+
+}  // namespace
+
 LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Registry& registry) {
   const auto metadata_file = folder / "checkpoint.json";
   std::error_code missing;
@@ -181,10 +207,13 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   };
   try {
     check_plugins(metadata.at("plugins"), registry, folder);
-    loaded.assembled =
-        assemble_model(validate_experiment(metadata.at("experiment")), registry, count("num_users"), count("num_items"));
+    // Everything the counts size is cross-checked before the model's tables are allocated.
+    const int64_t num_users = count("num_users"), num_items = count("num_items");
     loaded.users.raw_ids = metadata.at("user_ids").get<std::vector<std::string>>();
     loaded.items.raw_ids = metadata.at("item_ids").get<std::vector<std::string>>();
+    check_raw_ids(loaded.users, num_users, "user", metadata_file);
+    check_raw_ids(loaded.items, num_items, "item", metadata_file);
+    loaded.assembled = assemble_model(validate_experiment(metadata.at("experiment")), registry, num_users, num_items);
   } catch (const nlohmann::json::exception& error) {
     throw Error(metadata_file.string() + ": a field is missing or has the wrong type: " + error.what());
   } catch (const ConfigError& error) {
@@ -192,7 +221,7 @@ LoadedCheckpoint load_checkpoint(const std::filesystem::path& folder, const Regi
   }
   const nlohmann::json model_file = field("model_file").is_null() ? nlohmann::json("model.pt") : field("model_file");
   const std::string file_name = model_file.is_string() ? model_file.get<std::string>() : "";
-  if (file_name.empty() || file_name.find('/') != std::string::npos) {
+  if (file_name.empty() || file_name == "." || file_name == ".." || file_name.find('/') != std::string::npos) {
     throw Error(metadata_file.string() + ": model_file must name a file in the checkpoint's folder");
   }
   const auto parameter_file = folder / file_name;

@@ -1,8 +1,11 @@
 #include "spotlight/framework/run/runner.h"
 
+#include <optional>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -14,10 +17,12 @@
 #include "spotlight/framework/run/checkpoint.h"
 #include "spotlight/framework/config/experiment_data.h"
 #include "spotlight/framework/run/evaluation.h"
+#include "spotlight/framework/run/output_folder.h"
 #include "spotlight/framework/config/experiment.h"
 #include "spotlight/framework/training/model.h"
 #include "spotlight/framework/distributed/replicas.h"
 #include "spotlight/framework/training/runtime.h"
+#include "spotlight/framework/data/memory_budget.h"
 #include "spotlight/framework/data/split.h"
 #include "spotlight/framework/run/svg_plot.h"
 #include "spotlight/sdk/errors.h"
@@ -86,6 +91,15 @@ std::string epoch_loss_plot(const nlohmann::json& epochs) {
     ys.push_back(epoch.at("loss").get<double>());
   }
   return line_plot({"Training loss", "epoch", "mean minibatch loss", xs, ys, -1});
+}
+
+// Whether the interactions name more than one item: with one, every negative is the
+// positive and every ranking is the same, so training would report numbers that mean nothing.
+bool names_two_items(const Interactions& data) {
+  for (int64_t item : data.item_ids) {
+    if (item != data.item_ids.front()) return true;
+  }
+  return false;
 }
 
 void release_rows(Interactions& data) {
@@ -158,6 +172,13 @@ RunPlan plan_run(const nlohmann::json& experiment, const RunOptions& options) {
   // outputs of an earlier finished run); --resume continues from it.
   plan.partial = plan.output_dir / "partial";
   plan.threads = plan.resolved.at("threads").get<int64_t>();
+  // Far more threads than cores only slows every step down (each parallel region starts them
+  // all): it is a typo, not a setting.
+  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  if (plan.threads > 4 * cores) {
+    throw ConfigError("threads", std::to_string(plan.threads) + " is more than 4 per core on this machine (" +
+                                     std::to_string(cores) + " cores); 0 chooses automatically");
+  }
   return plan;
 }
 
@@ -170,6 +191,12 @@ RunData load_run_data(const RunPlan& plan, std::ostream& progress) {
   const auto started = Clock::now();
   LoadedInteractions loaded = load_experiment_data(plan.resolved);
   if (loaded.skipped_lines > 0) progress << "data: skipped " << loaded.skipped_lines << " malformed lines\n";
+  // Per-user indexes (histories, the split's groups, evaluation rows) are sized by the count.
+  require_memory("the per-user indexes of " + std::to_string(loaded.interactions.num_users) + " users",
+                 {static_cast<uint64_t>(loaded.interactions.num_users) + 1, 4 * sizeof(int64_t)});
+  if (!names_two_items(loaded.interactions)) {
+    throw DataError("dataset: every interaction is with the same item; ranking needs a catalogue of at least two");
+  }
   RunData data;
   data.split = split_as_configured(loaded.interactions, plan.resolved.at("split"));
   if (data.split.test.size() == 0 || data.split.train.size() == 0) {
@@ -207,6 +234,13 @@ AssembledModel model_for_run(const RunPlan& plan, const RunOptions& options, con
     throw DataError("--resume: the dataset changed since the interrupted run");
   }
   epochs = saved.metadata.value("history", nlohmann::json::array());
+  // One history record per epoch done: anything else is a checkpoint edited or mixed from two runs.
+  if (!epochs.is_array() || static_cast<int64_t>(epochs.size()) != saved.assembled.model->epochs_done()) {
+    throw Error("--resume: " + (plan.partial / "checkpoint.json").string() + " records " +
+                std::to_string(saved.assembled.model->epochs_done()) + " epochs done but a history of " +
+                (epochs.is_array() ? std::to_string(epochs.size()) : std::string("no")) +
+                " epochs; it was not written by one run, start again without --resume");
+  }
   progress << "resuming after epoch " << saved.assembled.model->epochs_done() << "\n";
   return std::move(saved.assembled);
 }
@@ -252,7 +286,7 @@ void train_run(const RunPlan& plan, const RunOptions& options, const RunData& da
 
 // Evaluates the trained model and writes the run's outputs.
 RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledModel& assembled,
-                     const nlohmann::json& epochs, std::ostream& progress) {
+                     const nlohmann::json& epochs, RunOutputFolder& folder, std::ostream& progress) {
   const auto evaluation_started = Clock::now();
   // Automatic threads: evaluation scores blocks of users on every core.
   if (plan.threads == 0) set_compute_threads(0);
@@ -280,11 +314,14 @@ RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledMo
                       {"train_interactions", data.split.train.size()},
                       {"test_interactions", data.split.test.size()}}}};
   report.experiment = assembled.resolved;
-  save_checkpoint(report.output_dir, assembled, data.dataset.users, data.dataset.items, epochs);
-  write_file_atomically(report.output_dir / "experiment.json", report.experiment.dump(2) + "\n");
-  write_file_atomically(report.output_dir / "metrics.json", report.metrics.dump(2) + "\n");
-  write_file_atomically(report.output_dir / "loss.svg", epoch_loss_plot(epochs));
-  std::filesystem::remove_all(plan.partial);
+  // The whole set goes into the staging folder and replaces the folder's contents (the
+  // partial checkpoints and any earlier run's outputs) in one step.
+  const auto& staged = folder.stage();
+  save_checkpoint(staged, assembled, data.dataset.users, data.dataset.items, epochs);
+  write_file_atomically(staged / "experiment.json", report.experiment.dump(2) + "\n");
+  write_file_atomically(staged / "metrics.json", report.metrics.dump(2) + "\n");
+  write_file_atomically(staged / "loss.svg", epoch_loss_plot(epochs));
+  folder.publish();
   progress << "wrote " << report.output_dir.string()
            << "/{metrics.json, experiment.json, checkpoint.json, model.pt, loss.svg}\n";
   return report;
@@ -295,6 +332,13 @@ RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledMo
 RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptions& options, const Registry& registry,
                                 std::ostream& all_progress) {
   const RunPlan plan = plan_run(experiment, options);
+  // Rank 0 owns the folder from before the data loads: a second run into it fails at once, and
+  // a folder that cannot be written fails before the training, not after it.
+  std::optional<RunOutputFolder> folder;
+  if (plan.leader) {
+    folder.emplace(plan.output_dir);
+    folder->stage();
+  }
   // Only rank 0 speaks; the others train silently.
   std::ostream silent(nullptr);
   std::ostream& progress = plan.leader ? all_progress : silent;
@@ -314,7 +358,7 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptio
   }
   train_run(plan, options, data, assembled, epochs, progress);
   if (!plan.leader) return RunReport{plan.output_dir, {}, {}};
-  return finish_run(plan, data, assembled, epochs, progress);
+  return finish_run(plan, data, assembled, epochs, *folder, progress);
 }
 
 }  // namespace spotlight

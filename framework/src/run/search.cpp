@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <limits>
 
-#include "spotlight/framework/run/atomic_file.h"
+#include "spotlight/framework/config/assembly.h"
 #include "spotlight/framework/config/experiment.h"
+#include "spotlight/framework/run/atomic_file.h"
+#include "spotlight/framework/run/output_folder.h"
 #include "spotlight/framework/run/runner.h"
 #include "spotlight/framework/run/svg_plot.h"
 #include "spotlight/sdk/errors.h"
@@ -16,11 +18,17 @@ namespace spotlight {
 
 namespace {
 
+// A search runs its trials one after another, each a whole training run: far fewer than
+// these. The bounds keep a typo from drawing or validating values without end.
+constexpr int64_t kMostTrials = 100000;
+constexpr size_t kMostChoices = 10000;
+
 ParameterList search_schema() {
   return {Parameter::text("strategy", "random", "How values are chosen").one_of({"random", "grid"}),
           Parameter::integer("trials", std::nullopt, "Trials to run (random: default 10; grid: default every "
                                                      "combination, fewer to stop early)")
               .at_least(1)
+              .at_most(kMostTrials)
               .optional(),
           Parameter::integer("seed", 42, "Seed of the random choices").at_least(0),
           Parameter::text("metric", std::nullopt, "The metric to optimise, as named in metrics.json"),
@@ -51,6 +59,10 @@ std::vector<Dimension> read_dimensions(const nlohmann::json& parameters, bool gr
     const auto& values = spec.begin().value();
     if (kind == "choice") {
       if (!values.is_array() || values.empty()) throw ConfigError(at + ".choice", "expected a non-empty list of values");
+      if (values.size() > kMostChoices) {
+        throw ConfigError(at + ".choice", "has " + std::to_string(values.size()) + " values; at most " +
+                                              std::to_string(kMostChoices));
+      }
     } else if (kind == "uniform" || kind == "log_uniform" || kind == "int_uniform") {
       if (grid) throw ConfigError(at, "a grid search takes only {\"choice\": [...]} parameters");
       const bool integers = kind == "int_uniform";
@@ -110,6 +122,33 @@ nlohmann::json trial_experiment(nlohmann::json experiment, const nlohmann::json&
   return experiment;
 }
 
+// A typo in a searched path or in any value a trial could take shows before the first trial
+// runs, not hours into the search: every choice is put in turn into the first trial's
+// experiment, which is validated and its component graph built (on a two-user, three-item
+// stand-in for the data, so that plugin parameters are checked against their schemas).
+void check_every_choice(const nlohmann::json& experiment, const std::vector<Dimension>& dimensions,
+                        const nlohmann::json& first_trial, const Registry& registry) {
+  const auto check = [&](const nlohmann::json& values) {
+    const auto validated = validate_experiment(trial_experiment(experiment, values));
+    try {
+      assemble_model(validated, registry, 2, 3);
+    } catch (const ConfigError&) {
+      throw;
+    } catch (const Error&) {
+      // Only the stand-in's sizes can cause anything else; the real data decides.
+    }
+  };
+  check(first_trial);
+  for (const auto& dimension : dimensions) {
+    if (dimension.kind != "choice") continue;
+    for (const auto& choice : dimension.values) {
+      nlohmann::json values = first_trial;
+      values[dimension.path] = choice;
+      if (values != first_trial) check(values);
+    }
+  }
+}
+
 std::string shown(const nlohmann::json& values) {
   std::string text;
   for (const auto& [path, value] : values.items()) {
@@ -135,7 +174,13 @@ SearchReport run_search(const nlohmann::json& experiment, const std::string& def
   const auto dimensions = read_dimensions(block.value("parameters", nlohmann::json()), grid);
   int64_t combinations = 1;
   for (const auto& dimension : dimensions) {
-    if (grid) combinations *= static_cast<int64_t>(dimension.values.size());
+    if (!grid) break;
+    // Capped rather than multiplied out: a grid of twenty 10-value lists overflows int64.
+    combinations = std::min(kMostTrials + 1, combinations * static_cast<int64_t>(dimension.values.size()));
+  }
+  if (grid && combinations > kMostTrials && !(block.contains("trials") && block.at("trials").is_number_integer())) {
+    throw ConfigError("search.parameters", "the grid has more than " + std::to_string(kMostTrials) +
+                                               " combinations; set search.trials to run the first ones");
   }
   const bool trials_given = resolved.contains("trials") && !resolved.at("trials").is_null();
   const int64_t trials = grid ? (trials_given ? std::min(resolved.at("trials").get<int64_t>(), combinations)
@@ -146,13 +191,15 @@ SearchReport run_search(const nlohmann::json& experiment, const std::string& def
 
   SearchReport report;
   report.output_dir = run_output_dir(experiment, default_name, output_dir);
+  // Owned while the search runs (each trial owns its own folder inside); its files are
+  // rewritten whole after every trial, so the folder is never replaced as a run's is.
+  const RunOutputFolder folder(report.output_dir);
 
   // Every trial's values are drawn before the first runs, so the sequence depends on the seed only.
   Random random(resolved.at("seed").get<uint64_t>());
   std::vector<nlohmann::json> values;
   for (int64_t trial = 0; trial < trials; ++trial) values.push_back(trial_values(dimensions, grid, trial, random));
-  // A typo in a searched path or value shows before anything runs.
-  validate_experiment(trial_experiment(experiment, values.front()));
+  check_every_choice(experiment, dimensions, values.front(), registry);
 
   report.results = {{"metric", metric},
                     {"direction", resolved.at("direction")},

@@ -5,6 +5,7 @@
 
 #include "spotlight/framework/data/text_loaders.h"
 #include "spotlight/sdk/errors.h"
+#include "src/data/loaders/delimited_fields.h"
 #include "src/data/loaders/field_parsing.h"
 #include "src/data/loaders/id_column.h"
 #include "src/data/loaders/line_reader.h"
@@ -12,41 +13,6 @@
 namespace spotlight {
 
 namespace {
-
-// Cuts `line` at `delimiter` into at most fields.size() fields (the later ones are never
-// looked at) and returns how many it found. memchr for the usual one-character delimiter.
-size_t split_fields(std::string_view line, std::string_view delimiter, std::vector<std::string_view>& fields) {
-  const size_t wanted = fields.size();
-  size_t count = 0, start = 0;
-  while (count < wanted) {
-    size_t end;
-    if (delimiter.size() == 1) {
-      const void* found = std::memchr(line.data() + start, delimiter[0], line.size() - start);
-      end = found ? static_cast<size_t>(static_cast<const char*>(found) - line.data()) : std::string_view::npos;
-    } else {
-      end = line.find(delimiter, start);
-    }
-    if (end == std::string_view::npos) {
-      fields[count++] = line.substr(start);
-      break;
-    }
-    fields[count++] = line.substr(start, end - start);
-    start = end + delimiter.size();
-  }
-  return count;
-}
-
-// Every field of a header line.
-std::vector<std::string_view> split_header(std::string_view line, std::string_view delimiter) {
-  std::vector<std::string_view> header;
-  size_t start = 0;
-  for (;;) {
-    const size_t end = line.find(delimiter, start);
-    header.push_back(line.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
-    if (end == std::string_view::npos) return header;
-    start = end + delimiter.size();
-  }
-}
 
 // Every line is cut into as many fields as the furthest column needs, so a position is also
 // the size of an allocation: a typo such as 978302109 must not ask for 15 GB.
@@ -89,6 +55,18 @@ struct Columns {
     if (options.rating_column) rating = column_index(*options.rating_column, header, file);
     if (options.timestamp_column) timestamp = column_index(*options.timestamp_column, header, file);
     if (options.weight_column) weight = column_index(*options.weight_column, header, file);
+    // One column read as two things is a typo, and would train on nonsense with exit 0.
+    const std::pair<size_t, const char*> roles[] = {
+        {user, "user_column"}, {item, "item_column"}, {rating, "rating_column"}, {timestamp, "timestamp_column"},
+        {weight, "weight_column"}};
+    for (size_t a = 0; a < std::size(roles); ++a) {
+      for (size_t b = a + 1; b < std::size(roles); ++b) {
+        if (roles[a].first != kAbsent && roles[a].first == roles[b].first) {
+          throw DataError(file.string() + ": " + roles[a].second + " and " + roles[b].second +
+                          " name the same column; each column can be read as one thing only");
+        }
+      }
+    }
     needed = std::max(user, item) + 1;
     for (size_t column : {rating, timestamp, weight}) {
       if (column != kAbsent) needed = std::max(needed, column + 1);
@@ -102,18 +80,33 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
   if (options.delimiter.empty()) throw DataError(file.string() + ": the delimiter is empty");
   const std::string_view delimiter(options.delimiter);
   LineReader reader(file);
+  DelimitedFields splitter(delimiter);
   std::string_view line;
+
+  // A UTF-8 byte-order mark (spreadsheet exports start with one) is not part of the first field.
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  bool first_line = true;
+  const auto next_line = [&] {
+    if (!reader.next(line)) return false;
+    if (first_line && line.substr(0, kByteOrderMark.size()) == kByteOrderMark) line.remove_prefix(kByteOrderMark.size());
+    first_line = false;
+    return true;
+  };
 
   std::vector<std::string_view> header;
   if (options.header) {
-    if (!reader.next(line)) throw DataError(file.string() + ": the file is empty; expected a header line");
-    header = split_header(line, delimiter);
+    if (!next_line()) throw DataError(file.string() + ": the file is empty; expected a header line");
+    try {
+      splitter.split(line, reader, header);
+    } catch (const LineError& error) {
+      throw DataError(file.string() + ":1: " + error.message);
+    }
   }
   const Columns columns(options, header, file);
 
   LoadedInteractions loaded;
   Interactions& data = loaded.interactions;
-  IdColumn users(options.ids, "user"), items(options.ids, "item");
+  IdColumn users(options.ids, options.numeric_ids, "user"), items(options.ids, options.numeric_ids, "item");
   // Reserved once from the first block's line length: growing by doubling would copy each
   // array and briefly hold it twice.
   const size_t expected_rows = reader.estimated_lines();
@@ -124,10 +117,11 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
   if (columns.weight != kAbsent) data.weights.reserve(expected_rows);
 
   std::vector<std::string_view> fields(columns.needed);
-  while (reader.next(line)) {
+  while (next_line()) {
     if (line.empty()) continue;
+    const size_t line_number = reader.line_number();  // where the record starts
     try {
-      const size_t found = split_fields(line, delimiter, fields);
+      const size_t found = splitter.split(line, reader, fields);
       if (found < columns.needed) {
         throw LineError{"expected at least " + std::to_string(columns.needed) + " fields separated by \"" +
                         options.delimiter + "\", got " + std::to_string(found)};
@@ -156,7 +150,7 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
         ++loaded.skipped_lines;
         continue;
       }
-      throw DataError(file.string() + ":" + std::to_string(reader.line_number()) + ": " + error.message);
+      throw DataError(file.string() + ":" + std::to_string(line_number) + ": " + error.message);
     }
   }
   if (data.user_ids.empty()) throw DataError(file.string() + ": no interactions in the file");

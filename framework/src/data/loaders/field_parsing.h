@@ -10,10 +10,10 @@
 
 namespace spotlight {
 
-// Fields may be padded with spaces or quoted ("1","2"); a line may end in "\r".
+// Fields may be padded with spaces (quotes are taken off by DelimitedFields); a line may end in "\r".
 inline std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '"')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '"' || text.back() == '\r')) text.remove_suffix(1);
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && (text.back() == ' ' || text.back() == '\r')) text.remove_suffix(1);
   return text;
 }
 

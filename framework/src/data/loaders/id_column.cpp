@@ -24,10 +24,10 @@ RawId IdColumn::parse(std::string_view field) const {
   RawId id;
   id.text = trim(field);
   if (id.text.empty()) throw LineError{std::string(what_) + " id is empty"};
-  if (mapping_ == IdMapping::raw) {
+  if (mapping_ == IdMapping::raw || numeric_) {
     id.number = parse_number<int64_t>(id.text, what_);
     if (id.number < 0) throw LineError{std::string(what_) + " id " + std::to_string(id.number) + " is negative"};
-    if (id.number > kLargestRawId) {
+    if (mapping_ == IdMapping::raw && id.number > kLargestRawId) {
       throw LineError{std::string(what_) + " id " + std::to_string(id.number) + " is above " +
                       std::to_string(kLargestRawId) + ", the largest raw id; use \"ids\": \"dense\""};
     }

@@ -33,9 +33,11 @@ struct RawId {
 // allocates nothing.
 class IdColumn {
  public:
-  IdColumn(IdMapping mapping, const char* what) : mapping_(mapping), what_(what) {}
+  // `numeric`: ids must be whole numbers whatever the mapping (a format that defines them so).
+  IdColumn(IdMapping mapping, bool numeric, const char* what) : mapping_(mapping), numeric_(numeric), what_(what) {}
 
-  // Throws LineError for an empty id, and with IdMapping::raw for a non-number or a negative one.
+  // Throws LineError for an empty id, and with IdMapping::raw or `numeric` for a non-number
+  // or a negative one.
   RawId parse(std::string_view field) const;
   // The dense id of a parsed id.
   int64_t map(const RawId& id) {
@@ -60,6 +62,7 @@ class IdColumn {
   void switch_to_text();
 
   IdMapping mapping_;
+  bool numeric_;
   const char* what_;
   int64_t largest_ = -1;
   bool by_number_ = true;

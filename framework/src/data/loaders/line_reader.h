@@ -26,11 +26,15 @@ class LineReader {
     const size_t length = newline ? static_cast<size_t>(newline - start) : lines_end_ - position_;
     position_ += newline ? length + 1 : length;
     line = std::string_view(start, length);
-    if (length > 0 && start[length - 1] == '\r') line.remove_suffix(1);
+    carriage_return_ = length > 0 && start[length - 1] == '\r';
+    if (carriage_return_) line.remove_suffix(1);
     ++line_number_;
     return true;
   }
 
+  const std::filesystem::path& file() const { return file_; }
+  // Whether the line next() returned last ended in "\r\n" (a quoted field keeps both bytes).
+  bool ended_in_carriage_return() const { return carriage_return_; }
   // 1-based number of the line next() returned last.
   size_t line_number() const { return line_number_; }
   // Lines in the whole file, extrapolated from the first block: enough to reserve arrays once.
@@ -48,6 +52,7 @@ class LineReader {
   size_t filled_ = 0;      // bytes in the buffer (complete lines, then a partial one)
   bool end_of_file_ = false;
   size_t line_number_ = 0;
+  bool carriage_return_ = false;
   // A line this long is not a line of interactions: refused before the buffer grows without bound.
   static constexpr size_t kMaxLineBytes = size_t{1} << 20;
   size_t estimated_lines_ = 0;

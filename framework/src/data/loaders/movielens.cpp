@@ -37,6 +37,7 @@ LoadedInteractions load_movielens(const std::filesystem::path& path, IdMapping i
     options.rating_column = layout.rating;
     options.timestamp_column = layout.timestamp;
     options.ids = ids;
+    options.numeric_ids = true;  // every MovieLens layout numbers its users and movies
     options.malformed = malformed;
     return load_delimited_file(file, options);
   }

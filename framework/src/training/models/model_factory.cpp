@@ -74,6 +74,11 @@ bool model_type_reads_sequences(const std::string& type) {
   return found && found->reads_sequences;
 }
 
+bool model_type_samples_negatives(const std::string& type) {
+  const ModelType* found = find_model_type(type);
+  return found && found->samples_negatives;
+}
+
 std::unique_ptr<Model> make_model(const std::string& type, ModelParts parts, const TrainingOptions& options,
                                   int64_t num_users, int64_t num_items) {
   const ModelType* found = find_model_type(type);

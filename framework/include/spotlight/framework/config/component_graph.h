@@ -21,6 +21,9 @@ namespace spotlight {
 // that do not fit the plugin's schema are ConfigErrors naming the JSON path.
 class ComponentGraph {
  public:
+  // How deep "@a" -> "@b" -> ... may nest; deeper is a ConfigError.
+  static constexpr size_t kDeepestReferenceChain = 64;
+
   ComponentGraph(const Registry& registry, const nlohmann::json& declared, std::string declared_path,
                  ModelContext model);
 

@@ -27,6 +27,8 @@ struct DelimitedFileOptions {
   std::optional<std::string> timestamp_column;
   std::optional<std::string> weight_column;
   IdMapping ids = IdMapping::dense;
+  // Ids are whole numbers whatever the mapping (MovieLens): "abc" is a malformed line.
+  bool numeric_ids = false;
   MalformedLines malformed = MalformedLines::error;
 };
 

@@ -14,4 +14,7 @@ std::vector<std::string> model_type_names();
 // section and reserves item id 0 for padding).
 bool model_type_reads_sequences(const std::string& type);
 
+// Whether a model type trains against sampled negatives (and so reads model.sampler).
+bool model_type_samples_negatives(const std::string& type);
+
 }  // namespace spotlight
