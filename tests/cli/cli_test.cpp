@@ -149,6 +149,16 @@ TEST(Cli, AFailedRunLeavesEarlierOutputsAlone) {
   EXPECT_EQ(testing::read_text(folder.path() / "metrics.json"), "earlier");
 }
 
+TEST(Cli, StandardOutputThatCannotBeWrittenIsAFailure) {
+  // A full disk, or no standard output at all: never exit 0 as if the listing were delivered.
+  for (const char* sink : {"> /dev/full", ">&-"}) {
+    // In a shell of its own, so that the sink applies inside what the harness redirects around it.
+    const auto result = run_process("sh -c " + shell_quote(shell_quote(kCli) + " plugins --markdown " + sink));
+    EXPECT_EQ(result.exit_code, 1) << sink << ": " << result.err;
+    EXPECT_EQ(result.err, "spotlight: error: cannot write to standard output (closed pipe or full disk)\n") << sink;
+  }
+}
+
 TEST(Cli, UsageMistakesExitWithTwo) {
   auto result = spotlight("frobnicate");
   EXPECT_EQ(result.exit_code, 2);
@@ -265,6 +275,13 @@ TEST(Cli, SequenceModelsRecommendWhatComesNextInTheDatasetsOwnIds) {
   ASSERT_EQ(later.exit_code, 0) << later.err;
   EXPECT_EQ(later.err, "spotlight: 1 interactions of users or items the model does not know were left out\n");
   EXPECT_TRUE(json::parse(later.out).at("metrics").contains("sequence_mrr"));
+  // The same dataset section inside {"dataset": ...} (as an experiment file holds it) is read the same.
+  testing::write_text(folder.path() / "wrapped.json",
+                      json{{"dataset", json::parse(testing::read_text(folder.path() / "later.json"))}}.dump());
+  auto wrapped = spotlight("evaluate --model " + model + " --data " +
+                           shell_quote((folder.path() / "wrapped.json").string()) + " --json");
+  ASSERT_EQ(wrapped.exit_code, 0) << wrapped.err;
+  EXPECT_EQ(json::parse(wrapped.out).at("metrics"), json::parse(later.out).at("metrics"));
   testing::write_text(folder.path() / "strangers.csv", "user,item,time\nnobody,i1,1\n");
   testing::write_text(folder.path() / "strangers.json",
                       json{{"loader", "csv"}, {"path", (folder.path() / "strangers.csv").string()}, {"header", true},

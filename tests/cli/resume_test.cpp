@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -121,6 +122,96 @@ TEST(Resume, MistakesAreOneLineErrors) {
   EXPECT_EQ(changed.exit_code, 1);
   EXPECT_EQ(changed.err, "spotlight: error: --resume: the experiment differs from the interrupted run's at model.seed; resume "
                              "with the same experiment and --set values, or use another --output\n");
+}
+
+TEST(Resume, AHistoryThatDoesNotMatchTheEpochsIsRefused) {
+  testing::TemporaryDirectory folder;
+  const auto output = folder.path() / "out";
+  const pid_t pid = start(run_arguments(output.string(), false));
+  for (int wait = 0; wait < 2000 && checkpointed_epochs(output) < 2; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  const int64_t epochs = checkpointed_epochs(output);
+  ASSERT_GE(epochs, 2);
+  // One epoch's record taken out of the history, as a hand edit or a mix of two runs would.
+  auto metadata = json::parse(testing::read_text(output / "partial" / "checkpoint.json"));
+  metadata["history"].erase(metadata["history"].size() - 1);
+  testing::write_text(output / "partial" / "checkpoint.json", metadata.dump());
+  auto resumed = testing::run_process(shell_quote(kCli) + " run " + shell_quote(kQuickstart) +
+                                      " --set model.n_iter=6 --set threads=1 --output " + shell_quote(output.string()) +
+                                      " --resume");
+  EXPECT_EQ(resumed.exit_code, 1);
+  EXPECT_EQ(resumed.err, "spotlight: error: --resume: " + (output / "partial" / "checkpoint.json").string() +
+                             " records " + std::to_string(epochs) + " epochs done but a history of " +
+                             std::to_string(epochs - 1) +
+                             " epochs; it was not written by one run, start again without --resume\n");
+}
+
+// A run that trains until it is killed.
+std::vector<std::string> endless_run_arguments(const std::string& output) {
+  return {kCli, "run", kQuickstart, "--set", "model.n_iter=100000", "--set", "threads=1", "--output", output};
+}
+
+// A run owns its folder: a second run into it fails at once, naming the first.
+TEST(RunFolder, ASecondRunIntoTheSameFolderFailsAtOnce) {
+  testing::TemporaryDirectory folder;
+  const auto output = folder.path() / "out";
+  const pid_t pid = start(endless_run_arguments(output.string()));
+  for (int wait = 0; wait < 2000 && checkpointed_epochs(output) == 0; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_GT(checkpointed_epochs(output), 0);
+  const auto started = std::chrono::steady_clock::now();
+  auto second = testing::run_process(shell_quote(kCli) + " run " + shell_quote(kQuickstart) + " --output " +
+                                     shell_quote(output.string()));
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));  // did not wait for the first
+  EXPECT_EQ(second.exit_code, 1);
+  const std::string holder = "is in use by another run (pid " + std::to_string(pid) + ": " + kCli + " run " + kQuickstart;
+  EXPECT_EQ(second.err.rfind("spotlight: error: " + output.string() + " " + holder, 0), 0u) << second.err;
+  EXPECT_NE(second.err.find("); wait for it to finish or use another --output\n"), std::string::npos) << second.err;
+  EXPECT_EQ(std::count(second.err.begin(), second.err.end(), '\n'), 1);
+}
+
+// The output set is replaced whole: a kill leaves the previous complete set, a finished run
+// leaves its own complete set even where a file of the old one could not have been replaced.
+TEST(RunFolder, TheOutputSetIsReplacedWholeOrNotAtAll) {
+  testing::TemporaryDirectory folder;
+  const auto output = folder.path() / "out";
+  const auto run = [&](int epochs) {
+    return testing::run_process(shell_quote(kCli) + " run " + shell_quote(kQuickstart) + " --set model.n_iter=" +
+                                std::to_string(epochs) + " --set threads=1 --output " + shell_quote(output.string()));
+  };
+  ASSERT_EQ(run(1).exit_code, 0);
+  const std::string first_metrics = testing::read_text(output / "metrics.json");
+  const std::string first_checkpoint = testing::read_text(output / "checkpoint.json");
+
+  // Killed while training: the first run's set is there as it was, beside the partial checkpoint.
+  const pid_t pid = start(endless_run_arguments(output.string()));
+  for (int wait = 0; wait < 2000 && checkpointed_epochs(output) == 0; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  EXPECT_EQ(testing::read_text(output / "metrics.json"), first_metrics);
+  EXPECT_EQ(testing::read_text(output / "checkpoint.json"), first_checkpoint);
+
+  // A file of the set that a rename could not replace (a folder holding a file where metrics.json was).
+  std::filesystem::remove(output / "metrics.json");
+  std::filesystem::create_directories(output / "metrics.json" / "inside");
+  ASSERT_EQ(run(2).exit_code, 0);
+  const auto metrics = json::parse(testing::read_text(output / "metrics.json"));
+  EXPECT_EQ(metrics.at("epochs").size(), 2u);
+  EXPECT_EQ(json::parse(testing::read_text(output / "checkpoint.json")).at("epochs"), 2);
+  EXPECT_FALSE(std::filesystem::exists(output / "partial"));
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(folder.path())) {
+    entries.push_back(entry.path().filename().string());
+  }
+  EXPECT_EQ(entries, std::vector<std::string>{"out"}) << "the staging folder was left beside the output";
 }
 
 // tests/cli/fixtures/checkpoint_before_optimizer_plugins holds the partial checkpoint (after
