@@ -102,10 +102,10 @@ TEST_F(ComponentGraphTest, WrongKindIsAnError) {
 TEST_F(ComponentGraphTest, UnknownPluginSuggestsAndListsTheKind) {
   EXPECT_EQ(error_building(json::object(), {{"plugin", "bilinearr"}}),
             "model.representation.plugin: unknown plugin \"bilinearr\" (did you mean \"bilinear\"?); available "
-            "representations: bilinear, cnn, lstm, mixture, pooling, simple_cf; some libraries were refused (see `spotlight plugins`)");
+            "representations: bilinear, cnn, gru4rec, lstm, mixture, pooling, sasrec, simple_cf; some libraries were refused (see `spotlight plugins`)");
   EXPECT_EQ(error_building(json::object(), {{"dim", 3}}),
             "model.representation.plugin: missing; expected the name of a representation plugin (available: bilinear, "
-            "cnn, lstm, mixture, pooling, simple_cf)");
+            "cnn, gru4rec, lstm, mixture, pooling, sasrec, simple_cf)");
   EXPECT_EQ(error_building(json::object(), "bilinear"),
             "model.representation: expected a representation: \"@name\" or an object with a \"plugin\", got "
             "\"bilinear\"");

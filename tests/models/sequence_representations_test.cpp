@@ -44,7 +44,13 @@ std::vector<json> every_sequence_representation() {
           {{"plugin", "cnn"}, {"num_layers", 3}, {"kernel_width", {2, 3, 2}}, {"dilation", {1, 2, 4}},
            {"nonlinearity", "relu"}, {"residual", false}},
           {{"plugin", "lstm"}},
-          {{"plugin", "mixture"}, {"num_mixtures", 3}}};
+          {{"plugin", "mixture"}, {"num_mixtures", 3}},
+          // Dropout off: these tests compare states of two calls in training mode.
+          {{"plugin", "sasrec"}, {"dropout", 0.0}},
+          {{"plugin", "sasrec"}, {"dropout", 0.0}, {"num_blocks", 3}, {"num_heads", 3}, {"norm_first", false},
+           {"activation", "gelu"}, {"feed_forward_dim", 10}},
+          {{"plugin", "gru4rec"}, {"hidden_dropout", 0.0}},
+          {{"plugin", "gru4rec"}, {"hidden_dropout", 0.0}, {"num_layers", 2}, {"hidden_dim", 4}}};
 }
 
 TEST_F(SequencePlugins, StateAtStepTNeverSeesItemTOrLater) {
@@ -184,6 +190,156 @@ TEST_F(SequencePlugins, LstmMatchesAHandWrittenCell) {
     }
   }
   EXPECT_TRUE(torch::allclose(states.final[0], h, 1e-5, 1e-6));
+}
+
+// Layer norm over one vector, as torch::nn::LayerNorm defines it (biased variance).
+torch::Tensor layer_norm(const torch::Tensor& v, const torch::Tensor& gain, const torch::Tensor& bias, double eps) {
+  auto centred = v - v.mean();
+  return centred / std::sqrt((centred * centred).mean().item<double>() + eps) * gain + bias;
+}
+
+TEST_F(SequencePlugins, SasrecMatchesOneHandWrittenBlockOfCausalAttention) {
+  // Width 4, two heads of width 2, one block, a feed-forward layer of width 5.
+  for (bool norm_first : {true, false}) {
+    SCOPED_TRACE(norm_first);
+    auto net = representation({{"plugin", "sasrec"}, {"num_blocks", 1}, {"num_heads", 2}, {"feed_forward_dim", 5},
+                               {"norm_first", norm_first}, {"dropout", 0.0}, {"max_length", 6}},
+                              10, 4);
+    auto sequences = torch::tensor({{0, 0, 4, 2, 9}, {3, 7, 7, 1, 5}}, torch::kInt64);
+    const auto states = net->encode_sequences(sequences);
+    auto p = net->named_parameters();
+    auto linear = [&](const std::string& name, const torch::Tensor& v) {
+      return torch::mv(p["block0." + name + ".weight"], v) + p["block0." + name + ".bias"];
+    };
+    auto norm = [&](const std::string& name, const torch::Tensor& v) {
+      return layer_norm(v, p[name + ".weight"], p[name + ".bias"], 1e-8);
+    };
+    auto table = p["item_embeddings.table.weight"], positions = p["position_embeddings.weight"];
+    torch::NoGradGuard no_grad;
+    for (int64_t b = 0; b < 2; ++b) {
+      // Input 0 is the start slot (its position vector); input t the item before step t, or zero for padding.
+      std::vector<torch::Tensor> x;
+      std::vector<bool> real;
+      x.push_back(positions[0]);
+      real.push_back(true);
+      for (int64_t t = 0; t < 5; ++t) {
+        const int64_t item = sequences[b][t].item<int64_t>();
+        real.push_back(item != 0);
+        x.push_back(item != 0 ? table[item] * 2.0 + positions[t + 1] : torch::zeros({4}));
+      }
+      std::vector<torch::Tensor> attention_in;
+      for (const auto& v : x) attention_in.push_back(norm_first ? norm("block0.attention_norm", v) : v);
+      for (size_t i = 0; i < x.size(); ++i) {
+        auto mixed = torch::zeros({4});
+        for (int64_t head = 0; head < 2; ++head) {
+          auto q = linear("query", attention_in[i]).narrow(0, 2 * head, 2);
+          // Softmax over the real keys at or before i, written out.
+          std::vector<double> weights;
+          std::vector<torch::Tensor> values;
+          double total = 0;
+          for (size_t j = 0; j <= i; ++j) {
+            if (!real[j]) continue;
+            auto k = linear("key", attention_in[j]).narrow(0, 2 * head, 2);
+            weights.push_back(std::exp(torch::dot(q, k).item<double>() / std::sqrt(2.0)));
+            values.push_back(linear("value", attention_in[j]).narrow(0, 2 * head, 2));
+            total += weights.back();
+          }
+          auto head_out = torch::zeros({2});
+          for (size_t n = 0; n < weights.size(); ++n) head_out += values[n] * (weights[n] / total);
+          mixed.narrow(0, 2 * head, 2).copy_(head_out);
+        }
+        auto attended = linear("output", mixed);
+        auto feed_forward = [&](const torch::Tensor& v) { return linear("contract", torch::relu(linear("expand", v))); };
+        torch::Tensor y;
+        if (norm_first) {
+          auto h = x[i] + attended;
+          y = h + feed_forward(norm("block0.feed_forward_norm", h));
+        } else {
+          auto h = norm("block0.attention_norm", x[i] + attended);
+          y = norm("block0.feed_forward_norm", h + feed_forward(h));
+        }
+        y = norm("final_norm", y);
+        const auto& got = i < 5 ? states.per_step[b][static_cast<int64_t>(i)] : states.final[b];
+        EXPECT_TRUE(torch::allclose(got, y, 1e-4, 1e-5)) << "sequence " << b << " step " << i << "\n" << got << y;
+      }
+    }
+  }
+}
+
+TEST_F(SequencePlugins, SasrecHasFiniteStatesAndGradientsBehindLongPadding) {
+  // Queries whose earlier inputs are all padding still read the start slot: no empty softmax.
+  auto net = representation({{"plugin", "sasrec"}, {"dropout", 0.0}});
+  auto sequences = torch::tensor({{0, 0, 0, 0, 0, 0, 0, 3}, {0, 0, 0, 0, 0, 0, 0, 0}}, torch::kInt64);
+  const auto states = net->encode_sequences(sequences);
+  EXPECT_TRUE(torch::isfinite(states.per_step).all().item<bool>());
+  EXPECT_TRUE(torch::isfinite(states.final).all().item<bool>());
+  (states.per_step.sum() + states.final.sum()).backward();
+  for (const auto& parameter : net->parameters()) {
+    if (parameter.grad().defined()) {
+      EXPECT_TRUE(torch::isfinite(parameter.grad()).all().item<bool>());
+    }
+  }
+}
+
+TEST_F(SequencePlugins, Gru4recMatchesAHandWrittenRecurrenceAndProjection) {
+  // Two layers of width 4 over items of width 3: the top layer's output is mapped back to width 3.
+  auto net = representation({{"plugin", "gru4rec"}, {"num_layers", 2}, {"hidden_dim", 4}, {"hidden_dropout", 0.0}},
+                            10, 3);
+  auto sequence = torch::tensor({{0, 4, 2, 9}}, torch::kInt64);
+  const auto states = net->encode_sequences(sequence);
+  auto p = net->named_parameters();
+  auto table = p["item_embeddings.table.weight"];
+  torch::NoGradGuard no_grad;
+  // torch::nn::GRU: gates in the order reset, update, new;
+  // r = s(W_ir x + b_ir + W_hr h + b_hr), z = s(W_iz x + b_iz + W_hz h + b_hz),
+  // n = tanh(W_in x + b_in + r (W_hn h + b_hn)), h' = (1 - z) n + z h.
+  std::vector<torch::Tensor> inputs{torch::zeros({3}), torch::zeros({3}), table[4], table[2], table[9]};
+  for (int layer = 0; layer < 2; ++layer) {
+    const std::string l = std::to_string(layer);
+    auto w_ih = p["gru.weight_ih_l" + l].chunk(3), w_hh = p["gru.weight_hh_l" + l].chunk(3);
+    auto b_ih = p["gru.bias_ih_l" + l].chunk(3), b_hh = p["gru.bias_hh_l" + l].chunk(3);
+    auto h = torch::zeros({4});
+    std::vector<torch::Tensor> outputs;
+    for (const auto& x : inputs) {
+      auto r = torch::sigmoid(torch::mv(w_ih[0], x) + b_ih[0] + torch::mv(w_hh[0], h) + b_hh[0]);
+      auto z = torch::sigmoid(torch::mv(w_ih[1], x) + b_ih[1] + torch::mv(w_hh[1], h) + b_hh[1]);
+      auto n = torch::tanh(torch::mv(w_ih[2], x) + b_ih[2] + r * (torch::mv(w_hh[2], h) + b_hh[2]));
+      h = (1 - z) * n + z * h;
+      outputs.push_back(h);
+    }
+    inputs = outputs;
+  }
+  for (size_t t = 0; t < inputs.size(); ++t) {
+    auto expected = torch::mv(p["projection.weight"], inputs[t]) + p["projection.bias"];
+    const auto& got = t < 4 ? states.per_step[0][static_cast<int64_t>(t)] : states.final[0];
+    EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-6)) << t;
+  }
+}
+
+TEST_F(SequencePlugins, DropoutActsOnlyWhileTraining) {
+  for (const json& node : {json{{"plugin", "sasrec"}, {"dropout", 0.5}},
+                           json{{"plugin", "gru4rec"}, {"hidden_dropout", 0.5}},
+                           json{{"plugin", "gru4rec"}, {"hidden_dropout", 0.0}, {"embedding_dropout", 0.5}},
+                           json{{"plugin", "gru4rec"}, {"num_layers", 2}, {"hidden_dropout", 0.5}}}) {
+    SCOPED_TRACE(node.dump());
+    auto net = representation(node);
+    auto sequences = torch::tensor({{0, 2, 4, 7, 1}, {3, 9, 1, 5, 5}}, torch::kInt64);
+    net->train();
+    EXPECT_FALSE(torch::equal(net->encode_sequences(sequences).per_step, net->encode_sequences(sequences).per_step));
+    net->eval();
+    const auto first = net->encode_sequences(sequences), second = net->encode_sequences(sequences);
+    EXPECT_TRUE(torch::equal(first.per_step, second.per_step));
+    EXPECT_TRUE(torch::equal(first.final, second.final));
+  }
+}
+
+TEST_F(SequencePlugins, SasrecRefusesHeadsThatDoNotDivideTheWidthAndTooLongSequences) {
+  EXPECT_EQ(testing::error_message([&] { representation({{"plugin", "sasrec"}, {"num_heads", 4}}, 20, 6); }),
+            "node.num_heads: 4 heads do not divide the width 6; choose a divisor of it");
+  auto net = representation({{"plugin", "sasrec"}, {"max_length", 5}});
+  EXPECT_NO_THROW(net->encode_sequences(torch::ones({2, 5}, torch::kInt64)));
+  EXPECT_EQ(testing::error_message([&] { net->encode_sequences(torch::ones({2, 7}, torch::kInt64)); }),
+            "sasrec: a sequence of 7 items is longer than max_length (5); raise the representation's max_length");
 }
 
 TEST_F(SequencePlugins, MixtureWeighsTastesBySoftmaxAttention) {

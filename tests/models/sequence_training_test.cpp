@@ -61,8 +61,21 @@ TEST_F(SequenceTraining, CnnAndLstmLearnAPredictableChainFarBeyondRandom) {
   }
 }
 
+TEST_F(SequenceTraining, SasrecAndGru4recLearnAPredictableChainFarBeyondRandom) {
+  for (const char* representation : {"sasrec", "gru4rec"}) {
+    SCOPED_TRACE(representation);
+    auto experiment = chain_experiment(representation);
+    experiment["model"]["n_iter"] = 10;  // a few seconds together
+    auto report = run(experiment);
+    // Measured 0.51 (sasrec) and 0.47 (gru4rec) after 10 epochs.
+    EXPECT_GT(metric(report, "sequence_mrr"), 7 * kRandomMrr);
+    const auto& epochs = report.metrics.at("epochs");
+    EXPECT_LT(epochs[9].at("loss").get<double>(), epochs[0].at("loss").get<double>());
+  }
+}
+
 TEST_F(SequenceTraining, EveryRepresentationAndImplicitLossTrains) {
-  for (const char* representation : {"pooling", "cnn", "lstm", "mixture"}) {
+  for (const char* representation : {"pooling", "cnn", "lstm", "mixture", "sasrec", "gru4rec"}) {
     for (const char* loss : {"pointwise", "bpr", "hinge", "adaptive_hinge"}) {
       SCOPED_TRACE(std::string(representation) + " + " + loss);
       auto experiment = chain_experiment(representation, loss);

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <torch/torch.h>
+
+// One SASRec block (Kang & McAuley 2018): multi-head self-attention in which each position
+// sees only itself, earlier positions and no padding, then a point-wise feed-forward layer,
+// each with a residual connection and a layer norm, either before the sub-layer (pre-LN,
+// `norm_first`) or after the residual sum (post-LN, the Transformer's original order).
+struct CausalSelfAttentionBlockOptions {
+  CausalSelfAttentionBlockOptions(int64_t dim, int64_t num_heads, int64_t feed_forward_dim)
+      : dim_(dim), num_heads_(num_heads), feed_forward_dim_(feed_forward_dim) {}
+  TORCH_ARG(int64_t, dim);
+  TORCH_ARG(int64_t, num_heads);
+  TORCH_ARG(int64_t, feed_forward_dim);
+  TORCH_ARG(double, dropout) = 0.0;
+  TORCH_ARG(bool, norm_first) = true;
+  TORCH_ARG(bool, gelu) = false;  // the feed-forward activation: GELU, else ReLU
+};
+
+class CausalSelfAttentionBlockImpl : public torch::nn::Module {
+ public:
+  explicit CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options);
+
+  // x (batch, steps, dim); allowed (batch, 1, steps, steps), true where query i may read
+  // key j. Every row must allow at least one key, or its softmax has nothing to weigh.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& allowed);
+
+ private:
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& allowed);
+  torch::Tensor feed_forward(const torch::Tensor& x);
+
+  CausalSelfAttentionBlockOptions options_;
+  torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, output_{nullptr};
+  torch::nn::Linear expand_{nullptr}, contract_{nullptr};
+  torch::nn::LayerNorm attention_norm_{nullptr}, feed_forward_norm_{nullptr};
+  torch::nn::Dropout attention_dropout_{nullptr}, feed_forward_dropout_{nullptr}, residual_dropout_{nullptr};
+};
+TORCH_MODULE(CausalSelfAttentionBlock);

@@ -1,0 +1,132 @@
+// sasrec: self-attentive sequential recommendation (Kang & McAuley 2018). Each item vector,
+// scaled by sqrt(dim), plus a learned vector for its position, passes through blocks of
+// causal self-attention; the output at step t predicts item t, scored like every sequence
+// network here against the item table: <state, item vector> + item bias.
+//
+// The network reads the history behind one start slot (embed_shifted's zero vector, plus
+// the position-0 vector), so input t holds item t-1. The start slot is a key every query may
+// read: a query whose earlier inputs are all left padding still has one key to weigh, so
+// its softmax never divides by zero (NaN), and it predicts the first item from the start
+// slot alone. Padding inputs are zero and never a key, so padding reaches no state.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "causal_self_attention_block.h"
+#include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/nn/sequence_representation.h"
+#include "spotlight/sdk/plugin.h"
+
+namespace {
+
+struct SasrecSettings {
+  int64_t max_length = 200;
+  int64_t num_blocks = 2;
+  int64_t num_heads = 1;
+  int64_t feed_forward_dim = 0;
+  double dropout = 0.2;
+  bool norm_first = true;
+  bool gelu = false;
+};
+
+class SasrecNet : public spotlight::nn::SequenceRepresentation {
+ public:
+  SasrecNet(spotlight::nn::SequenceTables tables, const SasrecSettings& settings)
+      : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)),
+        max_length_(settings.max_length) {
+    // Row 0 is the start slot; row t + 1 the position of item t. Small at first, so that
+    // an item's identity outweighs its position until training says otherwise.
+    positions_ = register_module("position_embeddings", torch::nn::Embedding(max_length_ + 1, dim()));
+    {
+      torch::NoGradGuard no_grad;
+      positions_->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(dim())));
+    }
+    input_dropout_ = register_module("input_dropout", torch::nn::Dropout(settings.dropout));
+    const auto block = CausalSelfAttentionBlockOptions(dim(), settings.num_heads, settings.feed_forward_dim)
+                           .dropout(settings.dropout)
+                           .norm_first(settings.norm_first)
+                           .gelu(settings.gelu);
+    for (int64_t b = 0; b < settings.num_blocks; ++b) {
+      blocks_.push_back(register_module("block" + std::to_string(b), CausalSelfAttentionBlock(block)));
+    }
+    final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim()}).eps(1e-8)));
+  }
+
+  spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
+    const int64_t batch = item_sequences.size(0), length = item_sequences.size(1);
+    if (length > max_length_) {
+      throw spotlight::Error("sasrec: a sequence of " + std::to_string(length) + " items is longer than max_length (" +
+                             std::to_string(max_length_) + "); raise the representation's max_length");
+    }
+    // Input t is real when it is the start slot or a real item; only real inputs are keys.
+    auto real = torch::cat(
+        {torch::ones({batch, 1}, item_sequences.options().dtype(torch::kBool)), item_sequences.ne(0)}, 1);
+    auto positions = positions_->weight.narrow(0, 0, length + 1).unsqueeze(0);
+    auto x = (embed_shifted(item_sequences) * std::sqrt(static_cast<double>(dim())) + positions) *
+             real.unsqueeze(-1).to(positions.scalar_type());
+    x = input_dropout_->forward(x);
+    auto causal = torch::ones({length + 1, length + 1}, real.options()).tril();
+    auto allowed = causal.unsqueeze(0).logical_and(real.unsqueeze(1)).unsqueeze(1);  // (batch, 1, query, key)
+    for (auto& block : blocks_) x = block->forward(x, allowed);
+    x = final_norm_->forward(x);
+    return {x.narrow(1, 0, length), x.select(1, length)};
+  }
+
+ private:
+  int64_t max_length_;
+  torch::nn::Embedding positions_{nullptr};
+  torch::nn::Dropout input_dropout_{nullptr};
+  std::vector<CausalSelfAttentionBlock> blocks_;
+  torch::nn::LayerNorm final_norm_{nullptr};
+};
+
+std::shared_ptr<SasrecNet> make_sasrec(const spotlight::ComponentArgs& args) {
+  auto tables = spotlight::nn::sequence_tables(args);
+  SasrecSettings settings;
+  settings.max_length = args.integer("max_length");
+  settings.num_blocks = args.integer("num_blocks");
+  settings.num_heads = args.integer("num_heads");
+  if (tables.dim % settings.num_heads != 0) {
+    args.fail("num_heads", std::to_string(settings.num_heads) + " heads do not divide the width " +
+                               std::to_string(tables.dim) + "; choose a divisor of it");
+  }
+  settings.feed_forward_dim = args.integer_or("feed_forward_dim", tables.dim);
+  settings.dropout = args.number("dropout");
+  settings.norm_first = args.boolean("norm_first");
+  settings.gelu = args.text("activation") == "gelu";
+  return std::make_shared<SasrecNet>(std::move(tables), settings);
+}
+
+}  // namespace
+
+SPOTLIGHT_PLUGIN(
+    SasrecNet, make_sasrec, "sasrec", "1.0.0",
+    "Sequence representation: causal self-attention blocks over the items seen so far (SASRec, Kang & McAuley "
+    "2018); defaults suit MovieLens-100K-sized data: two blocks, one head, dropout 0.2, pre-LN for stable training",
+    spotlight::schema(
+        {spotlight::Parameter::integer("max_length", 200,
+                                       "Longest sequence it reads (one learned position vector per step); at least "
+                                       "sequence.max_length")
+             .at_least(1)
+             .at_most(spotlight::kMaxWidth),
+         spotlight::Parameter::integer("num_blocks", 2, "Number of self-attention blocks")
+             .at_least(1)
+             .at_most(spotlight::kMaxCount),
+         spotlight::Parameter::integer("num_heads", 1, "Attention heads per block; must divide the width")
+             .at_least(1)
+             .at_most(spotlight::kMaxCount),
+         spotlight::Parameter::integer("feed_forward_dim", std::nullopt,
+                                       "Hidden width of the point-wise feed-forward layer (default: the width)")
+             .at_least(1)
+             .at_most(spotlight::kMaxWidth)
+             .optional(),
+         spotlight::Parameter::text("activation", "relu", "Activation of the feed-forward layer").one_of({"relu", "gelu"}),
+         spotlight::Parameter::number("dropout", 0.2,
+                                      "Dropout on the inputs, attention weights and sub-layer outputs while training")
+             .at_least(0)
+             .at_most(0.95),
+         spotlight::Parameter::boolean("norm_first", true,
+                                       "Layer norm before each sub-layer (pre-LN), else after each residual sum")},
+        spotlight::nn::sequence_table_parameters()))
