@@ -80,6 +80,13 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
     resolved_evaluation.push_back(evaluation.at(i).is_string() ? evaluation.at(i) : graph.resolved(path));
   }
   assembled.resolved["evaluation"] = resolved_evaluation;
+  if (assembled.resolved.contains("validation")) {
+    auto& validation = assembled.resolved["validation"];
+    const auto node = validation.at("evaluator");
+    assembled.validation_evaluator =
+        std::static_pointer_cast<Evaluator>(graph.build(node, "validation.evaluator", ComponentKind::evaluator));
+    validation["evaluator"] = node.is_string() ? node : graph.resolved("validation.evaluator");
+  }
 
   for (const PluginRecord* plugin : graph.plugins_used()) {
     assembled.plugins.push_back({plugin->name, to_string(plugin->kind), plugin->version});

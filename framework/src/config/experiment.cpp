@@ -17,8 +17,8 @@ namespace spotlight {
 
 namespace {
 
-const std::vector<std::string> kTopLevelKeys{"version", "name",       "dataset", "split",
-                                             "sequence", "model", "evaluation", "threads"};
+const std::vector<std::string> kTopLevelKeys{"version",    "name",       "dataset", "split",     "sequence",
+                                             "model",      "evaluation", "threads", "validation"};
 
 ParameterList top_level_schema() {
   return {Parameter::integer("version", 1, "Experiment schema version").at_least(1).at_most(1),
@@ -48,6 +48,18 @@ ParameterList model_schema() {
           Parameter::boolean("hand_gradients", true,
                              "Let a representation and loss that differentiate by hand skip autograd (false: always "
                              "autograd; same results up to float rounding)")};
+}
+
+ParameterList validation_schema() {
+  return {Parameter::number("fraction", 0.1, "Fraction of the training interactions (or users, with a user_based "
+                                              "split) held out to watch; split like the test set, seeded split.seed + 1")
+              .greater_than(0)
+              .at_most(0.9),
+          Parameter::text("metric", std::nullopt,
+                          "The metric to watch, as the evaluator names it (default: the evaluator's only metric)")
+              .optional(),
+          Parameter::integer("patience", 5, "Epochs without improvement before training stops").at_least(1),
+          Parameter::text("direction", "maximize", "Whether higher or lower is better").one_of({"maximize", "minimize"})};
 }
 
 ParameterList sequence_schema() {
@@ -215,6 +227,21 @@ nlohmann::json validate_experiment(const nlohmann::json& experiment) {
   const auto evaluation = experiment.value("evaluation", nlohmann::json::array());
   if (!evaluation.is_array()) throw ConfigError("evaluation", "expected a list of evaluator nodes, got " + evaluation.dump());
   resolved["evaluation"] = evaluation;
+  if (experiment.contains("validation")) {
+    const auto& validation = experiment.at("validation");
+    if (!validation.is_object()) throw ConfigError("validation", "expected an object, got " + validation.dump());
+    nlohmann::json settings = validation;
+    settings.erase("evaluator");
+    resolved["validation"] = validate_parameters(settings, validation_schema(), "validation");
+    // The evaluator node is built with the model's graph; by default it is the first evaluation entry.
+    if (validation.contains("evaluator")) {
+      resolved["validation"]["evaluator"] = validation.at("evaluator");
+    } else if (!evaluation.empty()) {
+      resolved["validation"]["evaluator"] = evaluation.at(0);
+    } else {
+      throw ConfigError("validation.evaluator", "missing; name one, or list an evaluator under evaluation");
+    }
+  }
   return resolved;
 }
 

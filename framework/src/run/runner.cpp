@@ -16,6 +16,7 @@
 #include "spotlight/framework/run/atomic_file.h"
 #include "spotlight/framework/run/checkpoint.h"
 #include "spotlight/framework/config/experiment_data.h"
+#include "spotlight/framework/run/early_stopping.h"
 #include "spotlight/framework/run/evaluation.h"
 #include "spotlight/framework/run/output_folder.h"
 #include "spotlight/framework/config/experiment.h"
@@ -91,6 +92,18 @@ std::string epoch_loss_plot(const nlohmann::json& epochs) {
     ys.push_back(epoch.at("loss").get<double>());
   }
   return line_plot({"Training loss", "epoch", "mean minibatch loss", xs, ys, -1});
+}
+
+// The watched metric per epoch, the kept epoch drawn larger.
+std::string validation_plot(const nlohmann::json& epochs, const EarlyStopping& early_stopping) {
+  LinePlot plot{"Validation " + early_stopping.metric(), "epoch", early_stopping.metric(), {}, {}, -1};
+  for (const auto& epoch : epochs) {
+    if (!epoch.contains("validation")) continue;
+    if (epoch.at("epoch").get<int64_t>() == early_stopping.best_epoch()) plot.highlighted = static_cast<int>(plot.xs.size());
+    plot.xs.push_back(epoch.at("epoch").get<double>());
+    plot.ys.push_back(epoch.at("validation").get<double>());
+  }
+  return line_plot(plot);
 }
 
 // Whether the interactions name more than one item: with one, every negative is the
@@ -185,6 +198,11 @@ RunPlan plan_run(const nlohmann::json& experiment, const RunOptions& options) {
 struct RunData {
   Interactions dataset;  // counts and id maps only: the rows live in the split
   TrainTestSplit split;
+  // With a validation section: split.train cut once more, into what the model trains on and
+  // what it is validated on. split.train stays whole (items seen there are excluded in tests).
+  std::optional<TrainTestSplit> validation;
+
+  const Interactions& training_set() const { return validation ? validation->train : split.train; }
 };
 
 RunData load_run_data(const RunPlan& plan, std::ostream& progress) {
@@ -210,6 +228,11 @@ RunData load_run_data(const RunPlan& plan, std::ostream& progress) {
   progress << "data: " << data.dataset.num_users << " users, " << data.dataset.num_items << " items, "
            << data.split.train.size() << " train / " << data.split.test.size() << " test interactions ("
            << format("%.2f", seconds_since(started)) << " s)\n";
+  if (plan.resolved.contains("validation")) {
+    data.validation = hold_out_validation(data.split.train, plan.resolved.at("split"), plan.resolved.at("validation"));
+    progress << "validation: " << data.validation->test.size() << " of the " << data.split.train.size()
+             << " training interactions held out\n";
+  }
   return data;
 }
 
@@ -260,33 +283,57 @@ void show_progress_bar(Model& model, int64_t n_iter, std::ostream& progress) {
 
 // Trains the epochs left, appending one record per epoch to `epochs` and checkpointing each.
 void train_run(const RunPlan& plan, const RunOptions& options, const RunData& data, AssembledModel& assembled,
-               nlohmann::json& epochs, std::ostream& progress) {
+               nlohmann::json& epochs, EarlyStopping* early_stopping, std::ostream& progress) {
   auto& model = *assembled.model;
   const bool progress_bar = options.progress_bar && plan.leader;
   const int64_t n_iter = plan.resolved.at("model").at("n_iter").get<int64_t>();
   const int64_t remaining = n_iter - model.epochs_done();
   if (progress_bar) show_progress_bar(model, n_iter, progress);
-  if (remaining <= 0) return;
-  model.fit(
-      data.split.train,
-      [&](const EpochReport& epoch) {
-        const double rate = epoch.seconds > 0 ? static_cast<double>(epoch.examples) / epoch.seconds : 0.0;
-        if (progress_bar) progress << "\r\033[K";
-        progress << "epoch " << epoch.epoch << "/" << epoch.n_iter << "  loss " << format("%.4f", epoch.loss) << "  "
-                 << format("%.2f", epoch.seconds) << " s  " << format("%.0f", rate) << " interactions/s\n";
-        progress.flush();
-        epochs.push_back(
-            {{"epoch", epoch.epoch}, {"loss", epoch.loss}, {"seconds", epoch.seconds}, {"examples", epoch.examples}});
-        if (!plan.leader) return;
-        save_checkpoint(plan.partial, assembled, data.dataset.users, data.dataset.items, epochs,
-                        "model-epoch-" + std::to_string(epoch.epoch) + ".pt");
-      },
-      remaining);
+  if (early_stopping) early_stopping->resume(epochs);
+  // A resumed run that had already decided to stop (killed before its outputs were written).
+  const bool stopped = early_stopping && early_stopping->should_stop(model.epochs_done());
+  if (remaining > 0 && !stopped) {
+    model.fit(
+        data.training_set(),
+        [&](const EpochReport& epoch) {
+          const double rate = epoch.seconds > 0 ? static_cast<double>(epoch.examples) / epoch.seconds : 0.0;
+          if (progress_bar) progress << "\r\033[K";
+          progress << "epoch " << epoch.epoch << "/" << epoch.n_iter << "  loss " << format("%.4f", epoch.loss)
+                   << "  " << format("%.2f", epoch.seconds) << " s  " << format("%.0f", rate) << " interactions/s";
+          nlohmann::json record{
+              {"epoch", epoch.epoch}, {"loss", epoch.loss}, {"seconds", epoch.seconds}, {"examples", epoch.examples}};
+          if (early_stopping) {
+            const double value = early_stopping->observe(model, *data.validation, epoch.epoch);
+            record["validation"] = value;
+            progress << "  validation " << early_stopping->metric() << " " << format("%.4f", value)
+                     << (early_stopping->best_epoch() == epoch.epoch ? " (best)" : "");
+            if (early_stopping->should_stop(epoch.epoch)) model.stop_after_this_epoch();
+          }
+          progress << "\n";
+          progress.flush();
+          epochs.push_back(record);
+          if (!plan.leader) return;
+          save_checkpoint(plan.partial, assembled, data.dataset.users, data.dataset.items, epochs,
+                          "model-epoch-" + std::to_string(epoch.epoch) + ".pt");
+        },
+        remaining);
+  }
+  if (!early_stopping) return;
+  if (early_stopping->should_stop(model.epochs_done())) {
+    progress << "stopped early: no better " << early_stopping->metric() << " for "
+             << model.epochs_done() - early_stopping->best_epoch() << " epochs\n";
+  }
+  if (early_stopping->best_epoch() != model.epochs_done()) {
+    progress << "keeping epoch " << early_stopping->best_epoch() << " (validation " << early_stopping->metric() << " "
+             << format("%.4f", early_stopping->best_value()) << ")\n";
+  }
+  early_stopping->restore_best(model);
 }
 
 // Evaluates the trained model and writes the run's outputs.
 RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledModel& assembled,
-                     const nlohmann::json& epochs, RunOutputFolder& folder, std::ostream& progress) {
+                     const nlohmann::json& epochs, const EarlyStopping* early_stopping, RunOutputFolder& folder,
+                     std::ostream& progress) {
   const auto evaluation_started = Clock::now();
   // Automatic threads: evaluation scores blocks of users on every core.
   if (plan.threads == 0) set_compute_threads(0);
@@ -313,6 +360,10 @@ RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledMo
                       {"num_items", data.dataset.num_items},
                       {"train_interactions", data.split.train.size()},
                       {"test_interactions", data.split.test.size()}}}};
+  if (early_stopping) {
+    report.metrics["validation"] =
+        early_stopping->summary(static_cast<int64_t>(epochs.size()), plan.resolved.at("model").at("n_iter").get<int64_t>());
+  }
   report.experiment = assembled.resolved;
   // The whole set goes into the staging folder and replaces the folder's contents (the
   // partial checkpoints and any earlier run's outputs) in one step.
@@ -321,9 +372,11 @@ RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledMo
   write_file_atomically(staged / "experiment.json", report.experiment.dump(2) + "\n");
   write_file_atomically(staged / "metrics.json", report.metrics.dump(2) + "\n");
   write_file_atomically(staged / "loss.svg", epoch_loss_plot(epochs));
+  if (early_stopping) write_file_atomically(staged / "validation.svg", validation_plot(epochs, *early_stopping));
   folder.publish();
   progress << "wrote " << report.output_dir.string()
-           << "/{metrics.json, experiment.json, checkpoint.json, model.pt, loss.svg}\n";
+           << "/{metrics.json, experiment.json, checkpoint.json, model.pt, loss.svg" << (early_stopping ? ", validation.svg" : "")
+           << "}\n";
   return report;
 }
 
@@ -356,9 +409,15 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptio
     assembled.model->train_together(replicas);
     progress << "distributed: " << options.distributed.world_size << " processes, each training on its shard\n";
   }
-  train_run(plan, options, data, assembled, epochs, progress);
+  std::optional<EarlyStopping> early_stopping;
+  if (data.validation) {
+    early_stopping.emplace(plan.resolved.at("validation"), assembled.validation_evaluator,
+                           plan.leader ? plan.partial / "best-model.pt" : std::filesystem::path());
+  }
+  EarlyStopping* watching = early_stopping ? &*early_stopping : nullptr;
+  train_run(plan, options, data, assembled, epochs, watching, progress);
   if (!plan.leader) return RunReport{plan.output_dir, {}, {}};
-  return finish_run(plan, data, assembled, epochs, *folder, progress);
+  return finish_run(plan, data, assembled, epochs, watching, *folder, progress);
 }
 
 }  // namespace spotlight

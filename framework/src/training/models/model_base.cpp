@@ -108,7 +108,8 @@ void ModelBase::apply_gradients() {
 void ModelBase::train_epochs(int64_t count, int64_t examples, int64_t epochs, const EpochCallback& on_epoch,
                              const MinibatchStep& step) {
   const int64_t batch_size = local_batch_size();
-  for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs); ++epoch) {
+  stop_requested_ = false;
+  for (int64_t epoch = 0; epoch < (epochs < 0 ? options_.n_iter : epochs) && !stop_requested_; ++epoch) {
     const auto started = Clock::now();
     const std::vector<int64_t> order = epoch_order(count);
     const auto shard = static_cast<int64_t>(order.size());

@@ -25,6 +25,7 @@ class ModelBase : public Model {
   void save_state(torch::serialize::OutputArchive& archive) const override;
   void load_state(torch::serialize::InputArchive& archive) override;
   int64_t epochs_done() const override { return epochs_done_; }
+  void stop_after_this_epoch() override { stop_requested_ = true; }
   void train_together(std::shared_ptr<Replicas> replicas) override { replicas_ = std::move(replicas); }
   Representation& representation() override { return *parts_.representation; }
 
@@ -95,6 +96,7 @@ class ModelBase : public Model {
   bool sampler_prepared_ = false;
   bool gradients_checked_ = false;
   int64_t epochs_done_ = 0;
+  bool stop_requested_ = false;
 };
 
 }  // namespace spotlight

@@ -23,6 +23,7 @@ struct PluginUse {
 struct AssembledModel {
   std::unique_ptr<Model> model;
   std::vector<std::shared_ptr<Evaluator>> evaluators;
+  std::shared_ptr<Evaluator> validation_evaluator;  // the experiment's validation.evaluator, or null
   nlohmann::json resolved;  // the whole experiment with every default filled in
   std::vector<PluginUse> plugins;
 };

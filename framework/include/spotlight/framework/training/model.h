@@ -60,6 +60,9 @@ class Model : public Scorer {
   virtual void save_state(torch::serialize::OutputArchive& archive) const = 0;
   virtual void load_state(torch::serialize::InputArchive& archive) = 0;
   virtual int64_t epochs_done() const = 0;
+  // Called from an epoch callback: fit() returns after this epoch instead of training the
+  // rest (early stopping). The next fit() trains again.
+  virtual void stop_after_this_epoch() = 0;
   // From now on fit() trains this rank's shard and keeps the model identical to the other
   // ranks' copies (gradients averaged over them every step). Every rank must have the same
   // state when fit() starts.
