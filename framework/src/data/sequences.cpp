@@ -32,6 +32,7 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
   SequenceMatrix sequences;
   sequences.num_items = interactions.num_items;
   sequences.length = length;
+  const bool weighted = !interactions.weights.empty();
   for (size_t begin = 0; begin < order.size();) {
     const int64_t user = interactions.user_ids[order[begin]];
     size_t end = begin;
@@ -45,6 +46,13 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
       int64_t* row = sequences.item_ids.data() + sequences.item_ids.size() - static_cast<size_t>(length);
       for (int64_t i = 0; i < count; ++i) {
         row[length - count + i] = interactions.item_ids[order[begin + static_cast<size_t>(window_begin + i)]];
+      }
+      if (weighted) {
+        sequences.weights.resize(sequences.item_ids.size(), 0.0f);
+        float* weights = sequences.weights.data() + sequences.weights.size() - static_cast<size_t>(length);
+        for (int64_t i = 0; i < count; ++i) {
+          weights[length - count + i] = interactions.weights[order[begin + static_cast<size_t>(window_begin + i)]];
+        }
       }
       sequences.user_ids.push_back(user);
     }
