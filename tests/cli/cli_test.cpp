@@ -111,7 +111,7 @@ TEST(Cli, ABrokenLibraryOnThePathIsReportedByNameWithItsReason) {
     }
   }
   EXPECT_EQ(abi_reason,
-            "wrong SDK ABI version: built for version 2, this host supports version 1; rebuild it against this SDK");
+            "wrong SDK ABI version: built for version 3, this host supports version 2; rebuild it against this SDK");
 }
 
 TEST(Cli, RunTrainsAndWritesOutputs) {

@@ -1,10 +1,12 @@
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
 #include "models/plugin_fixture.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/loss.h"
+#include "support/error_message.h"
 
 namespace spotlight {
 namespace {
@@ -80,6 +82,116 @@ TEST_F(ImplicitLossPlugins, AdaptiveHingeUsesOnlyTheHardestOfManyNegatives) {
   EXPECT_THROW(adaptive->explicit_loss(positive_, negative_), Error);
 }
 
+// Many-negative losses: three positions against two negatives each, column j holding position j's.
+class ManyNegativeLossPlugins : public ImplicitLossPlugins {
+ protected:
+  std::shared_ptr<Loss> loss(const std::string& name, const nlohmann::json& options = nlohmann::json::object()) {
+    nlohmann::json node = options;
+    node["plugin"] = name;
+    return build<Loss>(node, ComponentKind::loss);
+  }
+  ImplicitLossInput input(const torch::Tensor& mask = {}, const torch::Tensor& weights = {}) const {
+    ImplicitLossInput batch;
+    batch.positive = positive_;
+    batch.negative = negatives_;
+    batch.mask = mask;
+    batch.weights = weights;
+    return batch;
+  }
+  // Positives 1, 0, 2 (positive_) against negatives (0, -1), (1, 0), (0, 2).
+  const torch::Tensor negatives_ = torch::tensor({{0.0f, 1.0f, 0.0f}, {-1.0f, 0.0f, 2.0f}});
+  const torch::Tensor weights_ = torch::tensor({2.0f, 5.0f, 1.0f});
+};
+
+TEST_F(ManyNegativeLossPlugins, SampledSoftmaxIsTheCrossEntropyOfThePositiveAmongItsNegatives) {
+  auto softmax = loss("sampled_softmax");
+  EXPECT_EQ(softmax->feedback(), Feedback::implicit);
+  EXPECT_EQ(softmax->negatives_per_positive(), NegativesPerPositive::many);
+  EXPECT_FALSE(softmax->uses_negative_log_q());
+  // log(e^s+ + sum_j e^s-_j) - s+:
+  // position 0: log(e^1 + e^0 + e^-1) - 1 = log(2.718282 + 1 + 0.367879) - 1 = 1.407606 - 1 = 0.407606
+  // position 1: log(e^0 + e^1 + e^0) - 0 = log(4.718282)                                 = 1.551445
+  // position 2: log(e^2 + e^0 + e^2) - 2 = log(15.778112) - 2 = 2.758624 - 2             = 0.758624
+  const double first = 0.407606, second = 1.551445, third = 0.758624;
+  EXPECT_NEAR(softmax->implicit_batch_loss(input()).item<double>(), (first + second + third) / 3, 1e-5);
+  // The old three-argument call is the same loss.
+  EXPECT_NEAR(softmax->implicit_loss(positive_, negatives_, mask_).item<double>(), (first + third) / 2, 1e-5);
+  EXPECT_NEAR(softmax->implicit_batch_loss(input(mask_)).item<double>(), (first + third) / 2, 1e-5);
+  // Weights 2, 5, 1 with the second position masked: (2 * first + 1 * third) / (2 + 1).
+  EXPECT_NEAR(softmax->implicit_batch_loss(input(mask_, weights_)).item<double>(), (2 * first + third) / 3, 1e-5);
+  EXPECT_NEAR(softmax->implicit_batch_loss(input({}, weights_)).item<double>(),
+              (2 * first + 5 * second + third) / 8, 1e-5);
+  EXPECT_EQ(testing::error_message([&] { softmax->implicit_loss(positive_, negative_, torch::Tensor()); }),
+            "sampled_softmax expects negative scores shaped (num_negative_samples, ...positive's shape), got [3] for "
+            "a positive of shape [3]");
+}
+
+TEST_F(ManyNegativeLossPlugins, SampledSoftmaxWithLogQCorrectionLowersEachNegativeByItsLogProbability) {
+  auto corrected = loss("sampled_softmax", {{"logq_correction", true}});
+  EXPECT_TRUE(corrected->uses_negative_log_q());
+  // The first sample of every position was drawn with probability 1/2, the second with 1/4:
+  // s- - log Q = s- + log 2 and s- + log 4, so each exp(s-) is multiplied by 2 and 4.
+  auto batch = input(mask_);
+  batch.negative_log_q = torch::log(torch::tensor({{0.5f, 0.5f, 0.5f}, {0.25f, 0.25f, 0.25f}}));
+  // position 0: log(e^1 + 2 e^0 + 4 e^-1) - 1 = log(2.718282 + 2 + 1.471518) - 1 = 1.822903 - 1 = 0.822903
+  // position 2: log(e^2 + 2 e^0 + 4 e^2) - 2 = log(5 * 7.389056 + 2) - 2 = log(38.945280) - 2 = 1.662158
+  EXPECT_NEAR(corrected->implicit_batch_loss(batch).item<double>(), (0.822903 + 1.662158) / 2, 1e-5);
+  EXPECT_EQ(testing::error_message([&] { corrected->implicit_batch_loss(input()); }),
+            "sampled_softmax with logq_correction needs each negative's log probability, and none was given");
+}
+
+TEST_F(ManyNegativeLossPlugins, BprMaxWeighsEachNegativeByItsSoftmax) {
+  auto bpr_max = loss("bpr_max");
+  EXPECT_EQ(bpr_max->negatives_per_positive(), NegativesPerPositive::many);
+  // Position 0: positive 1, negatives 0 and -1. Softmax weights of (0, -1): 1/(1 + e^-1) = 0.731059 and
+  // 0.268941. Sigmoids of the differences: sigmoid(1) = 0.731059, sigmoid(2) = 0.880797.
+  //   -log(0.731059 * 0.731059 + 0.268941 * 0.880797) = -log(0.534447 + 0.236883) = -log(0.771330) = 0.259640
+  //   penalty: 0.731059 * 0^2 + 0.268941 * 1 = 0.268941
+  // Position 1: positive 0, negatives 1 and 0: weights 0.731059, 0.268941; sigmoid(-1) = 0.268941, sigmoid(0) = 0.5:
+  //   -log(0.731059 * 0.268941 + 0.268941 * 0.5) = -log(0.196612 + 0.134471) = -log(0.331083) = 1.105387
+  //   penalty: 0.731059 * 1 + 0 = 0.731059
+  // Position 2: positive 2, negatives 0 and 2: weights 0.119203, 0.880797; sigmoid(2) = 0.880797, sigmoid(0) = 0.5:
+  //   -log(0.119203 * 0.880797 + 0.880797 * 0.5) = -log(0.104994 + 0.440399) = -log(0.545393) = 0.606250
+  //   penalty: 0.880797 * 4 = 3.523188
+  const double first = 0.259640 + 0.268941, second = 1.105387 + 0.731059, third = 0.606250 + 3.523188;
+  EXPECT_NEAR(bpr_max->implicit_batch_loss(input()).item<double>(), (first + second + third) / 3, 1e-5);
+  EXPECT_NEAR(bpr_max->implicit_batch_loss(input(mask_, weights_)).item<double>(), (2 * first + third) / 3, 1e-5);
+  // Without the penalty only the ranking terms remain.
+  auto unregularized = loss("bpr_max", {{"score_regularization", 0.0}});
+  EXPECT_NEAR(unregularized->implicit_loss(positive_, negatives_, mask_).item<double>(), (0.259640 + 0.606250) / 2,
+              1e-5);
+  EXPECT_THROW(bpr_max->explicit_loss(positive_, negative_), Error);
+}
+
+TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAreLogSumExpOverEveryItemMinusThePositive) {
+  auto softmax = loss("softmax");
+  EXPECT_TRUE(softmax->needs_all_item_scores());
+  EXPECT_FALSE(loss("sampled_softmax")->needs_all_item_scores());
+  auto logits = torch::tensor({{1.0f, 2.0f, 3.0f}, {0.0f, 0.0f, 0.0f},
+                               {-std::numeric_limits<float>::infinity(), 0.0f, 0.0f}});
+  // Row 0, positive 2: log(e + e^2 + e^3) - 3 = log(30.192296) - 3 = 3.407606 - 3 = 0.407606.
+  // Row 1, positive 1: log(3) = 1.098612.  Row 2, positive 1, item 0 excluded (-inf): log(2) = 0.693147.
+  auto terms = softmax->all_item_loss_terms(logits, torch::tensor({2, 1, 1}, torch::kInt64));
+  EXPECT_NEAR(terms[0].item<double>(), 0.407606, 1e-5);
+  EXPECT_NEAR(terms[1].item<double>(), 1.098612, 1e-5);
+  EXPECT_NEAR(terms[2].item<double>(), 0.693147, 1e-5);
+  EXPECT_EQ(testing::error_message([&] { softmax->implicit_batch_loss(input()); }),
+            "softmax compares each positive with every item, not with sampled negatives: the model must give it every "
+            "item's scores (all_item_loss_terms)");
+}
+
+TEST_F(ImplicitLossPlugins, OldLossesTakeWeightsThroughTheirMask) {
+  // hinge reduces with masked_mean: weights 2, 5, 1 on terms 0.5, 2, 0 give (1 + 10 + 0) / 8.
+  ImplicitLossInput batch;
+  batch.positive = positive_;
+  batch.negative = negative_;
+  batch.weights = torch::tensor({2.0f, 5.0f, 1.0f});
+  EXPECT_NEAR(loss("hinge")->implicit_batch_loss(batch).item<double>(), 11.0 / 8, 1e-6);
+  // With the mask too: (1 + 0) / 3.
+  batch.mask = mask_;
+  EXPECT_NEAR(loss("hinge")->implicit_batch_loss(batch).item<double>(), 1.0 / 3, 1e-6);
+}
+
 class ExplicitLossPlugins : public PluginTest {
  protected:
   std::shared_ptr<Loss> loss(const std::string& name) { return build<Loss>({{"plugin", name}}, ComponentKind::loss); }
@@ -103,6 +215,10 @@ TEST_F(ExplicitLossPlugins, RegressionIsMeanSquaredErrorOfRawScores) {
   // Scores are the predicted ratings themselves.
   expect_values(regression->predictions(scores), {1.5, 2.0, 5.0});
   EXPECT_THROW(regression->implicit_loss(scores, scores, torch::Tensor()), Error);
+  // Weights 1, 3, 4: (0.25 + 3 * 1 + 0) / 8.
+  EXPECT_NEAR(regression->explicit_batch_loss({observed, scores, torch::tensor({1.0f, 3.0f, 4.0f})}).item<double>(),
+              3.25 / 8, 1e-6);
+  EXPECT_NEAR(regression->explicit_batch_loss({observed, scores, torch::Tensor()}).item<double>(), 1.25 / 3, 1e-6);
 }
 
 TEST_F(ExplicitLossPlugins, PoissonTakesRawScoresAsLogRates) {
@@ -118,6 +234,9 @@ TEST_F(ExplicitLossPlugins, PoissonTakesRawScoresAsLogRates) {
   // The model predicts the rate.
   expect_values(poisson->predictions(scores), {1.0, std::exp(0.5), std::exp(-1.0)});
   EXPECT_THROW(poisson->implicit_loss(scores, scores, torch::Tensor()), Error);
+  // Weights 0, 1, 1 keep the last two terms only.
+  EXPECT_NEAR(poisson->explicit_batch_loss({observed, scores, torch::tensor({0.0f, 1.0f, 1.0f})}).item<double>(),
+              ((std::exp(0.5) - 0.5) + (std::exp(-1.0) + 2.0)) / 2, 1e-6);
 }
 
 TEST_F(ExplicitLossPlugins, LogisticClampsRatingsToLabelsAndUsesCrossEntropyWithLogits) {
@@ -135,6 +254,13 @@ TEST_F(ExplicitLossPlugins, LogisticClampsRatingsToLabelsAndUsesCrossEntropyWith
   // The model predicts the probability of a positive rating.
   expect_values(logistic->predictions(scores), {sigmoid(2.0), sigmoid(0.5), sigmoid(-1.0), sigmoid(0.0)});
   EXPECT_THROW(logistic->implicit_loss(scores, scores, torch::Tensor()), Error);
+  // Weight 3 on the first rating, 1 on the others.
+  const double weighted = (-3 * std::log(sigmoid(2.0)) - std::log(1 - sigmoid(0.5)) - std::log(1 - sigmoid(-1.0)) -
+                           std::log(sigmoid(0.0))) /
+                          6;
+  EXPECT_NEAR(
+      logistic->explicit_batch_loss({observed, scores, torch::tensor({3.0f, 1.0f, 1.0f, 1.0f})}).item<double>(),
+      weighted, 1e-6);
 }
 
 }  // namespace

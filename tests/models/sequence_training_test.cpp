@@ -87,6 +87,35 @@ TEST_F(SequenceTraining, EveryRepresentationAndImplicitLossTrains) {
   }
 }
 
+TEST_F(SequenceTraining, SoftmaxLossesLearnTheChainFarBeyondRandom) {
+  struct Case {
+    const char* loss;
+    json sampler;
+  };
+  const std::vector<Case> cases{
+      {"softmax", nullptr},  // every item's score: no sampler
+      {"sampled_softmax", {{"plugin", "uniform"}, {"num_negative_samples", 20}}},
+      {"bpr_max", {{"plugin", "uniform"}, {"num_negative_samples", 20}}},
+      {"sampled_softmax", {{"plugin", "popularity"}, {"num_negative_samples", 20}, {"exclude_positive", true}}},
+  };
+  for (const auto& [loss, sampler] : cases) {
+    SCOPED_TRACE(std::string(loss) + " with " + sampler.dump());
+    auto experiment = chain_experiment("cnn", loss);
+    experiment["model"]["representation"]["kernel_width"] = 5;
+    experiment["model"]["n_iter"] = 10;
+    if (sampler.is_null()) {
+      experiment["model"].erase("sampler");
+    } else {
+      experiment["model"]["sampler"] = sampler;
+    }
+    if (sampler.is_object() && sampler.at("plugin") == "popularity") experiment["model"]["loss"]["logq_correction"] = true;
+    auto report = run(experiment);
+    EXPECT_GT(metric(report, "sequence_mrr"), 5 * kRandomMrr);
+    const auto& epochs = report.metrics.at("epochs");
+    EXPECT_LT(epochs[9].at("loss").get<double>(), epochs[0].at("loss").get<double>());
+  }
+}
+
 TEST_F(SequenceTraining, SameSeedGivesBitIdenticalResults) {
   auto experiment = chain_experiment("cnn");
   experiment["model"]["n_iter"] = 3;

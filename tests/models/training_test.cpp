@@ -1,10 +1,12 @@
 #include <sstream>
+#include <vector>
 
 #include "models/plugin_fixture.h"
 #include "spotlight/framework/training/model.h"
 #include "spotlight/framework/run/runner.h"
 #include "spotlight/framework/data/synthetic.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/random.h"
 #include "support/process.h"
 #include "support/shared_data.h"
 
@@ -260,6 +262,126 @@ TEST_F(Training, ModelChecksItsParts) {
     FAIL();
   } catch (const ConfigError& error) {
     EXPECT_STREQ(error.what(), "model.optimizer: missing; implicit_factorization needs an optimizer");
+  }
+}
+
+// A sampler that cannot say how likely its draws were.
+class SilentSampler : public Sampler {
+ public:
+  int64_t num_negative_samples() const override { return 2; }
+  torch::Tensor sample(torch::IntArrayRef shape, Random&) const override { return torch::zeros(shape, torch::kInt64); }
+};
+
+TEST_F(Training, TheLogQCorrectionNeedsASamplerThatReportsProbabilities) {
+  auto silent = parts(*registry_, 5, 5);
+  silent.loss = build<Loss>({{"plugin", "sampled_softmax"}, {"logq_correction", true}}, ComponentKind::loss);
+  silent.loss_name = "sampled_softmax";
+  silent.sampler = std::make_shared<SilentSampler>();
+  silent.sampler_name = "silent";
+  try {
+    make_model("implicit_factorization", silent, options(1), 5, 5);
+    FAIL();
+  } catch (const ConfigError& error) {
+    EXPECT_STREQ(error.what(), "model.sampler: loss \"sampled_softmax\" corrects for each negative's sampling "
+                               "probability (log Q), but sampler \"silent\" does not report its draws' probabilities; "
+                               "use one that does, or turn the loss's correction off");
+  }
+  // Without the correction the same sampler is fine.
+  silent.loss = build<Loss>({{"plugin", "sampled_softmax"}}, ComponentKind::loss);
+  EXPECT_NO_THROW(make_model("implicit_factorization", silent, options(1), 5, 5));
+}
+
+TEST_F(Training, FactorizationLearnsWithTheNewLossesAndSamplers) {
+  struct Case {
+    json loss;
+    json sampler;
+  };
+  const std::vector<Case> cases{
+      {{{"plugin", "softmax"}}, nullptr},
+      {{{"plugin", "sampled_softmax"}, {"logq_correction", true}}, {{"plugin", "popularity"}}},
+      {{{"plugin", "bpr_max"}}, {{"plugin", "uniform"}, {"exclude_positive", true}}},
+  };
+  for (const auto& [loss, sampler] : cases) {
+    SCOPED_TRACE(loss.dump() + " with " + sampler.dump());
+    auto experiment = clustered_experiment();
+    experiment["model"]["loss"] = loss;
+    if (sampler.is_null()) {
+      experiment["model"].erase("sampler");
+    } else {
+      experiment["model"]["sampler"] = sampler;
+    }
+    // Random ranking: about 0.021 (see LearnsTheClustersFarBeyondRandomRanking).
+    EXPECT_GT(run(experiment).metrics.at("metrics").at("mrr").get<double>(), 0.05);
+  }
+}
+
+Interactions rated(int64_t users, int64_t items) {
+  Interactions data;
+  data.num_users = users;
+  data.num_items = items;
+  Random random(2);
+  for (int64_t i = 0; i < 2000; ++i) {
+    data.user_ids.push_back(static_cast<int64_t>(random.below(static_cast<uint64_t>(users))));
+    data.item_ids.push_back(static_cast<int64_t>(random.below(static_cast<uint64_t>(items))));
+    data.ratings.push_back(static_cast<float>(1 + random.below(5)));
+  }
+  return data;
+}
+
+ModelParts explicit_parts(Registry& registry, int64_t users, int64_t items) {
+  auto result = parts(registry, users, items);
+  ComponentGraph graph(registry, json::object(), "model.components", ModelContext{users, items, 8, 0});
+  result.loss = std::static_pointer_cast<Loss>(graph.build(json{{"plugin", "regression"}}, "model.loss", ComponentKind::loss));
+  result.sampler = nullptr;
+  return result;
+}
+
+TEST_F(Training, InteractionWeightsWeighEachTermAndZeroRemovesIt) {
+  at::set_num_threads(1);
+  auto data = rated(20, 15);
+  auto fit_losses = [&](const Interactions& train) {
+    torch::manual_seed(1);
+    auto model = make_model("explicit_factorization", explicit_parts(*registry_, 20, 15), options(3), 20, 15);
+    std::vector<double> losses;
+    model->fit(train, [&](const EpochReport& epoch) { losses.push_back(epoch.loss); });
+    return std::make_pair(losses, std::move(model));
+  };
+  const auto unweighted = fit_losses(data).first;
+  // Equal weights are the unweighted mean (through autograd instead of the hand loops: up to rounding).
+  auto equal = data;
+  equal.weights.assign(data.size(), 3.0f);
+  const auto equally_weighted = fit_losses(equal).first;
+  for (size_t epoch = 0; epoch < 3; ++epoch) EXPECT_NEAR(equally_weighted[epoch], unweighted[epoch], 1e-4);
+
+  // Every second interaction rated 1000 with weight 0: the model never sees those ratings.
+  auto polluted = data;
+  polluted.weights.assign(data.size(), 1.0f);
+  for (size_t row = 0; row < data.size(); row += 2) {
+    polluted.ratings[row] = 1000.0f;
+    polluted.weights[row] = 0.0f;
+  }
+  auto [losses, model] = fit_losses(polluted);
+  const double weighted_mean = model->score_users(torch::arange(20, torch::kInt64)).mean().item<double>();
+  const auto& clean = data;  // the same interactions, all with ratings 1 to 5
+  const double clean_mean =
+      fit_losses(clean).second->score_users(torch::arange(20, torch::kInt64)).mean().item<double>();
+  // Without the weights the same ratings drag the predictions up.
+  polluted.weights.clear();
+  const double polluted_mean =
+      fit_losses(polluted).second->score_users(torch::arange(20, torch::kInt64)).mean().item<double>();
+  // Measured: 3.07 weighted, 3.12 clean, 6.44 polluted.
+  EXPECT_NEAR(weighted_mean, clean_mean, 0.5);
+  EXPECT_GT(polluted_mean, clean_mean + 2.0);
+
+  auto negative = data;
+  negative.weights.assign(data.size(), 1.0f);
+  negative.weights[7] = -1.0f;
+  try {
+    fit_losses(negative);
+    FAIL();
+  } catch (const DataError& error) {
+    EXPECT_STREQ(error.what(), "explicit_factorization: row 7 of the training data has the negative weight -1; "
+                               "weights must be at least 0");
   }
 }
 

@@ -7,6 +7,7 @@
 #include "spotlight/framework/data/memory_budget.h"
 #include "spotlight/framework/training/model_types.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/parameters.h"
 
 namespace spotlight {
 
@@ -26,6 +27,15 @@ std::shared_ptr<Component> build_slot(ComponentGraph& graph, const nlohmann::jso
   const auto& node = model.at(key);
   resolved_model[key] = node.is_string() ? node : graph.resolved(path);
   return component;
+}
+
+// The plugin a slot was built from, for messages: its own node's, or the declaration's it refers to.
+std::string plugin_name(const ComponentGraph& graph, const std::string& path) {
+  const nlohmann::json* node = &graph.resolved(path);
+  if (node->is_string() && node->get<std::string>().rfind('@', 0) == 0) {
+    node = &graph.resolved(join_path("model.components", node->get<std::string>().substr(1)));
+  }
+  return node->is_object() && node->contains("plugin") ? node->at("plugin").get<std::string>() : "?";
 }
 
 }  // namespace
@@ -68,6 +78,8 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   parts.optimizer = std::static_pointer_cast<Optimizer>(
       graph.build_named_by(optimizer, "model.optimizer", ComponentKind::optimizer, "type", kDefaultOptimizer));
   parts.optimizer_name = graph.resolved("model.optimizer").at("type").get<std::string>();
+  if (parts.loss) parts.loss_name = plugin_name(graph, "model.loss");
+  if (parts.sampler) parts.sampler_name = plugin_name(graph, "model.sampler");
   resolved_model["optimizer"] = graph.resolved("model.optimizer");
   resolved_model["components"] = graph.resolved_declarations();
 

@@ -48,13 +48,16 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
     }
   });
   require_memory("sequences: " + std::to_string(windows) + " windows of " + std::to_string(length) + " items",
-                 {windows, static_cast<uint64_t>(length), sizeof(int64_t)});
+                 {windows, static_cast<uint64_t>(length),
+                  sizeof(int64_t) + (interactions.weights.empty() ? 0 : sizeof(float))});
 
   SequenceMatrix sequences;
   sequences.num_items = interactions.num_items;
   sequences.length = length;
   sequences.item_ids.reserve(static_cast<size_t>(windows * static_cast<uint64_t>(length)));
   sequences.user_ids.reserve(static_cast<size_t>(windows));
+  const bool weighted = !interactions.weights.empty();
+  if (weighted) sequences.weights.reserve(sequences.item_ids.capacity());
   for_each_user([&](size_t begin, size_t end) {
     // Windows end at the newest item, then every `step` items further back.
     for (auto window_end = static_cast<int64_t>(end - begin); window_end > 0; window_end -= step) {
@@ -65,6 +68,13 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
       int64_t* row = sequences.item_ids.data() + sequences.item_ids.size() - static_cast<size_t>(length);
       for (int64_t i = 0; i < count; ++i) {
         row[length - count + i] = interactions.item_ids[order[begin + static_cast<size_t>(window_begin + i)]];
+      }
+      if (weighted) {
+        sequences.weights.resize(sequences.item_ids.size(), 0.0f);
+        float* weights = sequences.weights.data() + sequences.weights.size() - static_cast<size_t>(length);
+        for (int64_t i = 0; i < count; ++i) {
+          weights[length - count + i] = interactions.weights[order[begin + static_cast<size_t>(window_begin + i)]];
+        }
       }
       sequences.user_ids.push_back(interactions.user_ids[order[begin]]);
     }

@@ -18,6 +18,12 @@ class LogisticLoss : public spotlight::Loss, public spotlight::HandGradientLoss 
     const torch::Tensor labels = torch::clamp(observed, 0.0, 1.0);
     return torch::binary_cross_entropy_with_logits(scores, labels);
   }
+  // Weighted: the weighted mean of the same terms; unweighted, exactly explicit_loss.
+  torch::Tensor explicit_batch_loss(const spotlight::ExplicitLossInput& input) const override {
+    if (!input.weights.defined()) return explicit_loss(input.observed, input.scores);
+    return spotlight::weighted_mean(torch::binary_cross_entropy_with_logits(input.scores, torch::clamp(input.observed, 0.0, 1.0), {}, {},
+                                                                    at::Reduction::None), torch::Tensor(), input.weights);
+  }
   torch::Tensor predictions(const torch::Tensor& scores) const override { return torch::sigmoid(scores); }
 
   // Binary cross-entropy with logits, written the overflow-free way: max(s, 0) - s y + log(1 + e^-|s|).

@@ -17,6 +17,11 @@ class PoissonLoss : public spotlight::Loss, public spotlight::HandGradientLoss {
   torch::Tensor explicit_loss(const torch::Tensor& observed, const torch::Tensor& scores) const override {
     return (torch::exp(scores) - observed * scores).mean();
   }
+  // Weighted: the weighted mean of the same terms; unweighted, exactly explicit_loss.
+  torch::Tensor explicit_batch_loss(const spotlight::ExplicitLossInput& input) const override {
+    if (!input.weights.defined()) return explicit_loss(input.observed, input.scores);
+    return spotlight::weighted_mean(torch::exp(input.scores) - input.observed * input.scores, torch::Tensor(), input.weights);
+  }
   torch::Tensor predictions(const torch::Tensor& scores) const override { return torch::exp(scores); }
 
   double explicit_score_gradients(const float* observed, const float* scores, int64_t n,

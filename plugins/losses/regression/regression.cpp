@@ -14,6 +14,11 @@ class RegressionLoss : public spotlight::Loss, public spotlight::HandGradientLos
   torch::Tensor explicit_loss(const torch::Tensor& observed, const torch::Tensor& scores) const override {
     return (observed - scores).pow(2).mean();
   }
+  // Weighted: the weighted mean of the same terms; unweighted, exactly explicit_loss.
+  torch::Tensor explicit_batch_loss(const spotlight::ExplicitLossInput& input) const override {
+    if (!input.weights.defined()) return explicit_loss(input.observed, input.scores);
+    return spotlight::weighted_mean((input.observed - input.scores).pow(2), torch::Tensor(), input.weights);
+  }
 
   double explicit_score_gradients(const float* observed, const float* scores, int64_t n,
                                   float* d_scores) const override {

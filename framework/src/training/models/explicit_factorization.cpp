@@ -15,10 +15,10 @@ void ExplicitFactorizationModel::check_training_data(const Interactions& train) 
 }
 
 torch::Tensor ExplicitFactorizationModel::minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
-                                                         const torch::Tensor& ratings) {
+                                                         const torch::Tensor& ratings, const torch::Tensor& weights) {
   auto& representation = *parts_.representation;
   auto scores = representation.score(representation.encode_users(users), items);
-  return parts_.loss->explicit_loss(ratings, scores);
+  return parts_.loss->explicit_batch_loss({ratings, scores, weights});
 }
 
 double ExplicitFactorizationModel::hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss,

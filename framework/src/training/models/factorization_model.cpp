@@ -11,6 +11,7 @@ FactorizationModel::FactorizationModel(std::string type, ModelParts parts, Train
 void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs) {
   prepare_training(train);
   check_training_data(train);
+  check_weights(train, type_);
   parts_.representation->train();
   const auto n = static_cast<int64_t>(train.size());
   // Sized by the interactions there are, not by batch_size: a huge batch_size costs nothing.
@@ -19,7 +20,10 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
   std::vector<int64_t> batch_users(static_cast<size_t>(batch_size));
   std::vector<int64_t> batch_items(static_cast<size_t>(batch_size));
   std::vector<float> batch_ratings(with_ratings ? static_cast<size_t>(batch_size) : 0);
-  HandGradientRepresentation* by_hand = hand_gradient_representation();
+  const bool weighted = !train.weights.empty();
+  std::vector<float> batch_weights(weighted ? static_cast<size_t>(batch_size) : 0);
+  // The hand-gradient losses differentiate an unweighted mean: weighted data goes through autograd.
+  HandGradientRepresentation* by_hand = weighted ? nullptr : hand_gradient_representation();
   const auto* hand_loss = dynamic_cast<const HandGradientLoss*>(parts_.loss.get());
 
   // Each epoch shuffles the original order, as Spotlight's factorization models do.
@@ -29,6 +33,7 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
       batch_users[static_cast<size_t>(k)] = train.user_ids[row];
       batch_items[static_cast<size_t>(k)] = train.item_ids[row];
       if (with_ratings) batch_ratings[static_cast<size_t>(k)] = train.ratings[row];
+      if (weighted) batch_weights[static_cast<size_t>(k)] = train.weights[row];
     }
     if (by_hand) {
       return hand_step(*by_hand, *hand_loss, batch_users.data(), batch_items.data(),
@@ -38,7 +43,9 @@ void FactorizationModel::fit(const Interactions& train, const EpochCallback& on_
     auto items = torch::from_blob(batch_items.data(), {size}, torch::kInt64).to(device_);
     torch::Tensor ratings;
     if (with_ratings) ratings = torch::from_blob(batch_ratings.data(), {size}, torch::kFloat32).to(device_);
-    return optimize(minibatch_loss(users, items, ratings));
+    torch::Tensor weights;
+    if (weighted) weights = torch::from_blob(batch_weights.data(), {size}, torch::kFloat32).to(device_);
+    return autograd_step(users, items, ratings, weights);
   });
 }
 

@@ -27,9 +27,16 @@ class FactorizationModel : public ModelBase {
 
   // Checks the training data before the first epoch; throws DataError.
   virtual void check_training_data(const Interactions& train) const {}
-  // The scalar loss of one minibatch; `ratings` is undefined when the model reads none.
+  // The scalar loss of one minibatch; `ratings` is undefined when the model reads none, and
+  // `weights` when the data has none.
   virtual torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
-                                       const torch::Tensor& ratings) = 0;
+                                       const torch::Tensor& ratings, const torch::Tensor& weights) = 0;
+  // One optimizer step through autograd; returns the loss. By default the step of
+  // minibatch_loss.
+  virtual double autograd_step(const torch::Tensor& users, const torch::Tensor& items, const torch::Tensor& ratings,
+                               const torch::Tensor& weights) {
+    return optimize(minibatch_loss(users, items, ratings, weights));
+  }
   virtual bool reads_ratings() const = 0;
   // The same minibatch through the hand-gradient path: scores, loss and one optimizer step;
   // returns the loss. `ratings` is null when the model reads none.
@@ -54,8 +61,12 @@ class ImplicitFactorizationModel : public FactorizationModel {
   ImplicitFactorizationModel(ModelParts parts, TrainingOptions options, int64_t num_users, int64_t num_items);
 
  protected:
-  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
-                               const torch::Tensor& ratings) override;
+  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items, const torch::Tensor& ratings,
+                               const torch::Tensor& weights) override;
+  // A loss over the whole catalogue (Loss::needs_all_item_scores) scores every item for each
+  // user, in bounded chunks; other losses take minibatch_loss's step.
+  double autograd_step(const torch::Tensor& users, const torch::Tensor& items, const torch::Tensor& ratings,
+                       const torch::Tensor& weights) override;
   bool reads_ratings() const override { return false; }
   double hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss, const int64_t* users,
                    const int64_t* items, const float* ratings, int64_t n) override;
@@ -68,8 +79,8 @@ class ExplicitFactorizationModel : public FactorizationModel {
 
  protected:
   void check_training_data(const Interactions& train) const override;
-  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items,
-                               const torch::Tensor& ratings) override;
+  torch::Tensor minibatch_loss(const torch::Tensor& users, const torch::Tensor& items, const torch::Tensor& ratings,
+                               const torch::Tensor& weights) override;
   bool reads_ratings() const override { return true; }
   double hand_step(HandGradientRepresentation& representation, const HandGradientLoss& loss, const int64_t* users,
                    const int64_t* items, const float* ratings, int64_t n) override;

@@ -96,6 +96,26 @@ double ModelBase::optimize_by_hand(double loss, const std::function<void()>& set
   return loss;
 }
 
+double ModelBase::optimize_accumulated(const std::function<double()>& accumulate) {
+  optimizer_->zero_grad();
+  const double loss = accumulate();
+  if (!gradients_checked_) {
+    check_gradients_fit_optimizer();
+    gradients_checked_ = true;
+  }
+  apply_gradients();
+  return loss;
+}
+
+void ModelBase::check_weights(const Interactions& train, const std::string& type) {
+  for (size_t row = 0; row < train.weights.size(); ++row) {
+    if (train.weights[row] < 0.0f) {
+      throw DataError(type + ": row " + std::to_string(row) + " of the training data has the negative weight " +
+                      c10::str(train.weights[row]) + "; weights must be at least 0");
+    }
+  }
+}
+
 void ModelBase::apply_gradients() {
   if (replicas_) replicas_->average_gradients(parts_.representation->parameters());
   optimizer_->step();

@@ -44,6 +44,10 @@ class ModelBase : public Model {
   // `set_gradients` replaces every parameter's gradient, then averaging and the step are
   // optimize()'s; returns `loss`.
   double optimize_by_hand(double loss, const std::function<void()>& set_gradients);
+  // The same step for gradients built up by several backward passes (a loss over the whole
+  // catalogue, differentiated chunk by chunk): clears the gradients, calls `accumulate`,
+  // which runs the passes and returns the loss, then averages and steps as optimize() does.
+  double optimize_accumulated(const std::function<double()>& accumulate);
   // The training loop every model shares: `epochs` epochs (model.n_iter when negative) over
   // `count` examples. Each epoch draws a fresh order (epoch_order: it depends only on the
   // random state, so a resumed run continues exactly), cuts it into this process's
@@ -68,6 +72,9 @@ class ModelBase : public Model {
   Random& stream() { return replicas_ ? rank_random_ : random_; }
   // Throws DataError when an id is outside the model's users or items (undefined tensors pass).
   void check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const;
+  // Throws DataError for a negative interaction weight (weights are optional; a weighted
+  // loss divides by their sum).
+  static void check_weights(const Interactions& train, const std::string& type);
 
   std::string type_;
   ModelParts parts_;

@@ -55,8 +55,16 @@ void require_parts(const ModelParts& parts, const ModelType& model) {
                                         " feedback, but " + type + " trains on " + to_string(model.feedback) +
                                         " feedback");
   }
-  if (model.samples_negatives && !parts.sampler) {
+  // A loss over the whole catalogue compares with every item: it needs no sampled negatives.
+  if (model.samples_negatives && !parts.sampler && !parts.loss->needs_all_item_scores()) {
     throw ConfigError("model.sampler", "missing; " + type + " samples negatives");
+  }
+  if (parts.sampler && parts.loss->uses_negative_log_q() && !parts.sampler->reports_probabilities()) {
+    throw ConfigError("model.sampler", "loss \"" + parts.loss_name +
+                                           "\" corrects for each negative's sampling probability (log Q), but sampler \"" +
+                                           parts.sampler_name +
+                                           "\" does not report its draws' probabilities; use one that does, or turn the loss's "
+                                           "correction off");
   }
   if (!parts.optimizer) throw ConfigError("model.optimizer", "missing; " + type + " needs an optimizer");
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "spotlight/framework/training/all_item_loss.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -13,6 +14,7 @@ ImplicitSequenceModel::ImplicitSequenceModel(ModelParts parts, TrainingOptions o
 
 void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& on_epoch, int64_t epochs) {
   prepare_training(train);
+  check_weights(train, type_);
   const SequenceMatrix sequences = to_sequence(train, options_.sequence);
   const int64_t count = sequences.num_sequences();
   if (count == 0) {
@@ -25,6 +27,9 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
   parts_.representation->train();
   // Sized by the sequences there are, not by batch_size: a huge batch_size costs nothing.
   std::vector<int64_t> batch(static_cast<size_t>(std::min(local_batch_size(), count) * length));
+  const bool weighted = !sequences.weights.empty();
+  std::vector<float> batch_weights(weighted ? batch.size() : 0);
+  const bool all_items = parts_.loss->needs_all_item_scores();
 
   // A fresh permutation of the original order every epoch (Spotlight permutes the previous
   // epoch's order instead; the draws are the same).
@@ -32,25 +37,52 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
     for (int64_t k = 0; k < size; ++k) {
       const int64_t* row = sequences.row(rows[k]);
       std::copy(row, row + length, batch.begin() + k * length);
+      if (weighted) {
+        const float* weights = sequences.weights.data() + rows[k] * length;
+        std::copy(weights, weights + length, batch_weights.begin() + k * length);
+      }
     }
     auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
-    return optimize(minibatch_loss(chunk));
+    torch::Tensor weights;
+    if (weighted) weights = torch::from_blob(batch_weights.data(), {size, length}, torch::kFloat32).to(device_);
+    if (all_items) return all_item_step(chunk, weights);
+    return optimize(minibatch_loss(chunk, weights));
   });
 }
 
-torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences) {
+torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences, const torch::Tensor& weights) {
   auto& representation = *parts_.representation;
   // The state before step t predicts item t: every step of every sequence in one pass.
   const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
   const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
   const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
-  auto negatives = parts_.sampler->sample({samples, sequences.size(0), sequences.size(1)}, stream()).to(device_);
+  const auto drawn = parts_.sampler->sample_negatives(sequences, samples, stream());  // (samples, batch, length)
+  auto negatives = drawn.to(device_);
   // Positives and negatives scored in one call (one embedding lookup, one backward pass).
   auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives}));
-  auto positive = scores[0];
-  auto negative = many ? scores.narrow(0, 1, samples) : scores[1];
+  ImplicitLossInput input;
+  input.positive = scores[0];
+  input.negative = many ? scores.narrow(0, 1, samples) : scores[1];
   // Steps whose target is padding do not count.
-  return parts_.loss->implicit_loss(positive, negative, sequences.ne(0));
+  input.mask = sequences.ne(0);
+  input.weights = weights;
+  if (parts_.loss->uses_negative_log_q()) input.negative_log_q = parts_.sampler->log_probabilities(drawn).to(device_);
+  return parts_.loss->implicit_batch_loss(input);
+}
+
+double ImplicitSequenceModel::all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights) {
+  auto& representation = *parts_.representation;
+  return optimize_accumulated([&] {
+    const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
+    // Only the real steps are scored: padding targets cost nothing.
+    const auto targets = sequences.reshape({-1});
+    const auto real = targets.ne(0).nonzero().squeeze(1);
+    AllItemRows rows;
+    rows.states = states.reshape({-1, states.size(-1)}).index_select(0, real);
+    rows.positives = targets.index_select(0, real);
+    if (weights.defined()) rows.weights = weights.reshape({-1}).index_select(0, real);
+    return backward_all_item_loss(representation, *parts_.loss, rows, num_items_, /*exclude_padding_item=*/true);
+  });
 }
 
 torch::Tensor ImplicitSequenceModel::score_sequences(const torch::Tensor& item_sequences) {

@@ -24,8 +24,12 @@ class ImplicitSequenceModel : public ModelBase {
   const SequenceOptions* sequence_options() const override { return &options_.sequence; }
 
  private:
-  // The scalar loss of one minibatch of sequences (batch, length).
-  torch::Tensor minibatch_loss(const torch::Tensor& sequences);
+  // The scalar loss of one minibatch of sequences (batch, length) against sampled negatives;
+  // `weights` (batch, length) is undefined when the data has none.
+  torch::Tensor minibatch_loss(const torch::Tensor& sequences, const torch::Tensor& weights);
+  // One optimizer step of a loss over the whole catalogue (Loss::needs_all_item_scores), the
+  // real steps' scores computed in bounded chunks; returns the loss.
+  double all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights);
 };
 
 }  // namespace spotlight

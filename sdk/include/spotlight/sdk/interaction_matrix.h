@@ -29,6 +29,9 @@ struct SequenceMatrix {
   int64_t length = 0;
   std::vector<int64_t> item_ids;
   std::vector<int64_t> user_ids;
+  // Empty when the interactions have no weights; else parallel to item_ids: each real step's
+  // interaction weight, 0 at padding.
+  std::vector<float> weights;
 
   int64_t num_sequences() const { return length == 0 ? 0 : static_cast<int64_t>(item_ids.size()) / length; }
   const int64_t* row(int64_t i) const { return item_ids.data() + i * length; }

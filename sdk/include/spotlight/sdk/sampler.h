@@ -24,6 +24,20 @@ class SPOTLIGHT_SDK_API Sampler : public Component {
   // An int64 CPU tensor of `shape` with item ids in [0, num_items), drawn from `random` only,
   // so that the same generator state gives the same sample.
   virtual torch::Tensor sample(torch::IntArrayRef shape, Random& random) const = 0;
+  // What the host calls: `samples` negatives for each of `positives` (int64 item ids of any
+  // shape), shaped (samples, ...positives' shape); negative [j, ...i] belongs to positive
+  // [...i]. A sampler that avoids the positive (exclude_positive) reads them; the default
+  // ignores them and returns sample({samples, ...positives' shape}, random), so a sampler
+  // written before this call draws exactly what it drew before.
+  virtual torch::Tensor sample_negatives(const torch::Tensor& positives, int64_t samples, Random& random) const;
+
+  // True when log_probabilities() reports the probability of each draw (losses with the
+  // log Q correction need it; the host refuses the pairing otherwise, by name).
+  virtual bool reports_probabilities() const { return false; }
+  // log Q(item) for each of `items` (any shape; float32 of the same shape): the log probability
+  // one draw returns that item, after prepare(). A sampler that excludes the positive reports the
+  // probability before that exclusion. Undefined when reports_probabilities() is false.
+  virtual torch::Tensor log_probabilities(const torch::Tensor& items) const { return torch::Tensor(); }
 };
 
 }  // namespace spotlight

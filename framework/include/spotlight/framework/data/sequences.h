@@ -18,8 +18,8 @@ struct SequenceOptions {
 // keep their order); each user's items cut into windows of at most max_length ending every
 // step_size items from the newest backwards, right-aligned and left-padded with 0. Item 0 is
 // the padding id and is refused as a real item; timestamps are required. Rows keep their
-// user id. For items [1, 2, 3, 4, 5], max_length 5 and step 2: [1 2 3 4 5], [0 0 1 2 3],
-// [0 0 0 0 1].
+// user id; with weights, each step keeps its interaction's weight (SequenceMatrix::weights).
+// For items [1, 2, 3, 4, 5], max_length 5 and step 2: [1 2 3 4 5], [0 0 1 2 3], [0 0 0 0 1].
 SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptions& options);
 
 // Makes item id 0 free for padding when the ids were assigned densely from a file (0..n-1

@@ -36,6 +36,8 @@ struct ModelParts {
   std::shared_ptr<Sampler> sampler;  // null when the model type samples no negatives
   std::shared_ptr<Optimizer> optimizer;  // makes the optimizer of the representation's parameters
   std::string optimizer_name;            // its plugin's name, for messages
+  std::string loss_name;                 // the loss's and the sampler's plugin names, for messages
+  std::string sampler_name;
 };
 
 struct EpochReport {
