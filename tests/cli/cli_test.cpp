@@ -44,6 +44,10 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
   EXPECT_EQ(kinds, (std::map<std::string, std::string>{{"adagrad", "optimizer"},
                                                        {"adam", "optimizer"},
                                                        {"adaptive_hinge", "loss"},
+                                                       {"bpr_max", "loss"},
+                                                       {"popularity", "sampler"},
+                                                       {"sampled_softmax", "loss"},
+                                                       {"softmax", "loss"},
                                                        {"bilinear", "representation"},
                                                        {"bloom_embedding", "embedding"},
                                                        {"bpr", "loss"},
@@ -137,7 +141,7 @@ TEST(Cli, ExperimentMistakesAreOneLineErrorsNamingFileAndPath) {
                         prefix + "model.n_iter: expected a positive integer, got \"3\"");
   expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=warp"),
                         prefix + "model.loss.plugin: unknown plugin \"warp\"; available losses: adaptive_hinge, bpr, "
-                                 "hinge, logistic, pointwise, poisson, regression");
+                                 "bpr_max, hinge, logistic, pointwise, poisson, regression, sampled_softmax, softmax");
   expect_one_line_error(spotlight("run " + shell_quote(kQuickstart) + " --set model.loss.plugin=uniform"),
                         prefix + "model.loss.plugin: \"uniform\" is a sampler plugin, expected a loss");
 }

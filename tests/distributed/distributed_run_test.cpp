@@ -8,6 +8,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <algorithm>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -164,7 +165,7 @@ TEST(DistributedRun, InconsistentOptionsAreUsageErrors) {
       {"--rank 2 --world-size 2 --master 127.0.0.1:29500", "spotlight: --rank needs a whole number from 0 to 1, got \"2\""},
       {"--rank 0 --world-size 2 --master 29500", "spotlight: --master needs HOST:PORT (e.g. 10.0.0.1:29500), got \"29500\""},
       {"--rank 0 --world-size 2 --master host:0", "spotlight: --master port needs a whole number from 1 to 65535, got \"0\""},
-      {"--nproc 0", "spotlight: --nproc needs a whole number from 1 to 1024, got \"0\""},
+      {"--nproc 0", "spotlight: --nproc needs a whole number from 1 to " + std::to_string(4 * std::max(1u, std::thread::hardware_concurrency())) + ", got \"0\""},
       {"--nproc 2 --rank 0 --world-size 2 --master 127.0.0.1:29500", "spotlight: --nproc starts the ranks itself; leave out --rank"},
       {"--timeout soon", "spotlight: --timeout needs a whole number from 1 to 86400, got \"soon\""},
   };

@@ -181,6 +181,7 @@ TEST_F(Training, ADegenerateEpochLossStopsTraining) {
   auto experiment = clustered_experiment();
   experiment["model"]["type"] = "explicit_factorization";
   experiment["model"]["loss"] = {{"plugin", "regression"}};
+  experiment["model"].erase("sampler");
   experiment["model"]["optimizer"] = {{"type", "sgd"}, {"learning_rate", 1e12}};
   try {
     run(experiment);
@@ -194,6 +195,7 @@ TEST_F(Training, ADegenerateEpochLossStopsTraining) {
 TEST_F(Training, ExplicitModelsNeedRatingsAndAnExplicitLoss) {
   auto experiment = clustered_experiment();
   experiment["model"]["type"] = "explicit_factorization";
+  experiment["model"].erase("sampler");
   try {
     run(experiment);
     FAIL() << "expected an error";

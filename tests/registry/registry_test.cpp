@@ -178,7 +178,7 @@ TEST(Registry, ShippedPluginsBuildTheKindTheyDeclare) {
   EXPECT_EQ(plugin.kind, ComponentKind::sampler);
   ModelContext model;
   model.num_items = 10;
-  ComponentArgs args("model.sampler", {{"num_negative_samples", 5}}, {}, model);
+  ComponentArgs args("model.sampler", {{"num_negative_samples", 5}, {"exclude_positive", false}}, {}, model);
   EXPECT_EQ(registry.create(plugin, args)->kind(), ComponentKind::sampler);
 }
 

@@ -163,10 +163,10 @@ std::vector<Case> catalogue() {
                                   "model.loss.plugin: \"bilinear\" is a representation plugin, expected a loss"));
   cases.push_back(experiment_case("unknown_plugin", [](json& e) { e["model"]["loss"] = {{"plugin", "bprr"}}; },
                                   "model.loss.plugin: unknown plugin \"bprr\" (did you mean \"bpr\"?); available "
-                                  "losses: adaptive_hinge, bpr, hinge, logistic, pointwise, poisson, regression"));
+                                  "losses: adaptive_hinge, bpr, bpr_max, hinge, logistic, pointwise, poisson, regression, sampled_softmax, softmax"));
   cases.push_back(experiment_case("unknown_plugin_parameter",
                                   [](json& e) { e["model"]["sampler"]["num_negatives"] = 3; },
-                                  "model.sampler.num_negatives: unknown key (expected one of: num_negative_samples)"));
+                                  "model.sampler.num_negatives: unknown key (expected one of: num_negative_samples exclude_positive)"));
   cases.push_back(experiment_case("unknown_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "rmsprop"}}; },
                                   "model.optimizer.type: unknown plugin \"rmsprop\"; available optimizers: adagrad, "
                                   "adam, sgd"));
@@ -309,7 +309,7 @@ std::vector<Case> catalogue() {
                               "fixture_duplicate_name.so", "fixture_missing_symbol.so", "fixture_wrong_torch_version.so"}) {
     cases.push_back(plugin_case(std::string("refused_") + fixture, fixture, "fixture",
                                 "model.loss.plugin: unknown plugin \"fixture\"; available losses: adaptive_hinge, bpr, "
-                                "hinge, logistic, pointwise, poisson, regression; some libraries were refused (see "
+                                "bpr_max, hinge, logistic, pointwise, poisson, regression, sampled_softmax, softmax; some libraries were refused (see "
                                 "`spotlight plugins`)"));
   }
   // Checkpoints.
@@ -395,7 +395,7 @@ std::vector<Case> catalogue() {
   cases.push_back(experiment_case("search_choice_with_a_typo", [](json& e) {
     e["search"] = {{"metric", "mrr"}, {"parameters", {{"model.loss.plugin", {{"choice", {"bpr", "bprr"}}}}}}};
   }, "model.loss.plugin: unknown plugin \"bprr\" (did you mean \"bpr\"?); available losses: " + [] {
-    return std::string("adaptive_hinge, bpr, hinge, logistic, pointwise, poisson, regression");
+    return std::string("adaptive_hinge, bpr, bpr_max, hinge, logistic, pointwise, poisson, regression, sampled_softmax, softmax");
   }()));
   // No size a user gives exhausts the machine.
   cases.push_back(experiment_case("synthetic_size_that_overflows",

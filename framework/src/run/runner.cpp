@@ -247,7 +247,9 @@ AssembledModel model_for_run(const RunPlan& plan, const RunOptions& options, con
                 (std::filesystem::exists(plan.output_dir / "checkpoint.json") ? "; the run there finished" : ""));
   }
   LoadedCheckpoint saved = load_checkpoint(plan.partial, registry);
-  const std::string differs = first_difference(saved.metadata.at("experiment"), assembled.resolved, "");
+  // Both resolved by this build: a default a newer plugin version adds (a new option) fills
+  // in on both sides, so only what the user set can differ.
+  const std::string differs = first_difference(saved.assembled.resolved, assembled.resolved, "");
   if (!differs.empty()) {
     throw Error("--resume: the experiment differs from the interrupted run's at " + differs +
                 "; resume with the same experiment and --set values, or use another --output");
