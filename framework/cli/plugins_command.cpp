@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "src/data/utf8.h"
 
 namespace spotlight::cli {
 
@@ -113,7 +114,7 @@ int plugins_command(Arguments& arguments, const Registry& registry) {
     for (const auto& refusal : registry.refusals()) {
       listing["refused"].push_back({{"file", refusal.file.string()}, {"reason", refusal.reason}});
     }
-    std::cout << listing.dump(2) << "\n";
+    std::cout << listing.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     return 0;
   }
   std::cout << std::left << std::setw(20) << "NAME" << std::setw(16) << "KIND" << std::setw(9) << "VERSION"
@@ -126,13 +127,13 @@ int plugins_command(Arguments& arguments, const Registry& registry) {
       parameters += (parameters.empty() ? "" : ", ") + parameter.name() + ": " + to_string(parameter.type());
       if (!parameter.default_value().is_null()) parameters += " = " + parameter.default_value().dump();
     }
-    std::cout << std::setw(20) << "" << "file: " << plugin.file.string() << "\n";
+    std::cout << std::setw(20) << "" << "file: " << printable(plugin.file.string()) << "\n";
     if (!parameters.empty()) std::cout << std::setw(20) << "" << "parameters: " << parameters << "\n";
   }
   if (!registry.refusals().empty()) {
     std::cout << "\nrefused libraries:\n";
     for (const auto& refusal : registry.refusals()) {
-      std::cout << "  " << refusal.file.string() << ": " << refusal.reason << "\n";
+      std::cout << "  " << printable(refusal.file.string()) << ": " << printable(refusal.reason) << "\n";
     }
   }
   return 0;

@@ -9,6 +9,7 @@
 #include "cli/options.h"
 #include "spotlight/framework/run/runner.h"
 #include "spotlight/framework/run/search.h"
+#include "src/data/utf8.h"
 
 namespace spotlight::cli {
 
@@ -78,7 +79,9 @@ int run_command(Arguments& arguments, const Registry& registry) {
   if (options.distributed.distributed()) die_with_launcher();
   for (const auto& refusal : registry.refusals()) {
     if (options.distributed.rank != 0) break;
-    std::cerr << "spotlight: warning: plugin library " << refusal.file.string() << " refused: " << refusal.reason << "\n";
+    // File names are bytes from the file system: shown escaped, as every message is.
+    std::cerr << "spotlight: warning: plugin library " << printable(refusal.file.string())
+              << " refused: " << printable(refusal.reason) << "\n";
   }
   try {
     const auto experiment = load_experiment(experiment_file, overrides);

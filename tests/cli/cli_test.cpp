@@ -104,6 +104,25 @@ TEST(Cli, DescribeShowsParameters) {
                         "spotlight: error: no plugin named \"nothing\" was found (see `spotlight plugins`)");
 }
 
+// A file name is bytes from the file system: a terminal escape in it is shown, never obeyed.
+TEST(Cli, ARefusedLibrarysNameIsShownEscaped) {
+  testing::TemporaryDirectory folder;
+  const std::string name = "bad\x1b[2J.so";
+  testing::write_text(folder.path() / name, "not a library");
+  const auto listed = spotlight("--plugin-path " + shell_quote(folder.path().string()) + " plugins");
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_EQ(listed.out.find('\x1b'), std::string::npos);
+  EXPECT_NE(listed.out.find((folder.path() / "bad\\x1b[2J.so").string() + ": cannot be loaded"), std::string::npos)
+      << listed.out;
+  const auto run = spotlight("--plugin-path " + shell_quote(folder.path().string()) + " run " + shell_quote(kQuickstart) +
+                             " --set model.n_iter=0");
+  EXPECT_EQ(run.err.find('\x1b'), std::string::npos) << run.err;
+  EXPECT_EQ(run.err.rfind("spotlight: warning: plugin library " + (folder.path() / "bad\\x1b[2J.so").string() +
+                              " refused: ", 0),
+            0u)
+      << run.err;
+}
+
 TEST(Cli, ABrokenLibraryOnThePathIsReportedByNameWithItsReason) {
   auto result = spotlight("plugins --json --plugin-path " + shell_quote(SPOTLIGHT_FIXTURE_PLUGIN_DIR));
   ASSERT_EQ(result.exit_code, 0) << result.err;
