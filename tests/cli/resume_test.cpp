@@ -17,7 +17,6 @@
 
 #include "support/process.h"
 
-extern char** environ;
 
 namespace spotlight {
 namespace {
@@ -36,18 +35,7 @@ std::vector<std::string> run_arguments(const std::string& output, bool resume) {
 }
 
 // Starts the CLI without waiting for it.
-pid_t start(const std::vector<std::string>& arguments) {
-  std::vector<char*> argv;
-  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
-  return pid;
-}
+pid_t start(const std::vector<std::string>& arguments) { return testing::start_detached(arguments); }
 
 // The epochs the interrupted run's last checkpoint holds (0 when there is none yet).
 int64_t checkpointed_epochs(const std::filesystem::path& output) {

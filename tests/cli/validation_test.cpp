@@ -1,9 +1,7 @@
 // Validation and early stopping through the real binary: the watched metric per epoch, the
 // stop after `patience` epochs without improvement, the best epoch's parameters kept for the
 // test metrics and the checkpoint, and a killed run that resumes to the same end.
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 
 #include <chrono>
@@ -16,8 +14,6 @@
 #include <nlohmann/json.hpp>
 
 #include "support/process.h"
-
-extern char** environ;
 
 namespace spotlight {
 namespace {
@@ -105,15 +101,7 @@ TEST(Validation, AKilledRunResumesToTheSameEnd) {
   const auto interrupted = folder.path() / "interrupted";
   const std::vector<std::string> arguments{kCli, "run", kChain, "--set", validation(3), "--set", "model.n_iter=40",
                                            "--set", "threads=1", "--output", interrupted.string()};
-  std::vector<char*> argv;
-  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = -1;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ), 0);
-  posix_spawn_file_actions_destroy(&actions);
+  const pid_t pid = testing::start_detached(arguments);
   // Killed once it has checkpointed a few epochs (after the best one was saved).
   for (int wait = 0; wait < 4000; ++wait) {
     std::ifstream file(interrupted / "partial" / "checkpoint.json");

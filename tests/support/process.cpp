@@ -9,7 +9,9 @@
 #include <csignal>
 #include <thread>
 
+#include <fcntl.h>
 #include <poll.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,6 +122,20 @@ ProcessResult run_process(const std::string& command, const std::vector<std::str
   result.out = read_text(capture.path() / "out");
   result.err = read_text(capture.path() / "err");
   return result;
+}
+
+int start_detached(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  for (const auto& argument : arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
+  pid_t pid = -1;
+  const int failed = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (failed != 0) throw std::runtime_error("cannot start " + arguments.front());
+  return pid;
 }
 
 }  // namespace spotlight::testing

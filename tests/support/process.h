@@ -30,6 +30,10 @@ class TemporaryDirectory {
 // The built `spotlight` binary run with `arguments` (already shell-quoted where needed).
 ProcessResult run_spotlight(const std::string& arguments, const std::vector<std::string>& environment = {});
 
+// Starts `arguments` (the program first) without a shell and without waiting, its standard
+// output to /dev/null; returns its pid (the caller kills and reaps it).
+int start_detached(const std::vector<std::string>& arguments);
+
 // A command started through /bin/sh in the background, its standard output read line by
 // line (standard error goes to the test's). The destructor kills it if it still runs.
 class BackgroundProcess {

@@ -40,11 +40,7 @@ class SampledSoftmaxLoss : public spotlight::Loss {
 
   torch::Tensor implicit_loss(const torch::Tensor& positive, const torch::Tensor& negative,
                               const torch::Tensor& mask) const override {
-    spotlight::ImplicitLossInput input;
-    input.positive = positive;
-    input.negative = negative;
-    input.mask = mask;
-    return implicit_batch_loss(input);
+    return implicit_batch_loss({positive, negative, mask});
   }
 
  private:

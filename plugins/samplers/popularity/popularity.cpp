@@ -76,23 +76,13 @@ class PopularitySampler : public spotlight::Sampler {
                                  spotlight::Random& random) const override {
     if (!exclude_positive_) return Sampler::sample_negatives(positives, samples, random);
     check_prepared();
-    const auto wanted = positives.to(torch::kCPU, torch::kInt64).contiguous();
-    std::vector<int64_t> shape{samples};
-    shape.insert(shape.end(), wanted.sizes().begin(), wanted.sizes().end());
-    auto items = torch::empty(shape, torch::kInt64);
-    int64_t* data = items.data_ptr<int64_t>();
-    const int64_t* positive = wanted.data_ptr<int64_t>();
-    const int64_t n = wanted.numel();
     // Redrawing until the item differs is exact (the draw is then from the distribution without
     // the positive) and ends: prepare() made sure a second item can be drawn.
-    for (int64_t j = 0; j < samples; ++j) {
-      for (int64_t i = 0; i < n; ++i) {
-        int64_t item = draw(random);
-        while (item == positive[i]) item = draw(random);
-        data[j * n + i] = item;
-      }
-    }
-    return items;
+    return spotlight::negatives_other_than(positives, samples, [&](int64_t positive) {
+      int64_t item = draw(random);
+      while (item == positive) item = draw(random);
+      return item;
+    });
   }
 
   bool reports_probabilities() const override { return true; }

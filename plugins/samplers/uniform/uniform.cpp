@@ -30,22 +30,11 @@ class UniformSampler : public spotlight::Sampler {
   torch::Tensor sample_negatives(const torch::Tensor& positives, int64_t samples,
                                  spotlight::Random& random) const override {
     if (!exclude_positive_) return Sampler::sample_negatives(positives, samples, random);
-    const auto wanted = positives.to(torch::kCPU, torch::kInt64).contiguous();
-    std::vector<int64_t> shape{samples};
-    shape.insert(shape.end(), wanted.sizes().begin(), wanted.sizes().end());
-    auto items = torch::empty(shape, torch::kInt64);
-    int64_t* data = items.data_ptr<int64_t>();
-    const int64_t* positive = wanted.data_ptr<int64_t>();
-    const int64_t n = wanted.numel();
     // Uniform over the other num_items - 1 ids in one draw: ids from the positive on move up by one.
-    for (int64_t j = 0; j < samples; ++j) {
-      for (int64_t i = 0; i < n; ++i) {
-        auto item = static_cast<int64_t>(random.below(num_items_ - 1));
-        if (item >= positive[i]) ++item;
-        data[j * n + i] = item;
-      }
-    }
-    return items;
+    return spotlight::negatives_other_than(positives, samples, [&](int64_t positive) {
+      auto item = static_cast<int64_t>(random.below(num_items_ - 1));
+      return item >= positive ? item + 1 : item;
+    });
   }
 
   bool reports_probabilities() const override { return true; }

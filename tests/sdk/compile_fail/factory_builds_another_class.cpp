@@ -4,12 +4,12 @@
 
 namespace {
 // A torch-free component of a known kind, declared the way the SDK interfaces declare theirs.
-class Stub : public spotlight::Component {
+class KindOnly : public spotlight::Component {
  public:
   static constexpr spotlight::ComponentKind component_kind = spotlight::ComponentKind::loss;
   spotlight::ComponentKind kind() const final { return component_kind; }
 };
-std::shared_ptr<spotlight::Component> make(const spotlight::ComponentArgs&) { return std::make_shared<Stub>(); }
+std::shared_ptr<spotlight::Component> make(const spotlight::ComponentArgs&) { return std::make_shared<KindOnly>(); }
 }  // namespace
 
-SPOTLIGHT_PLUGIN(Stub, make, "factory_builds_another_class", "1.0.0", "a factory typed too loosely")
+SPOTLIGHT_PLUGIN(KindOnly, make, "factory_builds_another_class", "1.0.0", "a factory typed too loosely")

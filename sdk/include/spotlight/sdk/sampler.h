@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include <torch/types.h>
 
 #include "spotlight/sdk/component.h"
@@ -39,5 +41,24 @@ class SPOTLIGHT_SDK_API Sampler : public Component {
   // probability before that exclusion. Undefined when reports_probabilities() is false.
   virtual torch::Tensor log_probabilities(const torch::Tensor& items) const { return torch::Tensor(); }
 };
+
+// The body of a sample_negatives() that avoids the positives: a (samples, ...positives'
+// shape) int64 CPU tensor whose [j, ...i] is draw_other(positive[...i]), an item other than
+// that positive. Draws go in the order of the result's elements, so the same generator state
+// gives the same negatives.
+template <class DrawOther>
+torch::Tensor negatives_other_than(const torch::Tensor& positives, int64_t samples, DrawOther&& draw_other) {
+  const auto wanted = positives.to(torch::kCPU, torch::kInt64).contiguous();
+  std::vector<int64_t> shape{samples};
+  shape.insert(shape.end(), wanted.sizes().begin(), wanted.sizes().end());
+  auto items = torch::empty(shape, torch::kInt64);
+  int64_t* data = items.data_ptr<int64_t>();
+  const int64_t* positive = wanted.data_ptr<int64_t>();
+  const int64_t n = wanted.numel();
+  for (int64_t j = 0; j < samples; ++j) {
+    for (int64_t i = 0; i < n; ++i) data[j * n + i] = draw_other(positive[i]);
+  }
+  return items;
+}
 
 }  // namespace spotlight
