@@ -14,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-const char* const kRepresentations[] = {"pooling", "cnn", "lstm", "mixture"};
+const char* const kRepresentations[] = {"pooling", "cnn", "lstm", "mixture", "gru4rec", "sasrec"};
 const char* const kLosses[] = {"bpr", "adaptive_hinge", "softmax", "sampled_softmax", "bpr_max"};
 
 // One epoch of sequence training: args are representation and loss (indexes into the lists
@@ -58,6 +58,13 @@ void SequenceEpoch(benchmark::State& state) {
 BENCHMARK(SequenceEpoch)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {200}})
     ->Args({1, 0, 50})  // cnn + bpr over shorter windows
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond);
+// The representations beyond Spotlight's beside lstm, with adaptive_hinge and the full
+// softmax over windows of 200 (`--benchmark_filter=SequenceModelEpoch`).
+BENCHMARK(SequenceEpoch)
+    ->Name("SequenceModelEpoch")
+    ->ArgsProduct({{2, 4, 5}, {1, 2}, {200}})
     ->Iterations(2)
     ->Unit(benchmark::kMillisecond);
 // The losses' epoch cost on the 1,683-item catalogue: adaptive_hinge (5 sampled negatives)

@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "src/data/utf8.h"
+#include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/version.h"
 
 namespace {
@@ -87,7 +88,9 @@ int run_command_line(int argc, char** argv) {
     }
     if (arguments.words.front() == "--version") {
       std::cout << "spotlight " SPOTLIGHT_VERSION " (SDK ABI " << SPOTLIGHT_SDK_ABI_VERSION << ", LibTorch " << SPOTLIGHT_TORCH_VERSION
-                << ")\n";
+                << ")\n"
+                << "vector loops " << vector_instruction_set() << ", OpenBLAS kernels "
+                << (blas_kernels().empty() ? std::string("(not OpenBLAS)") : blas_kernels()) << "\n";
       return 0;
     }
     Registry registry;

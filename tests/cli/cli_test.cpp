@@ -385,5 +385,20 @@ TEST(Cli, VersionIsTheProjects) {
   EXPECT_EQ(result.out.rfind("spotlight 0.1.0 (SDK ABI ", 0), 0u) << result.out;
 }
 
+// The OpenBLAS kernels are the widest the CPU runs (never its SSE3 fallback on a CPU newer
+// than OpenBLAS knows), unless OPENBLAS_CORETYPE names others.
+TEST(Cli, VersionNamesTheKernelsInUse) {
+  const auto result = spotlight("--version");
+  ASSERT_EQ(result.exit_code, 0);
+  if (__builtin_cpu_supports("avx512f")) {
+    EXPECT_NE(result.out.find("vector loops avx512f, OpenBLAS kernels SkylakeX"), std::string::npos) << result.out;
+  } else if (__builtin_cpu_supports("avx2")) {
+    EXPECT_NE(result.out.find("vector loops avx2, OpenBLAS kernels "), std::string::npos) << result.out;
+    EXPECT_EQ(result.out.find("Prescott"), std::string::npos) << result.out;
+  }
+  const auto forced = spotlight("--version", {"OPENBLAS_CORETYPE=Haswell"});
+  EXPECT_NE(forced.out.find("OpenBLAS kernels Haswell"), std::string::npos) << forced.out;
+}
+
 }  // namespace
 }  // namespace spotlight
