@@ -10,6 +10,31 @@
 
 namespace {
 
+// -log softmax(logits)[positive] per row as one autograd node: the forward pass keeps the
+// rows' log-probabilities (one fused kernel per row), the backward pass turns them into
+// g * (softmax - one_hot(positive)) in two passes over the chunk. Autograd's own chain
+// (logsumexp, gather, their backward passes) walked the (rows, items) chunk about ten times.
+class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& logits,
+                               const torch::Tensor& positives) {
+    const auto log_probabilities = torch::log_softmax(logits, 1);
+    const auto index = positives.unsqueeze(1);
+    context->save_for_backward({log_probabilities, index});
+    return log_probabilities.gather(1, index).squeeze(1).neg();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto saved = context->get_saved_variables();
+    const auto& index = saved[1];
+    const auto g = output_gradients[0].unsqueeze(1);
+    auto d_logits = saved[0].exp().mul_(g);
+    d_logits.scatter_add_(1, index, g.neg());
+    return {d_logits, torch::Tensor()};
+  }
+};
+
 class SoftmaxLoss : public spotlight::Loss {
  public:
   spotlight::Feedback feedback() const override { return spotlight::Feedback::implicit; }
@@ -20,8 +45,7 @@ class SoftmaxLoss : public spotlight::Loss {
       throw spotlight::Error("softmax expects (rows, items) scores and one positive per row, got scores " +
                              c10::str(logits.sizes()) + " and positives " + c10::str(positives.sizes()));
     }
-    const torch::Tensor positive = logits.gather(1, positives.unsqueeze(1)).squeeze(1);
-    return torch::logsumexp(logits, 1) - positive;
+    return SoftmaxCrossEntropy::apply(logits, positives);
   }
 
   torch::Tensor implicit_batch_loss(const spotlight::ImplicitLossInput&) const override {

@@ -3,8 +3,11 @@
 // the state that predicts item t. When the GRU is wider or narrower than the item table, a
 // linear map brings its output to the table's width, so scores stay <state, item vector> +
 // item bias against the shared table.
+#include <string>
+
 #include <torch/torch.h>
 
+#include "gru_layer.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
@@ -20,7 +23,9 @@ struct Gru4recSettings {
 class Gru4recNet : public spotlight::nn::SequenceRepresentation {
  public:
   Gru4recNet(spotlight::nn::SequenceTables tables, const Gru4recSettings& settings)
-      : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)) {
+      : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)),
+        num_layers_(settings.num_layers),
+        between_layers_dropout_(settings.num_layers > 1 ? settings.hidden_dropout : 0.0) {
     embedding_dropout_ = register_module("embedding_dropout", torch::nn::Dropout(settings.embedding_dropout));
     // LibTorch drops out between layers; hidden_dropout_ does the same after the last one.
     gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(dim(), settings.hidden_dim)
@@ -36,13 +41,30 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     // (batch, length + 1, dim): output t has read the zero vector and items 0..t-1.
     auto inputs = embedding_dropout_->forward(embed_shifted(item_sequences));
-    auto outputs = hidden_dropout_->forward(std::get<0>(gru_->forward(inputs)));
+    auto outputs = hidden_dropout_->forward(run_gru(inputs));
     if (projection_) outputs = projection_->forward(outputs);
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
   }
 
  private:
+  // The layers through gru_layer on CPU float tensors (LibTorch's GRU elsewhere), with the
+  // module's parameters and its dropout between layers.
+  torch::Tensor run_gru(const torch::Tensor& inputs) {
+    if (!inputs.device().is_cpu() || inputs.scalar_type() != torch::kFloat32) return std::get<0>(gru_->forward(inputs));
+    auto parameters = gru_->named_parameters();
+    torch::Tensor outputs = inputs;
+    for (int64_t layer = 0; layer < num_layers_; ++layer) {
+      const std::string suffix = "_l" + std::to_string(layer);
+      if (layer > 0) outputs = torch::dropout(outputs, between_layers_dropout_, is_training());
+      outputs = gru_layer(outputs, parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
+                          parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]);
+    }
+    return outputs;
+  }
+
+  int64_t num_layers_;
+  double between_layers_dropout_;
   torch::nn::Dropout embedding_dropout_{nullptr};
   torch::nn::GRU gru_{nullptr};
   torch::nn::Dropout hidden_dropout_{nullptr};

@@ -1,0 +1,70 @@
+// The per-step loops of the GRU, compiled for AVX-512, AVX2 and baseline x86-64. No
+// LibTorch here.
+#include "gru_steps.h"
+
+#include <cmath>
+
+#include "spotlight/sdk/vector_clones.h"
+
+namespace gru_steps {
+
+namespace {
+
+inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+}  // namespace
+
+SPOTLIGHT_VECTOR_CLONES
+void forward(const float* __restrict input_gates, const float* __restrict h_prev, const float* __restrict w_hh_t,
+             const float* __restrict b_hh, int64_t hidden, float* __restrict gates, float* __restrict output) {
+  const int64_t width = 3 * hidden;
+  // gates[0, 3 hidden) = h_prev W_hh^T + b_hh, the recurrent pre-activations.
+  for (int64_t j = 0; j < width; ++j) gates[j] = b_hh[j];
+  if (h_prev) {
+    for (int64_t k = 0; k < hidden; ++k) {
+      const float h = h_prev[k];
+      const float* row = w_hh_t + k * width;
+      for (int64_t j = 0; j < width; ++j) gates[j] += h * row[j];
+    }
+  }
+  for (int64_t j = 0; j < hidden; ++j) {
+    const float r = sigmoid(input_gates[j] + gates[j]);
+    const float z = sigmoid(input_gates[hidden + j] + gates[hidden + j]);
+    const float recurrent_new = gates[2 * hidden + j];
+    const float n = std::tanh(input_gates[2 * hidden + j] + r * recurrent_new);
+    gates[j] = r;
+    gates[hidden + j] = z;
+    gates[2 * hidden + j] = n;
+    gates[3 * hidden + j] = recurrent_new;
+    output[j] = (1.0f - z) * n + z * (h_prev ? h_prev[j] : 0.0f);
+  }
+}
+
+SPOTLIGHT_VECTOR_CLONES
+void backward(const float* __restrict gates, const float* __restrict h_prev, const float* __restrict w_hh,
+              int64_t hidden, const float* __restrict d_output, float* __restrict d_input_gates,
+              float* __restrict d_recurrent_gates, float* __restrict d_h_prev) {
+  for (int64_t j = 0; j < hidden; ++j) {
+    const float r = gates[j], z = gates[hidden + j], n = gates[2 * hidden + j], recurrent_new = gates[3 * hidden + j];
+    const float dh = d_output[j];
+    const float previous = h_prev ? h_prev[j] : 0.0f;
+    const float d_new = dh * (1.0f - z) * (1.0f - n * n);
+    const float d_reset = d_new * recurrent_new * r * (1.0f - r);
+    const float d_update = dh * (previous - n) * z * (1.0f - z);
+    d_input_gates[j] = d_reset;
+    d_input_gates[hidden + j] = d_update;
+    d_input_gates[2 * hidden + j] = d_new;
+    d_recurrent_gates[j] = d_reset;
+    d_recurrent_gates[hidden + j] = d_update;
+    d_recurrent_gates[2 * hidden + j] = d_new * r;
+    d_h_prev[j] = dh * z;
+  }
+  const int64_t width = 3 * hidden;
+  for (int64_t j = 0; j < width; ++j) {
+    const float d = d_recurrent_gates[j];
+    const float* row = w_hh + j * hidden;
+    for (int64_t k = 0; k < hidden; ++k) d_h_prev[k] += d * row[k];
+  }
+}
+
+}  // namespace gru_steps
