@@ -286,6 +286,50 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
 }
 
+// gru4rec runs each GRU layer as one autograd node; against torch::nn::GRU with the same
+// parameters (two layers, a state wider than the items, so the projection is used too),
+// states and every gradient.
+TEST_F(HandGradientRepresentations, Gru4recMatchesLibTorchsGru) {
+  torch::manual_seed(19);
+  ModelContext context;
+  context.num_items = 12;
+  context.embedding_dim = 6;
+  auto gru4rec = build<Representation>(
+      {{"plugin", "gru4rec"}, {"num_layers", 2}, {"hidden_dim", 5}, {"hidden_dropout", 0.0}},
+      ComponentKind::representation, context);
+  auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
+  const auto weighted = encode_and_backward(*gru4rec, sequences);
+  const auto& states = weighted.states;
+
+  auto named = gru4rec->named_parameters();
+  const std::vector<std::string> gru_parameters = {"weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0",
+                                                   "weight_ih_l1", "weight_hh_l1", "bias_ih_l1", "bias_hh_l1"};
+  torch::nn::GRU reference(torch::nn::GRUOptions(6, 5).num_layers(2).batch_first(true));
+  auto projection_weight = named["projection.weight"].detach().clone().requires_grad_();
+  auto projection_bias = named["projection.bias"].detach().clone().requires_grad_();
+  {
+    torch::NoGradGuard no_grad;
+    for (const auto& name : gru_parameters) reference->named_parameters()[name].copy_(named["gru." + name]);
+  }
+  auto table = named["item_embeddings.table.weight"].detach().clone().requires_grad_();
+  auto embedded = torch::embedding(table, sequences, 0) * sequences.ne(0).unsqueeze(-1).to(torch::kFloat32);
+  auto hidden = std::get<0>(reference->forward(torch::constant_pad_nd(embedded, {0, 0, 1, 0})));
+  auto outputs = torch::linear(hidden, projection_weight, projection_bias);
+  auto per_step = outputs.narrow(1, 0, 7);
+  auto final_state = outputs.select(1, 7);
+  weighted.weigh(per_step, final_state).backward();
+
+  EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(states.final, final_state, 1e-5, 1e-6));
+  for (const auto& name : gru_parameters) {
+    EXPECT_TRUE(torch::allclose(named["gru." + name].grad(), reference->named_parameters()[name].grad(), 1e-4, 1e-5))
+        << name;
+  }
+  EXPECT_TRUE(torch::allclose(named["projection.weight"].grad(), projection_weight.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(named["projection.bias"].grad(), projection_bias.grad(), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
+}
+
 // The pooling representation's running mean is one autograd node; against the tensor form
 // (cumulative sums over the non-zero entries, divided by count + 1), states and gradients,
 // and one state by hand.

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "spotlight/sdk/nn/dropout.h"
+
 CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options)
     : options_(options) {
   const int64_t dim = options.dim();
@@ -16,36 +18,46 @@ CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAtten
   const auto norm = torch::nn::LayerNormOptions({dim}).eps(1e-8);
   attention_norm_ = register_module("attention_norm", torch::nn::LayerNorm(norm));
   feed_forward_norm_ = register_module("feed_forward_norm", torch::nn::LayerNorm(norm));
-  attention_dropout_ = register_module("attention_dropout", torch::nn::Dropout(options.dropout()));
-  feed_forward_dropout_ = register_module("feed_forward_dropout", torch::nn::Dropout(options.dropout()));
-  residual_dropout_ = register_module("residual_dropout", torch::nn::Dropout(options.dropout()));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& allowed) {
+torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& lengths,
+                                                   const std::vector<torch::Tensor>& hidden) {
   if (options_.norm_first()) {
-    auto h = x + residual_dropout_->forward(attend(attention_norm_->forward(x), allowed));
+    auto h = x + drop(attend(attention_norm_->forward(x), lengths, hidden));
     return h + feed_forward(feed_forward_norm_->forward(h));
   }
-  auto h = attention_norm_->forward(x + residual_dropout_->forward(attend(x, allowed)));
+  auto h = attention_norm_->forward(x + drop(attend(x, lengths, hidden)));
   return feed_forward_norm_->forward(h + feed_forward(h));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& allowed) {
-  const int64_t batch = x.size(0), steps = x.size(1), heads = options_.num_heads();
-  const int64_t head_dim = options_.dim() / heads;
-  // (batch, steps, dim) -> (batch, heads, steps, head_dim)
-  auto split = [&](const torch::Tensor& t) { return t.view({batch, steps, heads, head_dim}).transpose(1, 2); };
-  auto q = split(query_->forward(x)), k = split(key_->forward(x)), v = split(value_->forward(x));
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(head_dim));
-  // A forbidden key gets weight exactly zero, so what it holds cannot reach the query.
-  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
-  auto weights = attention_dropout_->forward(torch::softmax(scores, -1));
-  auto mixed = torch::matmul(weights, v).transpose(1, 2).reshape({batch, steps, options_.dim()});
-  return output_->forward(mixed);
+torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const std::vector<int64_t>& lengths,
+                                                  const std::vector<torch::Tensor>& hidden) {
+  const int64_t heads = options_.num_heads(), head_dim = options_.dim() / heads;
+  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
+  // The projections over every row at once; the attention itself per sequence, over its own
+  // rows only (no padding among them), as (heads, rows, head_dim) products.
+  const auto q = query_->forward(x), k = key_->forward(x), v = value_->forward(x);
+  std::vector<torch::Tensor> mixed;
+  mixed.reserve(lengths.size());
+  int64_t start = 0;
+  for (size_t s = 0; s < lengths.size(); ++s) {
+    const int64_t rows = lengths[s];
+    auto split = [&](const torch::Tensor& t) { return t.narrow(0, start, rows).view({rows, heads, head_dim}).transpose(0, 1); };
+    auto scores = torch::bmm(split(q), split(k).transpose(1, 2)).mul_(scale);
+    scores.masked_fill_(hidden[s], -std::numeric_limits<float>::infinity());
+    auto weights = drop(torch::softmax(scores, -1));
+    mixed.push_back(torch::bmm(weights, split(v)).transpose(0, 1).reshape({rows, options_.dim()}));
+    start += rows;
+  }
+  return output_->forward(torch::cat(mixed, 0));
+}
+
+torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {
+  return spotlight::nn::dropout(x, options_.dropout(), is_training());
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::feed_forward(const torch::Tensor& x) {
   auto hidden = expand_->forward(x);
   hidden = options_.gelu() ? torch::gelu(hidden) : torch::relu(hidden);
-  return feed_forward_dropout_->forward(contract_->forward(feed_forward_dropout_->forward(hidden)));
+  return drop(contract_->forward(drop(hidden)));
 }

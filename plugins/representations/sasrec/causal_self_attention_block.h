@@ -1,5 +1,7 @@
 #pragma once
 
+#include <vector>
+
 #include <torch/torch.h>
 
 // One SASRec block (Kang & McAuley 2018): multi-head self-attention in which each position
@@ -21,18 +23,22 @@ class CausalSelfAttentionBlockImpl : public torch::nn::Module {
  public:
   explicit CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options);
 
-  // x (batch, steps, dim); allowed (batch, 1, steps, steps), true where query i may read
-  // key j. Every row must allow at least one key, or its softmax has nothing to weigh.
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& allowed);
+  // x (rows, dim): the rows of several sequences one after another (`lengths` rows each, in
+  // step order). hidden[s] (lengths[s], lengths[s]) is true where a row of sequence s may not
+  // read a key row: later rows and rows that are no key. Every row must read at least one.
+  torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& lengths,
+                        const std::vector<torch::Tensor>& hidden);
 
  private:
-  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& allowed);
+  torch::Tensor attend(const torch::Tensor& x, const std::vector<int64_t>& lengths,
+                       const std::vector<torch::Tensor>& hidden);
   torch::Tensor feed_forward(const torch::Tensor& x);
+  // Dropout on attention weights and sub-layer outputs, while training.
+  torch::Tensor drop(const torch::Tensor& x);
 
   CausalSelfAttentionBlockOptions options_;
   torch::nn::Linear query_{nullptr}, key_{nullptr}, value_{nullptr}, output_{nullptr};
   torch::nn::Linear expand_{nullptr}, contract_{nullptr};
   torch::nn::LayerNorm attention_norm_{nullptr}, feed_forward_norm_{nullptr};
-  torch::nn::Dropout attention_dropout_{nullptr}, feed_forward_dropout_{nullptr}, residual_dropout_{nullptr};
 };
 TORCH_MODULE(CausalSelfAttentionBlock);

@@ -7,7 +7,8 @@
 // the position-0 vector), so input t holds item t-1. The start slot is a key every query may
 // read: a query whose earlier inputs are all left padding still has one key to weigh, so
 // its softmax never divides by zero (NaN), and it predicts the first item from the start
-// slot alone. Padding inputs are zero and never a key, so padding reaches no state.
+// slot alone. Padding inputs are zero and never a key, so padding reaches no state. Steps
+// whose item is padding predict nothing: their states are zero and cost no computation.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 
 #include "causal_self_attention_block.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/nn/dropout.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
@@ -35,7 +37,8 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
  public:
   SasrecNet(spotlight::nn::SequenceTables tables, const SasrecSettings& settings)
       : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)),
-        max_length_(settings.max_length) {
+        max_length_(settings.max_length),
+        dropout_(settings.dropout) {
     // Row 0 is the start slot; row t + 1 the position of item t. Small at first, so that
     // an item's identity outweighs its position until training says otherwise.
     positions_ = register_module("position_embeddings", torch::nn::Embedding(max_length_ + 1, dim()));
@@ -43,7 +46,6 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
       torch::NoGradGuard no_grad;
       positions_->weight.normal_(0.0, 1.0 / std::sqrt(static_cast<double>(dim())));
     }
-    input_dropout_ = register_module("input_dropout", torch::nn::Dropout(settings.dropout));
     const auto block = CausalSelfAttentionBlockOptions(dim(), settings.num_heads, settings.feed_forward_dim)
                            .dropout(settings.dropout)
                            .norm_first(settings.norm_first)
@@ -60,24 +62,44 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
       throw spotlight::Error("sasrec: a sequence of " + std::to_string(length) + " items is longer than max_length (" +
                              std::to_string(max_length_) + "); raise the representation's max_length");
     }
-    // Input t is real when it is the start slot or a real item; only real inputs are keys.
-    auto real = torch::cat(
-        {torch::ones({batch, 1}, item_sequences.options().dtype(torch::kBool)), item_sequences.ne(0)}, 1);
+    // Input t is a key when it is the start slot or a real item; the output at input t is
+    // needed when item t is real (it predicts it) and at the end (the final state).
+    const auto item_real = item_sequences.ne(0);
+    const auto always = torch::ones({batch, 1}, item_real.options());
+    const auto key = torch::cat({always, item_real}, 1);
+    const auto kept = key.logical_or(torch::cat({item_real, always}, 1));
     auto positions = positions_->weight.narrow(0, 0, length + 1).unsqueeze(0);
     auto x = (embed_shifted(item_sequences) * std::sqrt(static_cast<double>(dim())) + positions) *
-             real.unsqueeze(-1).to(positions.scalar_type());
-    x = input_dropout_->forward(x);
-    auto causal = torch::ones({length + 1, length + 1}, real.options()).tril();
-    auto allowed = causal.unsqueeze(0).logical_and(real.unsqueeze(1)).unsqueeze(1);  // (batch, 1, query, key)
-    for (auto& block : blocks_) x = block->forward(x, allowed);
+             key.unsqueeze(-1).to(positions.scalar_type());
+    // Only the kept inputs go through the blocks, as rows of one (rows, dim) matrix, sequence
+    // after sequence: padding costs nothing, and the result is the one of every input at once
+    // (padding inputs are no key, and every other output is discarded).
+    const auto rows = kept.reshape({-1}).nonzero().squeeze(1);
+    x = spotlight::nn::dropout(x.reshape({batch * (length + 1), dim()}).index_select(0, rows), dropout_, is_training());
+    const auto lengths_tensor = kept.sum(1).cpu();
+    const std::vector<int64_t> lengths(lengths_tensor.data_ptr<int64_t>(), lengths_tensor.data_ptr<int64_t>() + batch);
+    const auto row_is_key = key.reshape({-1}).index_select(0, rows);
+    const auto later = torch::ones({length + 1, length + 1}, item_real.options()).triu(1);
+    std::vector<torch::Tensor> hidden;
+    hidden.reserve(static_cast<size_t>(batch));
+    int64_t start = 0;
+    for (const int64_t count : lengths) {
+      hidden.push_back(later.narrow(0, 0, count).narrow(1, 0, count).logical_or(
+          row_is_key.narrow(0, start, count).logical_not().unsqueeze(0)));
+      start += count;
+    }
+    for (auto& block : blocks_) x = block->forward(x, lengths, hidden);
     x = final_norm_->forward(x);
-    return {x.narrow(1, 0, length), x.select(1, length)};
+    // Back to (batch, length + 1, dim); the states of steps whose item is padding are zero.
+    x = torch::zeros({batch * (length + 1), dim()}, x.options()).index_copy(0, rows, x).view({batch, length + 1, dim()});
+    const auto per_step = x.narrow(1, 0, length) * item_real.unsqueeze(-1).to(x.scalar_type());
+    return {per_step, x.select(1, length)};
   }
 
  private:
   int64_t max_length_;
   torch::nn::Embedding positions_{nullptr};
-  torch::nn::Dropout input_dropout_{nullptr};
+  double dropout_;
   std::vector<CausalSelfAttentionBlock> blocks_;
   torch::nn::LayerNorm final_norm_{nullptr};
 };

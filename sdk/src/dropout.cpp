@@ -1,0 +1,76 @@
+#include "spotlight/sdk/nn/dropout.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "spotlight/sdk/vector_clones.h"
+
+namespace spotlight::nn {
+
+namespace {
+
+// A 32-bit integer hash with good avalanche (lowbias32, Chris Wellons); bijective, so
+// distinct inputs never share a draw.
+inline uint32_t mix(uint32_t x) {
+  x ^= x >> 16;
+  x *= 0x7feb352dU;
+  x ^= x >> 15;
+  x *= 0x846ca68bU;
+  x ^= x >> 16;
+  return x;
+}
+
+// out[i] = in[i] * scale where element i is kept, else 0. An element is kept when its hash is
+// at or above `threshold` (p * 2^32).
+SPOTLIGHT_VECTOR_CLONES
+void masked_scale(const float* __restrict in, float* __restrict out, int64_t count, uint64_t seed, uint32_t threshold,
+                  float scale) {
+  const uint32_t low = static_cast<uint32_t>(seed), high = static_cast<uint32_t>(seed >> 32);
+  for (int64_t start = 0; start < count; start += int64_t{1} << 32) {
+    const int64_t end = std::min(count, start + (int64_t{1} << 32));
+    const uint32_t block = mix(high + static_cast<uint32_t>(start >> 32));
+    for (int64_t i = start; i < end; ++i) {
+      const uint32_t draw = mix((static_cast<uint32_t>(i) * 0x9e3779b9U) ^ low ^ block);
+      out[i] = draw >= threshold ? in[i] * scale : 0.0f;
+    }
+  }
+}
+
+class HashedDropout : public torch::autograd::Function<HashedDropout> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
+    const auto seed_parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
+    const uint64_t seed = static_cast<uint64_t>(seed_parts[0].item<int64_t>()) << 32 |
+                          static_cast<uint64_t>(seed_parts[1].item<int64_t>());
+    const uint32_t threshold = static_cast<uint32_t>(p * 4294967296.0);
+    const float scale = static_cast<float>(1.0 / (1.0 - p));
+    context->saved_data["seed"] = static_cast<int64_t>(seed);
+    context->saved_data["threshold"] = static_cast<int64_t>(threshold);
+    context->saved_data["scale"] = static_cast<double>(scale);
+    const auto input = x.contiguous();
+    auto output = torch::empty_like(input);
+    masked_scale(input.data_ptr<float>(), output.data_ptr<float>(), input.numel(), seed, threshold, scale);
+    return output;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto gradient = output_gradients[0].contiguous();
+    auto result = torch::empty_like(gradient);
+    masked_scale(gradient.data_ptr<float>(), result.data_ptr<float>(), gradient.numel(),
+                 static_cast<uint64_t>(context->saved_data["seed"].toInt()),
+                 static_cast<uint32_t>(context->saved_data["threshold"].toInt()),
+                 static_cast<float>(context->saved_data["scale"].toDouble()));
+    return {result, torch::Tensor()};
+  }
+};
+
+}  // namespace
+
+torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
+  if (!training || p <= 0.0) return x;
+  if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || p >= 1.0) return torch::dropout(x, p, training);
+  return HashedDropout::apply(x, p);
+}
+
+}  // namespace spotlight::nn
