@@ -36,32 +36,32 @@ void masked_scale(const float* __restrict in, float* __restrict out, int64_t cou
   }
 }
 
+// `x` (read in its logical order) with the mask of (seed, p): an element is kept when the
+// hash of (seed, its index) is at or above p * 2^32, and a kept one is scaled by 1 / (1 - p).
+torch::Tensor masked(const torch::Tensor& x, uint64_t seed, double p) {
+  const auto input = x.contiguous();
+  auto output = torch::empty_like(input);
+  masked_scale(input.data_ptr<float>(), output.data_ptr<float>(), input.numel(), seed,
+               static_cast<uint32_t>(p * 4294967296.0), static_cast<float>(1.0 / (1.0 - p)));
+  return output;
+}
+
 class HashedDropout : public torch::autograd::Function<HashedDropout> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
     const auto seed_parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
     const uint64_t seed = static_cast<uint64_t>(seed_parts[0].item<int64_t>()) << 32 |
                           static_cast<uint64_t>(seed_parts[1].item<int64_t>());
-    const uint32_t threshold = static_cast<uint32_t>(p * 4294967296.0);
-    const float scale = static_cast<float>(1.0 / (1.0 - p));
     context->saved_data["seed"] = static_cast<int64_t>(seed);
-    context->saved_data["threshold"] = static_cast<int64_t>(threshold);
-    context->saved_data["scale"] = static_cast<double>(scale);
-    const auto input = x.contiguous();
-    auto output = torch::empty_like(input);
-    masked_scale(input.data_ptr<float>(), output.data_ptr<float>(), input.numel(), seed, threshold, scale);
-    return output;
+    context->saved_data["p"] = p;
+    return masked(x, seed, p);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
-    const auto gradient = output_gradients[0].contiguous();
-    auto result = torch::empty_like(gradient);
-    masked_scale(gradient.data_ptr<float>(), result.data_ptr<float>(), gradient.numel(),
-                 static_cast<uint64_t>(context->saved_data["seed"].toInt()),
-                 static_cast<uint32_t>(context->saved_data["threshold"].toInt()),
-                 static_cast<float>(context->saved_data["scale"].toDouble()));
-    return {result, torch::Tensor()};
+    return {masked(output_gradients[0], static_cast<uint64_t>(context->saved_data["seed"].toInt()),
+                   context->saved_data["p"].toDouble()),
+            torch::Tensor()};
   }
 };
 

@@ -4,15 +4,13 @@
 
 #include <cmath>
 
+#include "../recurrent_loops.h"
 #include "spotlight/sdk/vector_clones.h"
 
 namespace gru_steps {
 
-namespace {
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-}  // namespace
+using recurrent_loops::add_vector_times_matrix;
+using recurrent_loops::sigmoid;
 
 SPOTLIGHT_VECTOR_CLONES
 void forward(const float* __restrict input_gates, const float* __restrict h_prev, const float* __restrict w_hh_t,
@@ -20,13 +18,7 @@ void forward(const float* __restrict input_gates, const float* __restrict h_prev
   const int64_t width = 3 * hidden;
   // gates[0, 3 hidden) = h_prev W_hh^T + b_hh, the recurrent pre-activations.
   for (int64_t j = 0; j < width; ++j) gates[j] = b_hh[j];
-  if (h_prev) {
-    for (int64_t k = 0; k < hidden; ++k) {
-      const float h = h_prev[k];
-      const float* row = w_hh_t + k * width;
-      for (int64_t j = 0; j < width; ++j) gates[j] += h * row[j];
-    }
-  }
+  if (h_prev) add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = sigmoid(input_gates[j] + gates[j]);
     const float z = sigmoid(input_gates[hidden + j] + gates[hidden + j]);
@@ -59,12 +51,7 @@ void backward(const float* __restrict gates, const float* __restrict h_prev, con
     d_recurrent_gates[2 * hidden + j] = d_new * r;
     d_h_prev[j] = dh * z;
   }
-  const int64_t width = 3 * hidden;
-  for (int64_t j = 0; j < width; ++j) {
-    const float d = d_recurrent_gates[j];
-    const float* row = w_hh + j * hidden;
-    for (int64_t k = 0; k < hidden; ++k) d_h_prev[k] += d * row[k];
-  }
+  add_vector_times_matrix(d_recurrent_gates, w_hh, 3 * hidden, hidden, d_h_prev);
 }
 
 }  // namespace gru_steps

@@ -4,28 +4,20 @@
 
 #include <cmath>
 
+#include "../recurrent_loops.h"
 #include "spotlight/sdk/vector_clones.h"
 
 namespace lstm_steps {
 
-namespace {
-
-inline float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
-
-}  // namespace
+using recurrent_loops::add_vector_times_matrix;
+using recurrent_loops::sigmoid;
 
 SPOTLIGHT_VECTOR_CLONES
 void forward(float* __restrict gates, const float* __restrict h_prev, const float* __restrict c_prev,
              const float* __restrict w_hh_t, int64_t hidden, float* __restrict cell, float* __restrict output,
              float* __restrict tanh_cell) {
   const int64_t width = 4 * hidden;
-  if (h_prev) {
-    for (int64_t k = 0; k < hidden; ++k) {
-      const float h = h_prev[k];
-      const float* row = w_hh_t + k * width;
-      for (int64_t j = 0; j < width; ++j) gates[j] += h * row[j];
-    }
-  }
+  if (h_prev) add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
   for (int64_t j = 0; j < hidden; ++j) {
     const float i = sigmoid(gates[j]);
     const float f = sigmoid(gates[hidden + j]);
@@ -60,11 +52,7 @@ void backward(const float* __restrict gates, const float* __restrict c_prev, con
   }
   const int64_t width = 4 * hidden;
   for (int64_t k = 0; k < hidden; ++k) d_h_prev[k] = 0.0f;
-  for (int64_t j = 0; j < width; ++j) {
-    const float d = d_gates[j];
-    const float* row = w_hh + j * hidden;
-    for (int64_t k = 0; k < hidden; ++k) d_h_prev[k] += d * row[k];
-  }
+  add_vector_times_matrix(d_gates, w_hh, width, hidden, d_h_prev);
   if (!h_prev) return;
   for (int64_t j = 0; j < width; ++j) {
     const float d = d_gates[j];
