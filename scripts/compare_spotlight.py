@@ -121,7 +121,22 @@ def spotlight_child(config):
 
     print(json.dumps({'metric': metric, 'fit_seconds': fit_seconds,
                       'rate': units * config['hyper']['n_iter'] / fit_seconds,
-                      'evaluation_seconds': evaluation_seconds}))
+                      'evaluation_seconds': evaluation_seconds, 'kernels': spotlight_side_kernels(torch)}))
+
+
+def spotlight_side_kernels(torch):
+    """The OpenBLAS kernel set and ATen CPU capability this interpreter's PyTorch runs."""
+    import ctypes
+    try:
+        corename = ctypes.CDLL('libopenblas.so.0').openblas_get_corename  # the copy PyTorch loaded
+        corename.restype = ctypes.c_char_p
+        blas = corename().decode()
+    except (AttributeError, OSError):
+        blas = 'not OpenBLAS'
+    capability = os.environ.get('ATEN_CPU_CAPABILITY') or 'default'
+    if hasattr(torch.backends, 'cpu') and hasattr(torch.backends.cpu, 'get_cpu_capability'):
+        capability = torch.backends.cpu.get_cpu_capability()
+    return 'OpenBLAS {}, ATen {}'.format(blas, capability)
 
 
 def timed_epochs(model, module, train):
@@ -191,7 +206,13 @@ def run_spotlight(config, args, env, scratch):
     stdout, rss = run_child(argv, env, os.path.join(scratch, 'spotlight-{}.log'.format(config['name'])))
     result = json.loads(stdout.strip().splitlines()[-1])
     result['rss_mib'] = rss
+    if result['kernels'] not in SPOTLIGHT_KERNELS_SEEN:
+        SPOTLIGHT_KERNELS_SEEN.add(result['kernels'])
+        log('Spotlight: {}'.format(result['kernels']))
     return result
+
+
+SPOTLIGHT_KERNELS_SEEN = set()
 
 
 def compare(config, args, env, scratch):
@@ -319,12 +340,24 @@ def check_inputs(args):
     args.cli = os.path.abspath(args.cli)
 
 
-def child_environment(threads):
-    """Same thread limits for both sides; OpenBLAS would otherwise start one thread per core."""
+def our_kernels(cli):
+    """What our CLI's --version says it runs: 'vector loops avx512f, OpenBLAS kernels SkylakeX'."""
+    version = subprocess.run([cli, '--version'], stdout=subprocess.PIPE, text=True, check=True).stdout
+    lines = version.strip().splitlines()
+    return lines[-1] if len(lines) > 1 else 'unknown'
+
+
+def child_environment(threads, kernels):
+    """Same thread limits for both sides (OpenBLAS would otherwise start one thread per core),
+    and the same OpenBLAS kernels: our host replaces OpenBLAS's SSE3 fallback on a CPU newer
+    than it knows, so Spotlight's PyTorch, on the same OpenBLAS, is given the set ours chose."""
     env = dict(os.environ)
     for name in ('OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS'):
         env[name] = str(threads)
     env['PYTHONDONTWRITEBYTECODE'] = '1'
+    match = re.search(r'OpenBLAS kernels (\w+)', kernels)
+    if match and 'OPENBLAS_CORETYPE' not in env:
+        env['OPENBLAS_CORETYPE'] = match.group(1)
     return env
 
 
@@ -342,7 +375,9 @@ def main():
     if not configs:
         fail('no configuration matches --only {}'.format(args.only))
     check_inputs(args)
-    env = child_environment(args.threads)
+    kernels = our_kernels(args.cli)
+    env = child_environment(args.threads, kernels)
+    log('ours: {}'.format(kernels))
     rows = []
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix='compare-spotlight-') as scratch:
