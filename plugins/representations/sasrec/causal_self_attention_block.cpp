@@ -20,36 +20,38 @@ CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAtten
   feed_forward_norm_ = register_module("feed_forward_norm", torch::nn::LayerNorm(norm));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const std::vector<int64_t>& lengths,
-                                                   const std::vector<torch::Tensor>& hidden) {
+torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const AttentionGroups& groups) {
   if (options_.norm_first()) {
-    auto h = x + drop(attend(attention_norm_->forward(x), lengths, hidden));
+    auto h = x + drop(attend(attention_norm_->forward(x), groups));
     return h + feed_forward(feed_forward_norm_->forward(h));
   }
-  auto h = attention_norm_->forward(x + drop(attend(x, lengths, hidden)));
+  auto h = attention_norm_->forward(x + drop(attend(x, groups)));
   return feed_forward_norm_->forward(h + feed_forward(h));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const std::vector<int64_t>& lengths,
-                                                  const std::vector<torch::Tensor>& hidden) {
+torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const AttentionGroups& groups) {
   const int64_t heads = options_.num_heads(), head_dim = options_.dim() / heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  // The projections over every row at once; the attention itself per sequence, over its own
-  // rows only (no padding among them), as (heads, rows, head_dim) products.
-  const auto q = query_->forward(x), k = key_->forward(x), v = value_->forward(x);
+  // The projections over every row at once (plus a zero row for the slots past a sequence's
+  // end); the attention per group, as (sequences, heads, width, head_dim) products.
+  auto with_zero_row = [&](const torch::Tensor& t) { return torch::constant_pad_nd(t, {0, 0, 0, 1}); };
+  const auto q = with_zero_row(query_->forward(x)), k = with_zero_row(key_->forward(x));
+  const auto v = with_zero_row(value_->forward(x));
   std::vector<torch::Tensor> mixed;
-  mixed.reserve(lengths.size());
-  int64_t start = 0;
-  for (size_t s = 0; s < lengths.size(); ++s) {
-    const int64_t rows = lengths[s];
-    auto split = [&](const torch::Tensor& t) { return t.narrow(0, start, rows).view({rows, heads, head_dim}).transpose(0, 1); };
-    auto scores = torch::bmm(split(q), split(k).transpose(1, 2)).mul_(scale);
-    scores.masked_fill_(hidden[s], -std::numeric_limits<float>::infinity());
+  mixed.reserve(groups.groups.size());
+  for (const auto& group : groups.groups) {
+    auto split = [&](const torch::Tensor& t) {
+      return t.index_select(0, group.rows).view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
+    };
+    auto scores = torch::matmul(split(q), split(k).transpose(-2, -1)).mul_(scale);
+    scores.masked_fill_(group.hidden, -std::numeric_limits<float>::infinity());
     auto weights = drop(torch::softmax(scores, -1));
-    mixed.push_back(torch::bmm(weights, split(v)).transpose(0, 1).reshape({rows, options_.dim()}));
-    start += rows;
+    mixed.push_back(torch::matmul(weights, split(v))
+                        .transpose(1, 2)
+                        .reshape({group.sequences * group.width, options_.dim()})
+                        .index_select(0, group.real));
   }
-  return output_->forward(torch::cat(mixed, 0));
+  return output_->forward(torch::cat(mixed, 0).index_select(0, groups.order));
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {

@@ -4,6 +4,8 @@
 
 #include <torch/torch.h>
 
+#include "attention_groups.h"
+
 // One SASRec block (Kang & McAuley 2018): multi-head self-attention in which each position
 // sees only itself, earlier positions and no padding, then a point-wise feed-forward layer,
 // each with a residual connection and a layer norm, either before the sub-layer (pre-LN,
@@ -23,15 +25,12 @@ class CausalSelfAttentionBlockImpl : public torch::nn::Module {
  public:
   explicit CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options);
 
-  // x (rows, dim): the rows of several sequences one after another (`lengths` rows each, in
-  // step order). hidden[s] (lengths[s], lengths[s]) is true where a row of sequence s may not
-  // read a key row: later rows and rows that are no key. Every row must read at least one.
-  torch::Tensor forward(const torch::Tensor& x, const std::vector<int64_t>& lengths,
-                        const std::vector<torch::Tensor>& hidden);
+  // x (rows, dim): the rows of several sequences one after another, in step order; `groups`
+  // says which rows attend to which (attention_groups.h).
+  torch::Tensor forward(const torch::Tensor& x, const AttentionGroups& groups);
 
  private:
-  torch::Tensor attend(const torch::Tensor& x, const std::vector<int64_t>& lengths,
-                       const std::vector<torch::Tensor>& hidden);
+  torch::Tensor attend(const torch::Tensor& x, const AttentionGroups& groups);
   torch::Tensor feed_forward(const torch::Tensor& x);
   // Dropout on attention weights and sub-layer outputs, while training.
   torch::Tensor drop(const torch::Tensor& x);

@@ -78,17 +78,8 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     x = spotlight::nn::dropout(x.reshape({batch * (length + 1), dim()}).index_select(0, rows), dropout_, is_training());
     const auto lengths_tensor = kept.sum(1).cpu();
     const std::vector<int64_t> lengths(lengths_tensor.data_ptr<int64_t>(), lengths_tensor.data_ptr<int64_t>() + batch);
-    const auto row_is_key = key.reshape({-1}).index_select(0, rows);
-    const auto later = torch::ones({length + 1, length + 1}, item_real.options()).triu(1);
-    std::vector<torch::Tensor> hidden;
-    hidden.reserve(static_cast<size_t>(batch));
-    int64_t start = 0;
-    for (const int64_t count : lengths) {
-      hidden.push_back(later.narrow(0, 0, count).narrow(1, 0, count).logical_or(
-          row_is_key.narrow(0, start, count).logical_not().unsqueeze(0)));
-      start += count;
-    }
-    for (auto& block : blocks_) x = block->forward(x, lengths, hidden);
+    const auto groups = group_sequences(lengths, key.reshape({-1}).index_select(0, rows));
+    for (auto& block : blocks_) x = block->forward(x, groups);
     x = final_norm_->forward(x);
     // Back to (batch, length + 1, dim); the states of steps whose item is padding are zero.
     x = torch::zeros({batch * (length + 1), dim()}, x.options()).index_copy(0, rows, x).view({batch, length + 1, dim()});

@@ -1,0 +1,57 @@
+#include "attention_groups.h"
+
+#include <algorithm>
+#include <numeric>
+
+AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch::Tensor& row_is_key,
+                                double min_fill) {
+  const int64_t count = static_cast<int64_t>(lengths.size());
+  std::vector<int64_t> offsets(lengths.size() + 1, 0);
+  std::partial_sum(lengths.begin(), lengths.end(), offsets.begin() + 1);
+  const int64_t total = offsets.back();
+  std::vector<int64_t> by_length(lengths.size());
+  std::iota(by_length.begin(), by_length.end(), 0);
+  std::stable_sort(by_length.begin(), by_length.end(),
+                   [&](int64_t a, int64_t b) { return lengths[static_cast<size_t>(a)] > lengths[static_cast<size_t>(b)]; });
+
+  const auto device = row_is_key.device();
+  const auto index_options = torch::TensorOptions().dtype(torch::kInt64);
+  // One more row, never a key, for the slots past a sequence's end.
+  const auto keys = torch::cat({row_is_key, torch::zeros({1}, row_is_key.options())});
+  AttentionGroups result;
+  std::vector<int64_t> real_rows;  // the rows in group order
+  real_rows.reserve(static_cast<size_t>(total));
+  for (int64_t first = 0; first < count;) {
+    const int64_t width = lengths[static_cast<size_t>(by_length[static_cast<size_t>(first)])];
+    int64_t last = first + 1;
+    while (last < count && static_cast<double>(lengths[static_cast<size_t>(by_length[static_cast<size_t>(last)])]) >=
+                               min_fill * static_cast<double>(width)) {
+      ++last;
+    }
+    AttentionGroup group;
+    group.sequences = last - first;
+    group.width = width;
+    std::vector<int64_t> rows(static_cast<size_t>(group.sequences * width), total), real;
+    for (int64_t g = 0; g < group.sequences; ++g) {
+      const auto s = static_cast<size_t>(by_length[static_cast<size_t>(first + g)]);
+      for (int64_t r = 0; r < lengths[s]; ++r) {
+        rows[static_cast<size_t>(g * width + r)] = offsets[s] + r;
+        real.push_back(g * width + r);
+        real_rows.push_back(offsets[s] + r);
+      }
+    }
+    group.rows = torch::tensor(rows, index_options).to(device);
+    group.real = torch::tensor(real, index_options).to(device);
+    const auto later = torch::ones({width, width}, keys.options()).triu(1);
+    const auto slot_is_key = keys.index_select(0, group.rows).view({group.sequences, 1, width});
+    group.hidden = later.unsqueeze(0).logical_or(slot_is_key.logical_not()).unsqueeze(1);
+    result.groups.push_back(std::move(group));
+    first = last;
+  }
+  // order[row] = the place of `row` among the real slots, so that the groups' outputs, in
+  // group order, gathered by `order`, are back in row order.
+  std::vector<int64_t> order(static_cast<size_t>(total));
+  for (size_t place = 0; place < real_rows.size(); ++place) order[static_cast<size_t>(real_rows[place])] = static_cast<int64_t>(place);
+  result.order = torch::tensor(order, index_options).to(device);
+  return result;
+}

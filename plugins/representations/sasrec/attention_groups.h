@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include <torch/torch.h>
+
+// How the causal attention of a batch's sequences runs: the sequences' rows lie one sequence
+// after another in a (rows, dim) matrix; sequences of similar length form a group, padded to
+// its longest, so that a group's attention is one batched product instead of one per
+// sequence, while padding stays a small part of the work.
+struct AttentionGroup {
+  int64_t sequences = 0;  // G
+  int64_t width = 0;      // n: the group's longest sequence
+  torch::Tensor rows;     // (G * n) row of each slot; slots past a sequence's end read row `rows` of the matrix (a zero row appended)
+  torch::Tensor hidden;   // (G, 1, n, n) true where a slot's query may not read a key slot: later slots, slots that are no key
+  torch::Tensor real;     // indices of the slots that hold a row, in slot order
+};
+
+struct AttentionGroups {
+  std::vector<AttentionGroup> groups;
+  torch::Tensor order;  // (rows) for each row, its place among the groups' real slots in group order
+};
+
+// lengths[s]: rows of sequence s; row_is_key (rows): whether a row may be read. Every
+// sequence's first row must be a key. A sequence joins a group while its length is at least
+// `min_fill` of the group's width.
+AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch::Tensor& row_is_key,
+                                double min_fill = 0.8);
