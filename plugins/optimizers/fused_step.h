@@ -6,6 +6,7 @@
 // split of large tables over the intra-op threads. Header-only: each plugin is its own .so
 // and links nothing but the SDK.
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -67,5 +68,45 @@ template <typename Loop>
 void in_chunks(int64_t n, const Loop& loop) {
   at::parallel_for(0, n, int64_t{1} << 16, [&](int64_t begin, int64_t end) { loop(begin, end - begin); });
 }
+
+// A sparse row gradient with its repeated rows summed, as LibTorch's coalesce() would give it:
+// `rows` holds the distinct rows in first-seen order and `sums` their summed values, `width`
+// floats each. The scratch index is kept between steps, so a step costs only the rows it holds.
+class RowSums {
+ public:
+  void sum(const torch::Tensor& gradient, int64_t parameter_rows) {
+    if (slot_of_row_.size() < static_cast<size_t>(parameter_rows)) slot_of_row_.resize(static_cast<size_t>(parameter_rows), -1);
+    const auto indices = gradient._indices().contiguous();
+    const auto values = gradient._values().contiguous();
+    const int64_t count = values.size(0);
+    width_ = values.size(1);
+    const int64_t* index = indices.data_ptr<int64_t>();
+    const float* value = values.data_ptr<float>();
+    rows_.clear();
+    sums_.clear();
+    for (int64_t k = 0; k < count; ++k) {
+      int32_t& slot = slot_of_row_[static_cast<size_t>(index[k])];
+      if (slot < 0) {
+        slot = static_cast<int32_t>(rows_.size());
+        rows_.push_back(index[k]);
+        sums_.insert(sums_.end(), value + k * width_, value + (k + 1) * width_);
+        continue;
+      }
+      float* total = sums_.data() + static_cast<int64_t>(slot) * width_;
+      for (int64_t d = 0; d < width_; ++d) total[d] += value[k * width_ + d];
+    }
+    for (int64_t row : rows_) slot_of_row_[static_cast<size_t>(row)] = -1;
+  }
+
+  size_t size() const { return rows_.size(); }
+  int64_t row(size_t k) const { return rows_[k]; }
+  const float* values(size_t k) const { return sums_.data() + static_cast<int64_t>(k) * width_; }
+
+ private:
+  std::vector<int32_t> slot_of_row_;  // -1 for every row between steps
+  std::vector<int64_t> rows_;
+  std::vector<float> sums_;
+  int64_t width_ = 0;
+};
 
 }  // namespace spotlight::plugins::fused

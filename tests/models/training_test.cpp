@@ -205,10 +205,12 @@ TEST_F(Training, ExplicitModelsNeedRatingsAndAnExplicitLoss) {
   }
 }
 
-TEST_F(Training, SparseGradientsTrainWithAdagradAndAreRefusedByAdam) {
+TEST_F(Training, SparseGradientsTrainWithAdagradOrSparseAdamAndAreRefusedByAdam) {
   auto experiment = clustered_experiment();
   experiment["model"]["representation"]["sparse"] = true;
   experiment["model"]["optimizer"] = {{"type", "adagrad"}, {"learning_rate", 0.1}};
+  EXPECT_GT(run(experiment).metrics.at("metrics").at("mrr").get<double>(), 0.03);
+  experiment["model"]["optimizer"] = {{"type", "sparse_adam"}, {"learning_rate", 0.01}};
   EXPECT_GT(run(experiment).metrics.at("metrics").at("mrr").get<double>(), 0.03);
   experiment["model"]["optimizer"] = {{"type", "adam"}};
   try {

@@ -20,32 +20,6 @@ namespace {
 
 namespace fused = spotlight::plugins::fused;
 
-// Sums the rows of a sparse row gradient that share an index: `rows` gets the distinct rows in
-// first-seen order and `sums` their summed values (width floats each). `slot_of_row` holds -1
-// for every row of the parameter and is left that way.
-void sum_repeated_rows(const torch::Tensor& gradient, std::vector<int32_t>& slot_of_row, std::vector<int64_t>& rows,
-                       std::vector<float>& sums) {
-  const auto indices = gradient._indices().contiguous();
-  const auto values = gradient._values().contiguous();
-  const int64_t count = values.size(0), width = values.size(1);
-  const int64_t* index = indices.data_ptr<int64_t>();
-  const float* value = values.data_ptr<float>();
-  rows.clear();
-  sums.clear();
-  for (int64_t k = 0; k < count; ++k) {
-    int32_t& slot = slot_of_row[static_cast<size_t>(index[k])];
-    if (slot < 0) {
-      slot = static_cast<int32_t>(rows.size());
-      rows.push_back(index[k]);
-      sums.insert(sums.end(), value + k * width, value + (k + 1) * width);
-      continue;
-    }
-    float* sum = sums.data() + static_cast<int64_t>(slot) * width;
-    for (int64_t d = 0; d < width; ++d) sum[d] += value[k * width + d];
-  }
-  for (int64_t row : rows) slot_of_row[static_cast<size_t>(row)] = -1;
-}
-
 // The fused loop runs when every parameter with a gradient is a contiguous float32 CPU tensor
 // with a dense contiguous gradient or, without weight decay, a sparse gradient of whole rows;
 // anything else (a GPU, a closure) takes LibTorch's step.
@@ -81,14 +55,10 @@ class FusedAdagrad : public torch::optim::Adagrad {
         float* sum = fused::state_data(state.sum());
         if (gradient.is_sparse()) {
           const int64_t width = parameter.size(1);
-          if (slot_of_row_.size() < static_cast<size_t>(parameter.size(0))) {
-            slot_of_row_.resize(static_cast<size_t>(parameter.size(0)), -1);
-          }
-          sum_repeated_rows(gradient, slot_of_row_, rows_, row_sums_);
-          for (size_t k = 0; k < rows_.size(); ++k) {
-            const int64_t offset = rows_[k] * width;
-            adagrad_loop::update(values + offset, row_sums_.data() + static_cast<int64_t>(k) * width, sum + offset,
-                                 width, step);
+          row_sums_.sum(gradient, parameter.size(0));
+          for (size_t k = 0; k < row_sums_.size(); ++k) {
+            const int64_t offset = row_sums_.row(k) * width;
+            adagrad_loop::update(values + offset, row_sums_.values(k), sum + offset, width, step);
           }
           continue;
         }
@@ -102,9 +72,7 @@ class FusedAdagrad : public torch::optim::Adagrad {
   }
 
  private:
-  std::vector<int32_t> slot_of_row_;  // scratch for summing repeated rows, -1 between steps
-  std::vector<int64_t> rows_;
-  std::vector<float> row_sums_;
+  fused::RowSums row_sums_;
 };
 
 class AdagradOptimizer : public spotlight::Optimizer {
