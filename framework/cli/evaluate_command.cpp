@@ -50,7 +50,8 @@ int evaluate_command(Arguments& arguments, const Registry& registry) {
     }
     split.test = std::move(test);
   }
-  const auto metrics = evaluate_model(*saved.assembled.model, saved.assembled.evaluators, split);
+  const auto metrics = evaluate_model(*saved.assembled.model, saved.assembled.evaluators, split,
+                                      experiment.value("threads", int64_t{0}));
   if (as_json) {
     std::cout << nlohmann::json{{"metrics", metrics}}.dump(2) << "\n";
   } else {

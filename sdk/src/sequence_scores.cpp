@@ -8,6 +8,7 @@
 
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/ranking.h"
+#include "spotlight/sdk/scoring_workers.h"
 
 namespace spotlight {
 
@@ -39,10 +40,12 @@ void for_each_sequence_scores(Scorer& scorer, const SequenceMatrix& sequences, c
                 std::to_string(num_items) + " items");
   }
   const auto batch = static_cast<size_t>(batch_size);
-  std::vector<int64_t> prefixes;
-  for (size_t start = 0; start < rows.size(); start += batch) {
+  const auto blocks = static_cast<int64_t>((rows.size() + batch - 1) / batch);
+  for_each_block(blocks, [&](int64_t block) {
+    const size_t start = static_cast<size_t>(block) * batch;
     const size_t size = std::min(batch, rows.size() - start);
-    prefixes.clear();
+    std::vector<int64_t> prefixes;
+    prefixes.reserve(size * static_cast<size_t>(prefix));
     for (size_t i = start; i < start + size; ++i) {
       const int64_t* items = sequences.row(rows[i]);
       prefixes.insert(prefixes.end(), items, items + prefix);
@@ -74,7 +77,7 @@ void for_each_sequence_scores(Scorer& scorer, const SequenceMatrix& sequences, c
               static_cast<int64_t>(targets.size()));
       }
     });
-  }
+  });
 }
 
 const SequenceMatrix& test_sequences_for(const std::string& evaluator, Scorer& scorer, const EvaluationData& data) {

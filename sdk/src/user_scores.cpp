@@ -9,6 +9,7 @@
 
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/ranking.h"
+#include "spotlight/sdk/scoring_workers.h"
 
 namespace spotlight {
 
@@ -53,13 +54,14 @@ void for_each_user_scores(Scorer& scorer, const InteractionMatrix& test, const s
   }
 
   const auto batch = static_cast<size_t>(batch_size);
-  std::vector<int64_t> batch_users;
-  for (size_t start = 0; start < users.size(); start += batch) {
+  const auto blocks = static_cast<int64_t>((users.size() + batch - 1) / batch);
+  for_each_block(blocks, [&](int64_t block) {
+    const size_t start = static_cast<size_t>(block) * batch;
     const size_t size = std::min(batch, users.size() - start);
     const auto rows = static_cast<int64_t>(size);
     // A copy, because from_blob wants writable memory and `users` is the caller's.
-    batch_users.assign(users.begin() + static_cast<std::ptrdiff_t>(start),
-                       users.begin() + static_cast<std::ptrdiff_t>(start + size));
+    std::vector<int64_t> batch_users(users.begin() + static_cast<std::ptrdiff_t>(start),
+                                     users.begin() + static_cast<std::ptrdiff_t>(start + size));
     torch::Tensor scores = scorer.score_users(torch::from_blob(batch_users.data(), {rows}, torch::kInt64))
                                .to(torch::kCPU, torch::kFloat32)
                                .contiguous();
@@ -80,7 +82,7 @@ void for_each_user_scores(Scorer& scorer, const InteractionMatrix& test, const s
               unique_offsets[row + 1] - unique_offsets[row]);
       }
     });
-  }
+  });
 }
 
 }  // namespace spotlight

@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <string>
@@ -7,6 +9,7 @@
 #include "models/plugin_fixture.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/evaluator.h"
+#include "spotlight/sdk/scoring_workers.h"
 
 namespace spotlight {
 namespace {
@@ -190,6 +193,54 @@ TEST_F(RankingEvaluators, ARepeatedCutoffIsRefused) {
       EXPECT_STREQ(error.what(), "node.k: lists 5 more than once") << plugin;
     }
   }
+}
+
+// Workers that score blocks at once give every evaluator exactly the one-worker metrics: every
+// user visited once, at its own row.
+TEST_F(RankingEvaluators, ScoringWorkersGiveTheSameMetricsAsOne) {
+  torch::manual_seed(3);
+  FixedScorer scorer(torch::rand({57, 40}));
+  std::vector<std::vector<int64_t>> test_rows, train_rows;
+  for (int64_t user = 0; user < 57; ++user) {
+    test_rows.push_back(user % 5 == 0 ? std::vector<int64_t>{} : std::vector<int64_t>{user % 40, (user * 7 + 1) % 40});
+    std::sort(test_rows.back().begin(), test_rows.back().end());
+    train_rows.push_back({(user * 3 + 2) % 40});
+  }
+  const auto test = matrix(57, 40, test_rows);
+  const auto train = matrix(57, 40, train_rows);
+  const EvaluationData data{&test, &train, nullptr};
+  for (const char* plugin : {"mrr", "precision_recall", "ndcg", "hit_rate"}) {
+    // Blocks of 4 users: 12 blocks over up to 3 workers.
+    auto evaluator = build<Evaluator>({{"plugin", plugin}, {"batch_size", 4}}, ComponentKind::evaluator);
+    set_scoring_workers(1);
+    const auto one = evaluator->evaluate(scorer, data);
+    set_scoring_workers(3);
+    const auto three = evaluator->evaluate(scorer, data);
+    set_scoring_workers(1);
+    ASSERT_EQ(one.size(), three.size()) << plugin;
+    for (size_t m = 0; m < one.size(); ++m) {
+      EXPECT_EQ(one[m].user_ids, three[m].user_ids) << plugin;
+      EXPECT_EQ(one[m].per_user, three[m].per_user) << one[m].name;
+      EXPECT_EQ(one[m].value, three[m].value) << one[m].name;
+    }
+  }
+}
+
+TEST(ScoringWorkers, EveryBlockRunsOnceAndTheFirstFailureReachesTheCaller) {
+  set_scoring_workers(4);
+  std::vector<std::atomic<int>> runs(50);
+  for_each_block(50, [&](int64_t block) { ++runs[static_cast<size_t>(block)]; });
+  for (const auto& count : runs) EXPECT_EQ(count.load(), 1);
+  try {
+    for_each_block(50, [&](int64_t block) {
+      if (block == 17) throw Error("block 17 failed");
+    });
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "block 17 failed");
+  }
+  set_scoring_workers(0);  // below one: one worker
+  EXPECT_EQ(scoring_workers(), 1);
 }
 
 class RmsePlugin : public PluginTest {};

@@ -50,8 +50,8 @@ void EarlyStopping::resume(const nlohmann::json& epochs) {
   best_state_ = read_bounded_file(best_file_, "the best epoch's parameter file", 64ull << 30);
 }
 
-double EarlyStopping::observe(Model& model, const TrainTestSplit& held_out, int64_t epoch) {
-  const nlohmann::json metrics = evaluate_model(model, {evaluator_}, held_out);
+double EarlyStopping::observe(Model& model, const TrainTestSplit& held_out, int64_t epoch, int64_t threads) {
+  const nlohmann::json metrics = evaluate_model(model, {evaluator_}, held_out, threads);
   if (metric_.empty()) {
     if (metrics.size() != 1) {
       std::string names;

@@ -2,15 +2,45 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
 
+#include <ATen/Parallel.h>
+
+#include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/scoring_workers.h"
 
 namespace spotlight {
 
+namespace {
+
+// While it lives, blocks are scored on `threads` workers with LibTorch's and the BLAS's pools
+// at one thread: one score product per core instead of two pools splitting each product.
+class EvaluationThreads {
+ public:
+  explicit EvaluationThreads(int64_t threads) : compute_threads_(at::get_num_threads()) {
+    const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+    set_compute_threads(1);
+    set_scoring_workers(static_cast<int>(threads > 0 ? threads : cores));
+  }
+  ~EvaluationThreads() {
+    set_scoring_workers(1);
+    set_compute_threads(compute_threads_);
+  }
+  EvaluationThreads(const EvaluationThreads&) = delete;
+  EvaluationThreads& operator=(const EvaluationThreads&) = delete;
+
+ private:
+  int64_t compute_threads_;
+};
+
+}  // namespace
+
 nlohmann::json evaluate_model(Model& model, const std::vector<std::shared_ptr<Evaluator>>& evaluators,
-                              const TrainTestSplit& split) {
+                              const TrainTestSplit& split, int64_t threads) {
   // Nothing to compute: no matrices either (at 100M interactions they take half a minute).
   if (evaluators.empty()) return nlohmann::json::object();
+  const EvaluationThreads evaluation_threads(threads);
   const InteractionMatrix train = split.train.to_matrix();
   const InteractionMatrix test = split.test.to_matrix();
   EvaluationData data;

@@ -305,7 +305,7 @@ void train_run(const RunPlan& plan, const RunOptions& options, const RunData& da
           nlohmann::json record{
               {"epoch", epoch.epoch}, {"loss", epoch.loss}, {"seconds", epoch.seconds}, {"examples", epoch.examples}};
           if (early_stopping) {
-            const double value = early_stopping->observe(model, *data.validation, epoch.epoch);
+            const double value = early_stopping->observe(model, *data.validation, epoch.epoch, plan.threads);
             record["validation"] = value;
             progress << "  validation " << early_stopping->metric() << " " << format("%.4f", value)
                      << (early_stopping->best_epoch() == epoch.epoch ? " (best)" : "");
@@ -337,9 +337,7 @@ RunReport finish_run(const RunPlan& plan, const RunData& data, const AssembledMo
                      const nlohmann::json& epochs, const EarlyStopping* early_stopping, RunOutputFolder& folder,
                      std::ostream& progress) {
   const auto evaluation_started = Clock::now();
-  // Automatic threads: evaluation scores blocks of users on every core.
-  if (plan.threads == 0) set_compute_threads(0);
-  const nlohmann::json metrics = evaluate_model(*assembled.model, assembled.evaluators, data.split);
+  const nlohmann::json metrics = evaluate_model(*assembled.model, assembled.evaluators, data.split, plan.threads);
   const double evaluation_seconds = seconds_since(evaluation_started);
   progress << "\n";
   print_metrics(progress, metrics);
@@ -398,7 +396,8 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptio
   std::ostream silent(nullptr);
   std::ostream& progress = plan.leader ? all_progress : silent;
   // Automatic: train on one thread (minibatches of Spotlight's sizes are too small to split:
-  // two threads were 1.3-1.7x slower for every model on a 2-core machine), evaluate on all.
+  // two threads were 1.1-2x slower for every model on a 2-core machine); evaluation scores
+  // blocks on one worker per core (evaluate_model).
   set_compute_threads(plan.threads == 0 ? 1 : plan.threads);
   keep_freed_memory();
 

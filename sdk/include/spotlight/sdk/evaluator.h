@@ -12,7 +12,8 @@
 
 namespace spotlight {
 
-// The trained model as evaluators see it. Implemented by the host.
+// The trained model as evaluators see it. Implemented by the host; its calls may come from
+// several threads at once (the scoring workers of scoring_workers.h).
 class SPOTLIGHT_SDK_API Scorer {
  public:
   virtual ~Scorer();

@@ -17,7 +17,7 @@ namespace spotlight {
 // One evaluated sequence. `row` indexes the rows given to for_each_sequence_scores, so a metric can write
 // per_row[row] without locking; `scores` are over all `num_items` items, the prefix's items already at the
 // bottom when they are excluded; `targets` are the distinct non-padding target items, ascending.
-// Called from several threads at once (at::parallel_for), each with different rows.
+// Called from several threads at once (scoring workers and at::parallel_for), each with different rows.
 using SequenceScoresVisitor = std::function<void(int64_t row, const float* scores, int64_t num_items,
                                                  const int64_t* targets, int64_t num_targets)>;
 

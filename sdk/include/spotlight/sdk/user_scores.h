@@ -17,7 +17,7 @@ namespace spotlight {
 // write per_user[row] without locking; `scores` are the user's scores over all `num_items` items, training items
 // already at the bottom when they are excluded; `test_items` are the user's test items, unique and ascending
 // (Spotlight ranks them as a set: its CSR matrix sums repeated interactions into one entry).
-// Called from several threads at once (at::parallel_for), each with different rows.
+// Called from several threads at once (scoring workers and at::parallel_for), each with different rows.
 using UserScoresVisitor = std::function<void(int64_t row, int64_t user_id, const float* scores, int64_t num_items,
                                              const int64_t* test_items, int64_t num_test_items)>;
 

@@ -37,8 +37,9 @@ class EarlyStopping {
   // best epoch's parameters saved beside the checkpoint.
   void resume(const nlohmann::json& epochs);
   // Validates the model after an epoch; returns the watched metric's value and remembers the
-  // model's state when it is the best so far.
-  double observe(Model& model, const TrainTestSplit& held_out, int64_t epoch);
+  // model's state when it is the best so far. Its blocks are scored on `threads` workers (0: one
+  // per core), as evaluate_model does.
+  double observe(Model& model, const TrainTestSplit& held_out, int64_t epoch, int64_t threads);
   // Whether the last `patience` epochs brought no improvement.
   bool should_stop(int64_t epoch) const { return best_epoch_ > 0 && epoch - best_epoch_ >= patience_; }
   // Puts the best epoch's parameters back into `model` (a no-op when the last epoch was best).
