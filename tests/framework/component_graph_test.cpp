@@ -214,12 +214,13 @@ TEST_F(ComponentGraphTest, AnOptimizerNodeIsCheckedAgainstItsPluginsSchema) {
   EXPECT_EQ(error({{"learning_rate", 0}}), "model.optimizer.learning_rate: expected a positive number, got 0");
   EXPECT_EQ(error({{"type", "bpr"}}), "model.optimizer.type: \"bpr\" is a loss plugin, expected an optimizer");
   EXPECT_EQ(error({{"type", 3}}),
-            "model.optimizer.type: expected the name of an optimizer plugin (available: adagrad, adam, sgd), got 3");
+            "model.optimizer.type: expected the name of an optimizer plugin (available: adagrad, adam, sgd, "
+            "sparse_adam), got 3");
   EXPECT_EQ(error("adam"), "model.optimizer: expected an object, got \"adam\"");
   // The fixtures folder holds refused libraries, which the message points at.
   EXPECT_EQ(error({{"type", "adamw"}}),
             "model.optimizer.type: unknown plugin \"adamw\" (did you mean \"adam\"?); available optimizers: adagrad, "
-            "adam, sgd; some libraries were refused (see `spotlight plugins`)");
+            "adam, sgd, sparse_adam; some libraries were refused (see `spotlight plugins`)");
 }
 
 }  // namespace

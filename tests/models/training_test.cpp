@@ -295,6 +295,44 @@ TEST_F(Training, TheLogQCorrectionNeedsASamplerThatReportsProbabilities) {
   EXPECT_NO_THROW(make_model("implicit_factorization", silent, options(1), 5, 5));
 }
 
+// A sampler that records what prepare() was given, and says whether it reads the rows.
+class RecordingSampler : public SilentSampler {
+ public:
+  explicit RecordingSampler(bool reads_rows) : reads_rows_(reads_rows) {}
+  bool reads_training_rows() const override { return reads_rows_; }
+  void prepare(const InteractionMatrix& train) override { prepared = train; }
+  InteractionMatrix prepared;
+
+ private:
+  bool reads_rows_;
+};
+
+TEST_F(Training, OnlyASamplerThatReadsTheRowsIsGivenThem) {
+  RandomDataOptions data_options;
+  data_options.num_users = 30;
+  data_options.num_items = 20;
+  data_options.num_interactions = 300;
+  const auto data = generate_random(data_options);
+  for (const bool reads_rows : {true, false}) {
+    auto model_parts = parts(*registry_, 30, 20);
+    auto sampler = std::make_shared<RecordingSampler>(reads_rows);
+    model_parts.sampler = sampler;
+    model_parts.sampler_name = "recording";
+    auto model = make_model("implicit_factorization", std::move(model_parts), options(1), 30, 20);
+    model->fit(data, nullptr);
+    EXPECT_EQ(sampler->prepared.num_users, 30);
+    EXPECT_EQ(sampler->prepared.num_items, 20);
+    ASSERT_EQ(sampler->prepared.row_offsets.size(), 31u);
+    if (reads_rows) {
+      EXPECT_EQ(sampler->prepared.item_ids.size(), data.size());
+      EXPECT_EQ(sampler->prepared.row_offsets.back(), static_cast<int64_t>(data.size()));
+    } else {
+      EXPECT_TRUE(sampler->prepared.item_ids.empty());
+      EXPECT_EQ(sampler->prepared.row_offsets.back(), 0);
+    }
+  }
+}
+
 TEST_F(Training, FactorizationLearnsWithTheNewLossesAndSamplers) {
   struct Case {
     json loss;

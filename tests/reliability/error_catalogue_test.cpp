@@ -169,10 +169,10 @@ std::vector<Case> catalogue() {
                                   "model.sampler.num_negatives: unknown key (expected one of: num_negative_samples exclude_positive)"));
   cases.push_back(experiment_case("unknown_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "rmsprop"}}; },
                                   "model.optimizer.type: unknown plugin \"rmsprop\"; available optimizers: adagrad, "
-                                  "adam, sgd"));
+                                  "adam, sgd, sparse_adam"));
   cases.push_back(experiment_case("misspelt_optimizer", [](json& e) { e["model"]["optimizer"] = {{"type", "adamm"}}; },
                                   "model.optimizer.type: unknown plugin \"adamm\" (did you mean \"adam\"?); available "
-                                  "optimizers: adagrad, adam, sgd"));
+                                  "optimizers: adagrad, adam, sgd, sparse_adam"));
   cases.push_back(experiment_case("optimizer_of_another_kind",
                                   [](json& e) { e["model"]["optimizer"] = {{"type", "bpr"}}; },
                                   "model.optimizer.type: \"bpr\" is a loss plugin, expected an optimizer"));

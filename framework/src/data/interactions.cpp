@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <numeric>
 #include <unordered_map>
 
@@ -72,6 +74,39 @@ Interactions Interactions::select(const std::vector<size_t>& rows) const {
   return selected;
 }
 
+namespace {
+
+// The rows of `data` grouped by user, items ascending within a user, repeated items in their
+// original order: two stable counting sorts, by item and then by user, with no comparisons.
+// Row numbers are `Row`s, 4 bytes when they fit.
+template <typename Row>
+std::vector<Row> matrix_order(const Interactions& data, const std::vector<int64_t>& row_offsets) {
+  std::vector<int64_t> item_starts(static_cast<size_t>(data.num_items) + 1, 0);
+  for (int64_t item : data.item_ids) ++item_starts[static_cast<size_t>(item) + 1];
+  std::partial_sum(item_starts.begin(), item_starts.end(), item_starts.begin());
+  std::vector<Row> by_item(data.size());
+  for (size_t row = 0; row < data.size(); ++row) {
+    by_item[static_cast<size_t>(item_starts[static_cast<size_t>(data.item_ids[row])]++)] = static_cast<Row>(row);
+  }
+  std::vector<int64_t> next(row_offsets.begin(), row_offsets.end() - 1);
+  std::vector<Row> order(data.size());
+  for (Row row : by_item) order[static_cast<size_t>(next[static_cast<size_t>(data.user_ids[row])]++)] = row;
+  return order;
+}
+
+template <typename Row>
+void fill_matrix(const Interactions& data, InteractionMatrix& matrix) {
+  const std::vector<Row> order = matrix_order<Row>(data, matrix.row_offsets);
+  matrix.item_ids.resize(data.size());
+  for (size_t i = 0; i < order.size(); ++i) matrix.item_ids[i] = data.item_ids[order[i]];
+  if (data.has_ratings()) {
+    matrix.ratings.resize(data.size());
+    for (size_t i = 0; i < order.size(); ++i) matrix.ratings[i] = data.ratings[order[i]];
+  }
+}
+
+}  // namespace
+
 InteractionMatrix Interactions::to_matrix() const {
   InteractionMatrix matrix;
   matrix.num_users = num_users;
@@ -79,21 +114,10 @@ InteractionMatrix Interactions::to_matrix() const {
   matrix.row_offsets.assign(static_cast<size_t>(num_users) + 1, 0);
   for (int64_t user : user_ids) ++matrix.row_offsets[static_cast<size_t>(user) + 1];
   std::partial_sum(matrix.row_offsets.begin(), matrix.row_offsets.end(), matrix.row_offsets.begin());
-  // Two stable counting sorts, by item and then by user, leave each row sorted by item with
-  // repeated items in their original order; no comparisons.
-  std::vector<int64_t> item_starts(static_cast<size_t>(num_items) + 1, 0);
-  for (int64_t item : item_ids) ++item_starts[static_cast<size_t>(item) + 1];
-  std::partial_sum(item_starts.begin(), item_starts.end(), item_starts.begin());
-  std::vector<size_t> by_item(size());
-  for (size_t row = 0; row < size(); ++row) by_item[static_cast<size_t>(item_starts[static_cast<size_t>(item_ids[row])]++)] = row;
-  std::vector<int64_t> next(matrix.row_offsets.begin(), matrix.row_offsets.end() - 1);
-  std::vector<size_t> order(size());
-  for (size_t row : by_item) order[static_cast<size_t>(next[static_cast<size_t>(user_ids[row])]++)] = row;
-  matrix.item_ids.resize(size());
-  for (size_t i = 0; i < order.size(); ++i) matrix.item_ids[i] = item_ids[order[i]];
-  if (has_ratings()) {
-    matrix.ratings.resize(size());
-    for (size_t i = 0; i < order.size(); ++i) matrix.ratings[i] = ratings[order[i]];
+  if (size() <= std::numeric_limits<uint32_t>::max()) {
+    fill_matrix<uint32_t>(*this, matrix);
+  } else {
+    fill_matrix<size_t>(*this, matrix);
   }
   return matrix;
 }

@@ -115,14 +115,6 @@ bool names_two_items(const Interactions& data) {
   return false;
 }
 
-void release_rows(Interactions& data) {
-  std::vector<int64_t>().swap(data.user_ids);
-  std::vector<int64_t>().swap(data.item_ids);
-  std::vector<float>().swap(data.ratings);
-  std::vector<int64_t>().swap(data.timestamps);
-  std::vector<float>().swap(data.weights);
-}
-
 // Gives every rank rank 0's model state (its initial parameters, or the checkpoint it resumed
 // from), so the replicas start identical without needing rank 0's files.
 void share_model_state(Model& model, Replicas& replicas) {
@@ -216,15 +208,17 @@ RunData load_run_data(const RunPlan& plan, std::ostream& progress) {
     throw DataError("dataset: every interaction is with the same item; ranking needs a catalogue of at least two");
   }
   RunData data;
-  data.split = split_as_configured(loaded.interactions, plan.resolved.at("split"));
+  // Only the counts and id maps of the whole dataset are used from here on; its rows move
+  // into the split.
+  data.dataset.num_users = loaded.interactions.num_users;
+  data.dataset.num_items = loaded.interactions.num_items;
+  data.dataset.users = loaded.interactions.users;
+  data.dataset.items = loaded.interactions.items;
+  data.split = split_as_configured(std::move(loaded.interactions), plan.resolved.at("split"));
   if (data.split.test.size() == 0 || data.split.train.size() == 0) {
     throw DataError(std::string("split: the ") + (data.split.test.size() == 0 ? "test" : "training") +
                     " set is empty; use more data or another split.test_fraction");
   }
-  // The split holds its own rows; only the counts and id maps of the whole dataset are used
-  // from here on, so its columns go (at 100M interactions they are 2.8 GB).
-  data.dataset = std::move(loaded.interactions);
-  release_rows(data.dataset);
   progress << "data: " << data.dataset.num_users << " users, " << data.dataset.num_items << " items, "
            << data.split.train.size() << " train / " << data.split.test.size() << " test interactions ("
            << format("%.2f", seconds_since(started)) << " s)\n";

@@ -79,9 +79,9 @@ void set_compute_threads(int64_t threads) {
 }
 
 void keep_freed_memory() {
-  // Serve every allocation from the heap and never trim it: a run's working set is reused
-  // minibatch after minibatch, and is returned to the system when the process ends.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  // Serve every allocation under 256 MB from the heap and never trim it: a run's working set
+  // is reused minibatch after minibatch, and is returned to the system when the process ends.
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
   mallopt(M_TRIM_THRESHOLD, -1);
 }
 

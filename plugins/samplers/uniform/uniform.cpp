@@ -18,6 +18,7 @@ class UniformSampler : public spotlight::Sampler {
         exclude_positive_(exclude_positive) {}
 
   int64_t num_negative_samples() const override { return num_negative_samples_; }
+  bool reads_training_rows() const override { return false; }
 
   torch::Tensor sample(torch::IntArrayRef shape, spotlight::Random& random) const override {
     auto items = torch::empty(shape, torch::kInt64);

@@ -70,7 +70,15 @@ void ModelBase::prepare_training(const Interactions& train) {
   }
   if (!optimizer_) create_optimizer();
   if (!sampler_prepared_ && parts_.sampler) {
-    parts_.sampler->prepare(train.to_matrix());
+    if (parts_.sampler->reads_training_rows()) {
+      parts_.sampler->prepare(train.to_matrix());
+    } else {
+      InteractionMatrix counts;
+      counts.num_users = train.num_users;
+      counts.num_items = train.num_items;
+      counts.row_offsets.assign(static_cast<size_t>(train.num_users) + 1, 0);
+      parts_.sampler->prepare(counts);
+    }
     sampler_prepared_ = true;
   }
 }

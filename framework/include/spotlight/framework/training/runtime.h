@@ -27,9 +27,12 @@ std::string vector_instruction_set();
 // own thread pool would otherwise spin on every core whatever LibTorch was told.
 void set_compute_threads(int64_t threads);
 
-// Keeps freed large buffers in the process. glibc returns every freed block above its mmap
-// threshold to the kernel, so the megabyte-sized tensors of each minibatch were mapped and
-// page-faulted in again at every step (17% of a pooling run's time in the kernel).
+// Keeps freed minibatch-sized buffers in the process. glibc returns every freed block above
+// its mmap threshold to the kernel, so the megabyte-sized tensors of each minibatch were
+// mapped and page-faulted in again at every step (17% of a pooling run's time in the kernel).
+// Blocks of 256 MB and more (a large dataset's columns, made once) are still mapped on their
+// own and go back to the kernel when freed, so the split and the evaluation matrices reuse
+// the memory the loaded columns held.
 void keep_freed_memory();
 
 }  // namespace spotlight
