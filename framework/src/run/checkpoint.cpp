@@ -25,15 +25,30 @@ constexpr const char* kFormat = "spotlight-checkpoint";
 constexpr int kFormatVersion = 1;
 
 // FNV-1a over the parameter file: enough to notice a truncated or altered model.pt.
-std::string checksum(const std::string& bytes) {
-  uint64_t hash = 0xcbf29ce484222325ULL;
-  for (unsigned char byte : bytes) {
-    hash ^= byte;
-    hash *= 0x100000001b3ULL;
+// FNV-1a, 64 bits, over bytes given in pieces.
+class Checksum {
+ public:
+  void add(const void* data, size_t size) {
+    const auto* bytes = static_cast<const unsigned char*>(data);
+    for (size_t i = 0; i < size; ++i) {
+      hash_ ^= bytes[i];
+      hash_ *= 0x100000001b3ULL;
+    }
   }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash));
-  return text;
+  std::string hex() const {
+    char text[17];
+    std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(hash_));
+    return text;
+  }
+
+ private:
+  uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+std::string checksum(const std::string& bytes) {
+  Checksum sum;
+  sum.add(bytes.data(), bytes.size());
+  return sum.hex();
 }
 
 nlohmann::json plugin_list(const std::vector<PluginUse>& plugins) {
@@ -110,8 +125,18 @@ void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& 
   std::filesystem::create_directories(folder);
   torch::serialize::OutputArchive archive;
   assembled.model->save_state(archive);
-  std::ostringstream parameters;
-  archive.save_to(parameters);
+  // The parameters first, streamed to their file (no copy of them in memory): a
+  // checkpoint.json is only ever next to the parameters it describes.
+  Checksum parameters_checksum;
+  {
+    AtomicOutputFile parameters(folder / parameter_file);
+    archive.save_to([&](const void* data, size_t size) {
+      parameters.write(std::string_view(static_cast<const char*>(data), size));
+      parameters_checksum.add(data, size);
+      return size;
+    });
+    parameters.commit();
+  }
   const nlohmann::json metadata{{"format", kFormat},
                                 {"format_version", kFormatVersion},
                                 {"experiment", assembled.resolved},
@@ -120,12 +145,10 @@ void save_checkpoint(const std::filesystem::path& folder, const AssembledModel& 
                                 {"num_items", assembled.model->num_items()},
                                 {"epochs", assembled.model->epochs_done()},
                                 {"model_file", parameter_file},
-                                {"model_checksum", checksum(parameters.str())},
+                                {"model_checksum", parameters_checksum.hex()},
                                 {"history", history},
                                 {"user_ids", users.raw_ids},
                                 {"item_ids", items.raw_ids}};
-  // The parameters first: a checkpoint.json is only ever next to the parameters it describes.
-  write_file_atomically(folder / parameter_file, parameters.str());
   write_file_atomically(folder / "checkpoint.json", metadata.dump() + "\n");
   if (!previous_file.empty() && previous_file != parameter_file &&
       previous_file.find('/') == std::string::npos) {

@@ -63,7 +63,7 @@ const std::string& blas_kernels() { return kBlasKernels; }
 
 std::string vector_instruction_set() {
   if (__builtin_cpu_supports("avx512f")) return "avx512f";
-  if (__builtin_cpu_supports("avx2")) return "avx2";
+  if (__builtin_cpu_supports("x86-64-v3")) return "avx2";  // the clone for AVX2 with FMA
   return "x86-64";
 }
 

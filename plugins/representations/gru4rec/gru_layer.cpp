@@ -25,11 +25,12 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const float* bias = recurrent_bias.data_ptr<float>();
     float* g = gates.data_ptr<float>();
     float* h = outputs.data_ptr<float>();
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
     at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
       for (int64_t b = begin; b < end; ++b) {
         for (int64_t t = 0; t < steps; ++t) {
           const int64_t row = b * steps + t;
-          gru_steps::forward(ig + row * 3 * hidden, t ? h + (row - 1) * hidden : nullptr, recurrent, bias, hidden,
+          gru_steps::forward(ig + row * 3 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, bias, hidden,
                              g + row * 4 * hidden, h + row * hidden);
         }
       }
@@ -54,6 +55,7 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const float* recurrent = w_hh_c.data_ptr<float>();
     float* dig = d_input_gates.data_ptr<float>();
     float* drg = d_recurrent_gates.data_ptr<float>();
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);
     at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
       std::vector<float> d_output(static_cast<size_t>(hidden)), d_h_prev(static_cast<size_t>(hidden), 0.0f);
       for (int64_t b = begin; b < end; ++b) {
@@ -63,7 +65,7 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
           for (int64_t k = 0; k < hidden; ++k) {
             d_output[static_cast<size_t>(k)] = dh[row * hidden + k] + d_h_prev[static_cast<size_t>(k)];
           }
-          gru_steps::backward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : nullptr, recurrent, hidden,
+          gru_steps::backward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, hidden,
                               d_output.data(), dig + row * 3 * hidden, drg + row * 3 * hidden, d_h_prev.data());
         }
       }

@@ -2,7 +2,6 @@
 // LibTorch here.
 #include "gru_steps.h"
 
-#include <cmath>
 
 #include "../recurrent_loops.h"
 #include "spotlight/sdk/vector_clones.h"
@@ -18,17 +17,17 @@ void forward(const float* __restrict input_gates, const float* __restrict h_prev
   const int64_t width = 3 * hidden;
   // gates[0, 3 hidden) = h_prev W_hh^T + b_hh, the recurrent pre-activations.
   for (int64_t j = 0; j < width; ++j) gates[j] = b_hh[j];
-  if (h_prev) add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
+  add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = sigmoid(input_gates[j] + gates[j]);
     const float z = sigmoid(input_gates[hidden + j] + gates[hidden + j]);
     const float recurrent_new = gates[2 * hidden + j];
-    const float n = std::tanh(input_gates[2 * hidden + j] + r * recurrent_new);
+    const float n = recurrent_loops::tanh(input_gates[2 * hidden + j] + r * recurrent_new);
     gates[j] = r;
     gates[hidden + j] = z;
     gates[2 * hidden + j] = n;
     gates[3 * hidden + j] = recurrent_new;
-    output[j] = (1.0f - z) * n + z * (h_prev ? h_prev[j] : 0.0f);
+    output[j] = (1.0f - z) * n + z * h_prev[j];
   }
 }
 
@@ -39,7 +38,7 @@ void backward(const float* __restrict gates, const float* __restrict h_prev, con
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = gates[j], z = gates[hidden + j], n = gates[2 * hidden + j], recurrent_new = gates[3 * hidden + j];
     const float dh = d_output[j];
-    const float previous = h_prev ? h_prev[j] : 0.0f;
+    const float previous = h_prev[j];
     const float d_new = dh * (1.0f - z) * (1.0f - n * n);
     const float d_reset = d_new * recurrent_new * r * (1.0f - r);
     const float d_update = dh * (previous - n) * z * (1.0f - z);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "lstm_steps.h"
@@ -12,9 +13,10 @@
 namespace {
 
 // LibTorch's one-layer, batch-first LSTM as one autograd node: the input projection of every
-// step is one matrix product, and the recurrence runs as plain loops over each sequence's
-// rows (lstm_steps), where LibTorch dispatches a dozen tensor operations per time step
-// forward and as many backward. Same parameters, gate order and formulas as torch::nn::LSTM.
+// step is one matrix product, the recurrence runs as plain loops over each sequence's rows
+// (lstm_steps), sequences split over the compute threads, where LibTorch dispatches a dozen
+// tensor operations per time step forward and as many backward; d W_hh is one product after
+// the backward loop. Same parameters, gate order and formulas as torch::nn::LSTM.
 class LstmLayer : public torch::autograd::Function<LstmLayer> {
  public:
   // inputs (batch, steps, in) -> outputs (batch, steps, hidden); zero initial state.
@@ -34,14 +36,17 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     float* tc = tanh_cells.data_ptr<float>();
     float* h = outputs.data_ptr<float>();
     const float* recurrent = w_hh_t.data_ptr<float>();
-    for (int64_t b = 0; b < batch; ++b) {
-      for (int64_t t = 0; t < steps; ++t) {
-        const int64_t row = b * steps + t;
-        lstm_steps::forward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : nullptr,
-                            t ? c + (row - 1) * hidden : nullptr, recurrent, hidden, c + row * hidden,
-                            h + row * hidden, tc + row * hidden);
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
+    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t b = begin; b < end; ++b) {
+        for (int64_t t = 0; t < steps; ++t) {
+          const int64_t row = b * steps + t;
+          lstm_steps::forward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(),
+                              t ? c + (row - 1) * hidden : zeros.data(), recurrent, hidden, c + row * hidden,
+                              h + row * hidden, tc + row * hidden);
+        }
       }
-    }
+    });
     context->save_for_backward({x, w_ih, w_hh, gates, cells, tanh_cells, outputs});
     return outputs;
   }
@@ -52,30 +57,36 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const auto &x = saved[0], &w_ih = saved[1], &w_hh = saved[2], &gates = saved[3];
     const auto &cells = saved[4], &tanh_cells = saved[5], &outputs = saved[6];
     const int64_t batch = x.size(0), steps = x.size(1), width = x.size(2), hidden = w_hh.size(1);
-    const auto d_outputs = output_gradients[0].contiguous();
+    const auto d_outputs =
+        output_gradients[0].defined() ? output_gradients[0].contiguous() : torch::zeros_like(outputs);
     auto d_gates = torch::empty({batch * steps, 4 * hidden}, x.options());
-    auto d_w_hh = torch::zeros_like(w_hh);
-    std::vector<float> d_output(static_cast<size_t>(hidden)), d_cell(static_cast<size_t>(hidden));
-    std::vector<float> d_h_prev(static_cast<size_t>(hidden));
     const float* g = gates.data_ptr<float>();
     const float* c = cells.data_ptr<float>();
     const float* tc = tanh_cells.data_ptr<float>();
-    const float* h = outputs.data_ptr<float>();
     const float* dh = d_outputs.data_ptr<float>();
     const float* recurrent = w_hh.data_ptr<float>();
     float* dg = d_gates.data_ptr<float>();
-    float* dw = d_w_hh.data_ptr<float>();
-    for (int64_t b = 0; b < batch; ++b) {
-      std::fill(d_h_prev.begin(), d_h_prev.end(), 0.0f);
-      std::fill(d_cell.begin(), d_cell.end(), 0.0f);
-      for (int64_t t = steps - 1; t >= 0; --t) {
-        const int64_t row = b * steps + t;
-        for (int64_t k = 0; k < hidden; ++k) d_output[static_cast<size_t>(k)] = dh[row * hidden + k] + d_h_prev[static_cast<size_t>(k)];
-        lstm_steps::backward(g + row * 4 * hidden, t ? c + (row - 1) * hidden : nullptr, tc + row * hidden,
-                             t ? h + (row - 1) * hidden : nullptr, recurrent, hidden, d_output.data(), d_cell.data(),
-                             dg + row * 4 * hidden, d_h_prev.data(), dw);
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the cell before step 0
+    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
+      std::vector<float> d_output(static_cast<size_t>(hidden)), d_cell(static_cast<size_t>(hidden));
+      std::vector<float> d_h_prev(static_cast<size_t>(hidden));
+      for (int64_t b = begin; b < end; ++b) {
+        std::fill(d_h_prev.begin(), d_h_prev.end(), 0.0f);
+        std::fill(d_cell.begin(), d_cell.end(), 0.0f);
+        for (int64_t t = steps - 1; t >= 0; --t) {
+          const int64_t row = b * steps + t;
+          for (int64_t k = 0; k < hidden; ++k) {
+            d_output[static_cast<size_t>(k)] = dh[row * hidden + k] + d_h_prev[static_cast<size_t>(k)];
+          }
+          lstm_steps::backward(g + row * 4 * hidden, t ? c + (row - 1) * hidden : zeros.data(), tc + row * hidden,
+                               recurrent, hidden, d_output.data(), d_cell.data(), dg + row * 4 * hidden,
+                               d_h_prev.data());
+        }
       }
-    }
+    });
+    // Each step's previous output: zero, then the outputs of steps 0 .. steps - 2.
+    const auto previous = torch::constant_pad_nd(outputs.narrow(1, 0, steps - 1), {0, 0, 1, 0});
+    auto d_w_hh = d_gates.t().mm(previous.reshape({batch * steps, hidden}));
     auto d_inputs = d_gates.mm(w_ih).view({batch, steps, width});
     auto d_w_ih = d_gates.t().mm(x.view({batch * steps, width}));
     auto d_bias = d_gates.sum(0);
