@@ -72,6 +72,7 @@ TEST(Cli, PluginsJsonListsKindsAndVersions) {
                                                        {"sequence_precision_recall", "evaluator"},
                                                        {"sgd", "optimizer"},
                                                        {"simple_cf", "representation"},
+                                                       {"sparse_adam", "optimizer"},
                                                        {"uniform", "sampler"},
                                                        {"zero_embedding", "embedding"}}));
   EXPECT_TRUE(listing.at("refused").empty());
@@ -91,7 +92,8 @@ TEST(Cli, PluginsJsonListsTheOptimizersSchemas) {
   EXPECT_EQ(parameters, (std::map<std::string, std::vector<std::string>>{
                             {"adagrad", {"learning_rate", "l2", "lr_decay", "initial_accumulator_value", "eps"}},
                             {"adam", {"learning_rate", "l2", "beta1", "beta2", "eps", "amsgrad"}},
-                            {"sgd", {"learning_rate", "l2", "momentum", "dampening", "nesterov"}}}));
+                            {"sgd", {"learning_rate", "l2", "momentum", "dampening", "nesterov"}},
+                            {"sparse_adam", {"learning_rate", "l2", "beta1", "beta2", "eps"}}}));
 }
 
 TEST(Cli, DescribeShowsParameters) {

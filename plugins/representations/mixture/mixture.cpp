@@ -1,9 +1,11 @@
 // mixture: Spotlight's MixtureLSTMNet (mixture of tastes). An LSTM reads the history as in
-// `lstm`; a linear layer turns each output into num_mixtures taste vectors and as many
-// attention vectors. An item is scored against the tastes, weighted by the softmax of its
-// match with the attention vectors: score = sum_m softmax_m(a_m . e) (t_m . e) + bias.
+// `lstm` (with its fused layer); a linear layer turns each output into num_mixtures taste
+// vectors and as many attention vectors. An item is scored against the tastes, weighted by
+// the softmax of its match with the attention vectors:
+// score = sum_m softmax_m(a_m . e) (t_m . e) + bias.
 #include <torch/torch.h>
 
+#include "../lstm/lstm_layer.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
@@ -19,7 +21,7 @@ class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
 
   // A state is (..., 2 * num_mixtures * dim): the taste vectors, then the attention vectors.
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
-    auto outputs = projection_->forward(std::get<0>(lstm_->forward(embed_shifted(item_sequences))));
+    auto outputs = projection_->forward(lstm_layer(lstm_, embed_shifted(item_sequences)));
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
   }
