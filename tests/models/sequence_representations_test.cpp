@@ -365,6 +365,29 @@ TEST_F(SequencePlugins, MixtureWeighsTastesBySoftmaxAttention) {
   }
 }
 
+// Training scores (1, batch, length) states against (samples, batch, length) items in one fused
+// node; the same states expanded to every sample take the tensor formula. Values and every
+// gradient agree.
+TEST_F(SequencePlugins, MixtureFusedScoresAndGradientsEqualTheTensorFormula) {
+  auto net = representation({{"plugin", "mixture"}, {"num_mixtures", 3}}, 20, 6);
+  auto table = net->named_parameters()["item_embeddings.table.weight"];
+  const auto states = torch::randn({1, 4, 5, 2 * 3 * 6});
+  const auto items = torch::randint(1, 20, {3, 4, 5}, torch::kInt64);
+  const auto upstream = torch::randn({3, 4, 5});
+  auto gradients = [&](bool fused) {
+    auto leaf = states.clone().requires_grad_();
+    if (table.grad().defined()) table.mutable_grad().zero_();
+    auto scores = net->score(fused ? leaf : leaf.expand({3, 4, 5, 36}), items);
+    (scores * upstream).sum().backward();
+    return std::make_tuple(scores.detach(), leaf.grad().clone(), table.grad().clone());
+  };
+  const auto [fused_scores, fused_states, fused_table] = gradients(true);
+  const auto [plain_scores, plain_states, plain_table] = gradients(false);
+  EXPECT_TRUE(torch::allclose(fused_scores, plain_scores, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(fused_states, plain_states, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(fused_table, plain_table, 1e-5, 1e-6));
+}
+
 TEST_F(SequencePlugins, CnnChecksItsLayerLists) {
   EXPECT_EQ(testing::error_message([&] {
               representation({{"plugin", "cnn"}, {"num_layers", 2}, {"dilation", {1, 2, 4}}});

@@ -3,13 +3,80 @@
 // vectors and as many attention vectors. An item is scored against the tastes, weighted by
 // the softmax of its match with the attention vectors:
 // score = sum_m softmax_m(a_m . e) (t_m . e) + bias.
+#include <vector>
+
+#include <ATen/Parallel.h>
 #include <torch/torch.h>
 
 #include "../lstm/lstm_layer.h"
+#include "mixture_scores.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
 namespace {
+
+// Every history position's score against its items as one autograd node over the loops of
+// mixture_scores: states (positions, 2 M dim) and item vectors (samples, positions, dim) give
+// (samples, positions) scores, with no (samples, positions, M, dim) temporaries forward or
+// backward (the tensor version's products of many tiny matrices took most of an epoch).
+class MixtureScores : public torch::autograd::Function<MixtureScores> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
+                               const torch::Tensor& vectors, int64_t mixtures) {
+    const auto state_rows = states.contiguous();
+    const auto items = vectors.contiguous();
+    const int64_t samples = items.size(0), positions = items.size(1), dim = items.size(2);
+    auto scores = torch::empty({positions, samples}, items.options());
+    auto weights = torch::empty({positions, samples, mixtures}, items.options());
+    auto taste_scores = torch::empty_like(weights);
+    const float* state = state_rows.data_ptr<float>();
+    const float* vector = items.data_ptr<float>();
+    float* score = scores.data_ptr<float>();
+    float* weight = weights.data_ptr<float>();
+    float* taste = taste_scores.data_ptr<float>();
+    const int64_t width = state_rows.size(1);
+    at::parallel_for(0, positions, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        mixture_scores::forward(state + p * width, vector + p * dim, positions * dim, samples, mixtures, dim,
+                                score + p * samples, weight + p * samples * mixtures,
+                                taste + p * samples * mixtures);
+      }
+    });
+    context->save_for_backward({state_rows, items, scores, weights, taste_scores});
+    context->saved_data["mixtures"] = mixtures;
+    return scores.t();
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto saved = context->get_saved_variables();
+    const auto &state_rows = saved[0], &items = saved[1], &scores = saved[2], &weights = saved[3];
+    const auto& taste_scores = saved[4];
+    const int64_t mixtures = context->saved_data["mixtures"].toInt();
+    const int64_t samples = items.size(0), positions = items.size(1), dim = items.size(2);
+    const int64_t width = state_rows.size(1);
+    const auto gradients = output_gradients[0].contiguous();  // (samples, positions)
+    auto d_states = torch::zeros_like(state_rows);
+    auto d_vectors = torch::empty_like(items);
+    const float* state = state_rows.data_ptr<float>();
+    const float* vector = items.data_ptr<float>();
+    const float* score = scores.data_ptr<float>();
+    const float* weight = weights.data_ptr<float>();
+    const float* taste = taste_scores.data_ptr<float>();
+    const float* gradient = gradients.data_ptr<float>();
+    float* d_state = d_states.data_ptr<float>();
+    float* d_vector = d_vectors.data_ptr<float>();
+    at::parallel_for(0, positions, 64, [&](int64_t begin, int64_t end) {
+      for (int64_t p = begin; p < end; ++p) {
+        mixture_scores::backward(state + p * width, vector + p * dim, positions * dim, samples, mixtures, dim,
+                                 score + p * samples, weight + p * samples * mixtures,
+                                 taste + p * samples * mixtures, gradient + p, positions, d_state + p * width,
+                                 d_vector + p * dim);
+      }
+    });
+    return {d_states, d_vectors, torch::Tensor()};
+  }
+};
 
 class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
  public:
@@ -27,6 +94,16 @@ class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
   }
 
   torch::Tensor score(const torch::Tensor& states, const torch::Tensor& item_ids) override {
+    // Training's call: one state per position, (1, ...), scored against (samples, ...) items.
+    const bool fused = states.device().is_cpu() && states.scalar_type() == torch::kFloat32 &&
+                       states.dim() == item_ids.dim() + 1 && item_ids.dim() >= 2 && states.size(0) == 1 &&
+                       states.sizes().slice(1, item_ids.dim() - 1) == item_ids.sizes().slice(1);
+    if (fused) {
+      const int64_t samples = item_ids.size(0), positions = item_ids.numel() / samples;
+      auto vectors = items().forward(item_ids).reshape({samples, positions, dim()});
+      auto scores = MixtureScores::apply(states.reshape({positions, states.size(-1)}), vectors, num_mixtures_);
+      return scores.reshape(item_ids.sizes()) + item_biases().forward(item_ids).squeeze(-1);
+    }
     auto [tastes, attention] = split(states);             // (..., M, dim) each
     auto vectors = items().forward(item_ids).unsqueeze(-1);  // (..., dim, 1)
     auto weights = torch::softmax(torch::matmul(attention, vectors).squeeze(-1), -1);
