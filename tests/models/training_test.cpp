@@ -146,12 +146,17 @@ class PlainSgd : public Optimizer {
   bool sparse_;
 };
 
-TEST_F(Training, FitAgainResumesWhereItStopped) {
+// Uniformly random interactions: `users` x `items`, `interactions` of them.
+Interactions random_data(int64_t users, int64_t items, int64_t interactions) {
   RandomDataOptions data_options;
-  data_options.num_users = 50;
-  data_options.num_items = 40;
-  data_options.num_interactions = 1000;
-  const auto data = generate_random(data_options);
+  data_options.num_users = users;
+  data_options.num_items = items;
+  data_options.num_interactions = interactions;
+  return generate_random(data_options);
+}
+
+TEST_F(Training, FitAgainResumesWhereItStopped) {
+  const auto data = random_data(50, 40, 1000);
   at::set_num_threads(1);
 
   torch::manual_seed(1);
@@ -224,11 +229,7 @@ TEST_F(Training, SparseGradientsTrainWithAdagradOrSparseAdamAndAreRefusedByAdam)
 }
 
 TEST_F(Training, SparseGradientsGoToAnOptimizerThatSaysItTakesThem) {
-  RandomDataOptions data_options;
-  data_options.num_users = 30;
-  data_options.num_items = 20;
-  data_options.num_interactions = 300;
-  const auto data = generate_random(data_options);
+  const auto data = random_data(30, 20, 300);
   auto taking = parts(*registry_, 30, 20, true);
   taking.optimizer = std::make_shared<PlainSgd>(true);
   taking.optimizer_name = "plain_sgd";
@@ -308,11 +309,7 @@ class RecordingSampler : public SilentSampler {
 };
 
 TEST_F(Training, OnlyASamplerThatReadsTheRowsIsGivenThem) {
-  RandomDataOptions data_options;
-  data_options.num_users = 30;
-  data_options.num_items = 20;
-  data_options.num_interactions = 300;
-  const auto data = generate_random(data_options);
+  const auto data = random_data(30, 20, 300);
   for (const bool reads_rows : {true, false}) {
     auto model_parts = parts(*registry_, 30, 20);
     auto sampler = std::make_shared<RecordingSampler>(reads_rows);
