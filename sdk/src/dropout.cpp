@@ -59,9 +59,10 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
-    return {masked(output_gradients[0], static_cast<uint64_t>(context->saved_data["seed"].toInt()),
-                   context->saved_data["p"].toDouble()),
-            torch::Tensor()};
+    // The same seed and p give the same mask: the forward pass's elements, nothing stored.
+    const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
+    const double p = context->saved_data["p"].toDouble();
+    return {masked(output_gradients[0], seed, p), torch::Tensor()};
   }
 };
 
