@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -121,7 +120,7 @@ int recommend_command(Arguments& arguments, const Registry& registry) {
   RecommendationFileOptions options;
   options.k = k;
   options.include_seen = include_seen;
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const int64_t cores = core_count();
   options.threads = static_cast<int>(whole_number("--threads", threads, 1, 1024, cores));
   // Each worker's products run on its own thread: LibTorch's and the BLAS's pools would
   // otherwise compete with the workers for the same cores.

@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <iostream>
-#include <thread>
 
 #include "cli/commands.h"
 #include "cli/launch_ranks.h"
 #include "cli/options.h"
 #include "spotlight/framework/run/runner.h"
 #include "spotlight/framework/run/search.h"
+#include "spotlight/framework/training/runtime.h"
 #include "src/data/utf8.h"
 
 namespace spotlight::cli {
@@ -66,7 +66,7 @@ int run_command(Arguments& arguments, const Registry& registry) {
   if (!nproc.empty()) {
     // Each rank is a whole process with its own LibTorch: more than a few per core only
     // exhausts memory, so the bound is this machine's.
-    const int most = 4 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    const int most = 4 * static_cast<int>(core_count());
     const int processes = positive_integer("--nproc", nproc, 1, most);
     if (options.distributed.world_size > 1) throw UsageError("--nproc starts the ranks itself; leave out --rank");
     if (processes > 1) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <thread>
 
 #include <ATen/Parallel.h>
 
@@ -19,9 +18,8 @@ namespace {
 class EvaluationThreads {
  public:
   explicit EvaluationThreads(int64_t threads) : compute_threads_(at::get_num_threads()) {
-    const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
     set_compute_threads(1);
-    set_scoring_workers(static_cast<int>(threads > 0 ? threads : cores));
+    set_scoring_workers(static_cast<int>(threads > 0 ? threads : core_count()));
   }
   ~EvaluationThreads() {
     set_scoring_workers(1);

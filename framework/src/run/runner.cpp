@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <optional>
 #include <sstream>
-#include <thread>
 
 #include <ATen/Parallel.h>
 #include <torch/utils.h>
@@ -179,7 +178,7 @@ RunPlan plan_run(const nlohmann::json& experiment, const RunOptions& options) {
   plan.threads = plan.resolved.at("threads").get<int64_t>();
   // Far more threads than cores only slows every step down (each parallel region starts them
   // all): it is a typo, not a setting.
-  const int64_t cores = std::max(1u, std::thread::hardware_concurrency());
+  const int64_t cores = core_count();
   if (plan.threads > 4 * cores) {
     throw ConfigError("threads", std::to_string(plan.threads) + " is more than 4 per core on this machine (" +
                                      std::to_string(cores) + " cores); 0 chooses automatically");

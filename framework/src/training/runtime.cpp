@@ -67,9 +67,10 @@ std::string vector_instruction_set() {
   return "x86-64";
 }
 
+int64_t core_count() { return std::max(1u, std::thread::hardware_concurrency()); }
+
 void set_compute_threads(int64_t threads) {
-  const int count = threads > 0 ? static_cast<int>(threads)
-                                : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int count = static_cast<int>(threads > 0 ? threads : core_count());
   at::set_num_threads(count);
   // Looked up at run time: the BLAS behind libblas.so.3 may not be OpenBLAS.
   using SetThreads = void (*)(int);

@@ -22,6 +22,9 @@ const std::string& blas_kernels();
 // The instruction set our own vector loops (SPOTLIGHT_VECTOR_CLONES) run on this CPU.
 std::string vector_instruction_set();
 
+// The cores this machine offers (at least 1).
+int64_t core_count();
+
 // Sets the threads LibTorch's intra-op pool and the system BLAS use; 0 means one per core.
 // Debian's LibTorch calls whatever libblas.so.3 is installed (OpenBLAS in our setup), whose
 // own thread pool would otherwise spin on every core whatever LibTorch was told.
