@@ -46,12 +46,19 @@ torch::Tensor masked(const torch::Tensor& x, uint64_t seed, double p) {
   return output;
 }
 
+// The seed source a DropoutSeeds set on this thread; null: LibTorch's default generator.
+thread_local Random* thread_seeds = nullptr;
+
+uint64_t next_seed() {
+  if (thread_seeds) return thread_seeds->next();
+  const auto parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
+  return static_cast<uint64_t>(parts[0].item<int64_t>()) << 32 | static_cast<uint64_t>(parts[1].item<int64_t>());
+}
+
 class HashedDropout : public torch::autograd::Function<HashedDropout> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
-    const auto seed_parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
-    const uint64_t seed = static_cast<uint64_t>(seed_parts[0].item<int64_t>()) << 32 |
-                          static_cast<uint64_t>(seed_parts[1].item<int64_t>());
+    const uint64_t seed = next_seed();
     context->saved_data["seed"] = static_cast<int64_t>(seed);
     context->saved_data["p"] = p;
     return masked(x, seed, p);
@@ -73,5 +80,9 @@ torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
   if (!x.device().is_cpu() || x.scalar_type() != torch::kFloat32 || p >= 1.0) return torch::dropout(x, p, training);
   return HashedDropout::apply(x, p);
 }
+
+DropoutSeeds::DropoutSeeds(Random& seeds) : previous_(thread_seeds) { thread_seeds = &seeds; }
+
+DropoutSeeds::~DropoutSeeds() { thread_seeds = previous_; }
 
 }  // namespace spotlight::nn

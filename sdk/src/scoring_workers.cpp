@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include <ATen/Parallel.h>
 #include <ATen/ThreadLocalState.h>
 
 namespace spotlight {
@@ -22,7 +23,11 @@ void set_scoring_workers(int workers) { workers_setting.store(std::max(1, worker
 int scoring_workers() { return workers_setting.load(); }
 
 void for_each_block(int64_t blocks, const std::function<void(int64_t block)>& block) {
-  const auto workers = static_cast<int>(std::min<int64_t>(scoring_workers(), blocks));
+  for_each_block_on(scoring_workers(), blocks, block);
+}
+
+void for_each_block_on(int wanted, int64_t blocks, const std::function<void(int64_t block)>& block) {
+  const auto workers = static_cast<int>(std::min<int64_t>(wanted, blocks));
   if (workers <= 1) {
     for (int64_t b = 0; b < blocks; ++b) block(b);
     return;
@@ -34,6 +39,8 @@ void for_each_block(int64_t blocks, const std::function<void(int64_t block)>& bl
   std::mutex failure_mutex;
   auto work = [&] {
     at::ThreadLocalStateGuard state(caller_state);
+    // A new thread's OpenMP team size is the process default, not the caller's setting.
+    at::init_num_threads();
     for (int64_t b = next++; b < blocks && !failed.load(); b = next++) {
       try {
         block(b);

@@ -110,6 +110,7 @@ AssembledModel assemble_model(const nlohmann::json& experiment, const Registry& 
   training.hand_gradients = resolved_model.at("hand_gradients").get<bool>();
   training.seed = context.seed;
   training.device = resolved_model.at("device").get<std::string>();
+  training.threads = assembled.resolved.at("threads").get<int64_t>();
   if (assembled.resolved.contains("sequence")) training.sequence = sequence_options(assembled.resolved.at("sequence"));
   assembled.model = make_model(resolved_model.at("type").get<std::string>(), std::move(parts), training, num_users,
                                num_items);

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include <ATen/Parallel.h>
-
 #include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/scoring_workers.h"
@@ -17,19 +15,15 @@ namespace {
 // at one thread: one score product per core instead of two pools splitting each product.
 class EvaluationThreads {
  public:
-  explicit EvaluationThreads(int64_t threads) : compute_threads_(at::get_num_threads()) {
-    set_compute_threads(1);
+  explicit EvaluationThreads(int64_t threads) : one_thread_(1) {
     set_scoring_workers(static_cast<int>(threads > 0 ? threads : core_count()));
   }
-  ~EvaluationThreads() {
-    set_scoring_workers(1);
-    set_compute_threads(compute_threads_);
-  }
+  ~EvaluationThreads() { set_scoring_workers(1); }
   EvaluationThreads(const EvaluationThreads&) = delete;
   EvaluationThreads& operator=(const EvaluationThreads&) = delete;
 
  private:
-  int64_t compute_threads_;
+  ComputeThreadsScope one_thread_;
 };
 
 }  // namespace

@@ -388,8 +388,9 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptio
   // Only rank 0 speaks; the others train silently.
   std::ostream silent(nullptr);
   std::ostream& progress = plan.leader ? all_progress : silent;
-  // Automatic: train on one thread (minibatches of Spotlight's sizes are too small to split:
-  // two threads were 1.1-2x slower for every model on a 2-core machine); evaluation scores
+  // Automatic: products on one thread. Splitting each product of Spotlight's minibatch sizes
+  // over two threads was 1.1-2x slower on a 2-core machine; instead sequence models train
+  // each minibatch in one part per core (ModelBase::minibatch_parts) and evaluation scores
   // blocks on one worker per core (evaluate_model).
   set_compute_threads(plan.threads == 0 ? 1 : plan.threads);
   keep_freed_memory();

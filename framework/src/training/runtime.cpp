@@ -79,6 +79,12 @@ void set_compute_threads(int64_t threads) {
   }
 }
 
+ComputeThreadsScope::ComputeThreadsScope(int64_t threads) : previous_(at::get_num_threads()) {
+  set_compute_threads(threads);
+}
+
+ComputeThreadsScope::~ComputeThreadsScope() { set_compute_threads(previous_); }
+
 void keep_freed_memory() {
   // Serve every allocation under 256 MB from the heap and never trim it: a run's working set
   // is reused minibatch after minibatch, and is returned to the system when the process ends.

@@ -53,6 +53,9 @@ class CnnNet : public spotlight::nn::SequenceRepresentation {
     }
   }
 
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     auto x = embed_shifted(item_sequences);  // (batch, length + 1, dim)
     for (auto& layer : layers_) {

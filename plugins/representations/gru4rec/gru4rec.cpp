@@ -8,6 +8,7 @@
 #include <torch/torch.h>
 
 #include "gru_layer.h"
+#include "spotlight/sdk/nn/dropout.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
@@ -25,23 +26,27 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
   Gru4recNet(spotlight::nn::SequenceTables tables, const Gru4recSettings& settings)
       : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)),
         num_layers_(settings.num_layers),
-        between_layers_dropout_(settings.num_layers > 1 ? settings.hidden_dropout : 0.0) {
-    embedding_dropout_ = register_module("embedding_dropout", torch::nn::Dropout(settings.embedding_dropout));
-    // LibTorch drops out between layers; hidden_dropout_ does the same after the last one.
+        embedding_dropout_(settings.embedding_dropout),
+        between_layers_dropout_(settings.num_layers > 1 ? settings.hidden_dropout : 0.0),
+        hidden_dropout_(settings.hidden_dropout) {
+    // LibTorch's GRU (other devices) drops out between layers; hidden_dropout_ does the same
+    // after the last one.
     gru_ = register_module("gru", torch::nn::GRU(torch::nn::GRUOptions(dim(), settings.hidden_dim)
                                                      .num_layers(settings.num_layers)
                                                      .dropout(settings.num_layers > 1 ? settings.hidden_dropout : 0.0)
                                                      .batch_first(true)));
-    hidden_dropout_ = register_module("hidden_dropout", torch::nn::Dropout(settings.hidden_dropout));
     if (settings.hidden_dim != dim()) {
       projection_ = register_module("projection", torch::nn::Linear(settings.hidden_dim, dim()));
     }
   }
 
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     // (batch, length + 1, dim): output t has read the zero vector and items 0..t-1.
-    auto inputs = embedding_dropout_->forward(embed_shifted(item_sequences));
-    auto outputs = hidden_dropout_->forward(run_gru(inputs));
+    auto inputs = spotlight::nn::dropout(embed_shifted(item_sequences), embedding_dropout_, is_training());
+    auto outputs = spotlight::nn::dropout(run_gru(inputs), hidden_dropout_, is_training());
     if (projection_) outputs = projection_->forward(outputs);
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
@@ -56,7 +61,7 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
     torch::Tensor outputs = inputs;
     for (int64_t layer = 0; layer < num_layers_; ++layer) {
       const std::string suffix = "_l" + std::to_string(layer);
-      if (layer > 0) outputs = torch::dropout(outputs, between_layers_dropout_, is_training());
+      if (layer > 0) outputs = spotlight::nn::dropout(outputs, between_layers_dropout_, is_training());
       outputs = gru_layer(outputs, parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
                           parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]);
     }
@@ -64,10 +69,10 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
   }
 
   int64_t num_layers_;
+  double embedding_dropout_;
   double between_layers_dropout_;
-  torch::nn::Dropout embedding_dropout_{nullptr};
+  double hidden_dropout_;
   torch::nn::GRU gru_{nullptr};
-  torch::nn::Dropout hidden_dropout_{nullptr};
   torch::nn::Linear projection_{nullptr};
 };
 

@@ -14,6 +14,9 @@ class LstmNet : public spotlight::nn::SequenceRepresentation {
       : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)),
         lstm_(register_module("lstm", torch::nn::LSTM(torch::nn::LSTMOptions(dim(), dim()).batch_first(true)))) {}
 
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     // (batch, length + 1, dim): output t has read the zero vector and items 0..t-1.
     auto outputs = lstm_layer(lstm_, embed_shifted(item_sequences));

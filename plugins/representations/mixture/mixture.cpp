@@ -87,6 +87,9 @@ class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
         projection_(register_module("projection", torch::nn::Linear(dim(), 2 * num_mixtures * dim()))) {}
 
   // A state is (..., 2 * num_mixtures * dim): the taste vectors, then the attention vectors.
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     auto outputs = projection_->forward(lstm_layer(lstm_, embed_shifted(item_sequences)));
     const int64_t length = item_sequences.size(1);

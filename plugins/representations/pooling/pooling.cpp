@@ -61,6 +61,9 @@ class PoolNet : public spotlight::nn::SequenceRepresentation {
   explicit PoolNet(spotlight::nn::SequenceTables tables)
       : SequenceRepresentation(std::move(tables.items), std::move(tables.item_biases)) {}
 
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     auto vectors = embed(item_sequences);  // (batch, length, dim)
     if (vectors.device().is_cpu() && vectors.scalar_type() == torch::kFloat32) {

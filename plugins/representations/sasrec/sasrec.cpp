@@ -56,6 +56,9 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     final_norm_ = register_module("final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim()}).eps(1e-8)));
   }
 
+  // Reads its parameters only; its dropout is spotlight::nn::dropout.
+  bool encodes_concurrently() const override { return true; }
+
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     const int64_t batch = item_sequences.size(0), length = item_sequences.size(1);
     if (length > max_length_) {

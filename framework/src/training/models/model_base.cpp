@@ -1,9 +1,15 @@
 #include "src/training/models/model_base.h"
 
 #include <cmath>
+#include <limits>
 #include <numeric>
 
+#include <torch/csrc/autograd/autograd.h>
+
+#include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/errors.h"
+#include "spotlight/sdk/nn/dropout.h"
+#include "spotlight/sdk/scoring_workers.h"
 #include "src/training/device.h"
 
 namespace spotlight {
@@ -113,6 +119,47 @@ double ModelBase::optimize_accumulated(const std::function<double()>& accumulate
   }
   apply_gradients();
   return loss;
+}
+
+double ModelBase::optimize_in_parts(int64_t parts, const std::function<torch::Tensor(int64_t)>& part_loss) {
+  optimizer_->zero_grad();
+  std::vector<torch::Tensor> trained;
+  for (const auto& parameter : parts_.representation->parameters()) {
+    if (parameter.requires_grad()) trained.push_back(parameter);
+  }
+  // Drawn in order on this thread, from the generator torch::manual_seed sets.
+  const auto seeds = torch::randint(std::numeric_limits<int64_t>::max(), {parts}, torch::kInt64);
+  std::vector<std::vector<torch::Tensor>> gradients(static_cast<size_t>(parts));
+  std::vector<double> losses(static_cast<size_t>(parts), 0.0);
+  for_each_block_on(static_cast<int>(parts), parts, [&](int64_t part) {
+    Random dropout_stream(static_cast<uint64_t>(seeds[part].item<int64_t>()));
+    const nn::DropoutSeeds dropout_seeds(dropout_stream);
+    const torch::Tensor loss = part_loss(part);
+    if (!loss.defined()) return;
+    gradients[part] = torch::autograd::grad({loss}, trained, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                            /*allow_unused=*/true);
+    losses[part] = loss.item<double>();
+  });
+  for (size_t i = 0; i < trained.size(); ++i) {
+    torch::Tensor sum;
+    for (const auto& part : gradients) {
+      if (part.empty() || !part[i].defined()) continue;
+      sum = sum.defined() ? sum + part[i] : part[i];
+    }
+    if (sum.defined()) trained[i].mutable_grad() = sum;
+  }
+  if (!gradients_checked_) {
+    check_gradients_fit_optimizer();
+    gradients_checked_ = true;
+  }
+  apply_gradients();
+  return std::accumulate(losses.begin(), losses.end(), 0.0);
+}
+
+int64_t ModelBase::minibatch_parts(int64_t size) const {
+  if (!parts_.representation->encodes_concurrently() || !device_.is_cpu()) return 1;
+  const int64_t threads = options_.threads > 0 ? options_.threads : (replicas_ ? 1 : core_count());
+  return std::max<int64_t>(1, std::min(threads, size));
 }
 
 void ModelBase::check_weights(const Interactions& train, const std::string& type) {

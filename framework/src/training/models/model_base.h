@@ -48,6 +48,16 @@ class ModelBase : public Model {
   // catalogue, differentiated chunk by chunk): clears the gradients, calls `accumulate`,
   // which runs the passes and returns the loss, then averages and steps as optimize() does.
   double optimize_accumulated(const std::function<double()>& accumulate);
+  // The same step for a loss that is the sum of `parts` terms, each computed and
+  // differentiated on a thread of its own: `part_loss(p)` returns term p (undefined when the
+  // part has nothing to train on). The parts' gradients are added in part order and each part
+  // draws its dropout seeds from a stream of its own, so the step is the same whichever thread
+  // finishes first. Returns the summed loss.
+  double optimize_in_parts(int64_t parts, const std::function<torch::Tensor(int64_t part)>& part_loss);
+  // How many parts a minibatch of `size` examples trains in: options.threads (0: one per
+  // core alone, one with replicas) when the representation encodes_concurrently(), else 1;
+  // never more than `size`.
+  int64_t minibatch_parts(int64_t size) const;
   // The training loop every model shares: `epochs` epochs (model.n_iter when negative) over
   // `count` examples. Each epoch draws a fresh order (epoch_order: it depends only on the
   // random state, so a resumed run continues exactly), cuts it into this process's

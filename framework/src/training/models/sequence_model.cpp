@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
 
 #include "spotlight/framework/training/all_item_loss.h"
+#include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
@@ -30,6 +32,9 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
   const bool weighted = !sequences.weights.empty();
   std::vector<float> batch_weights(weighted ? batch.size() : 0);
   const bool all_items = parts_.loss->needs_all_item_scores();
+  // Minibatches trained in parts run one-thread products on each part's thread.
+  std::optional<ComputeThreadsScope> one_thread;
+  if (!all_items && minibatch_parts(local_batch_size()) > 1) one_thread.emplace(1);
 
   // A fresh permutation of the original order every epoch (Spotlight permutes the previous
   // epoch's order instead; the draws are the same).
@@ -46,28 +51,61 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
     torch::Tensor weights;
     if (weighted) weights = torch::from_blob(batch_weights.data(), {size, length}, torch::kFloat32).to(device_);
     if (all_items) return all_item_step(chunk, weights);
-    return optimize(minibatch_loss(chunk, weights));
+    const int64_t parts = minibatch_parts(size);
+    if (parts > 1) return step_in_parts(chunk, weights, parts);
+    return optimize(minibatch_loss(chunk, draw_negatives(chunk), weights));
   });
 }
 
-torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences, const torch::Tensor& weights) {
+ImplicitSequenceModel::Negatives ImplicitSequenceModel::draw_negatives(const torch::Tensor& sequences) {
+  const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
+  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
+  const auto drawn = parts_.sampler->sample_negatives(sequences, samples, stream());  // (samples, batch, length)
+  Negatives negatives;
+  negatives.items = drawn.to(device_);
+  if (parts_.loss->uses_negative_log_q()) negatives.log_q = parts_.sampler->log_probabilities(drawn).to(device_);
+  return negatives;
+}
+
+torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequences, const Negatives& negatives,
+                                                    const torch::Tensor& weights) {
   auto& representation = *parts_.representation;
   // The state before step t predicts item t: every step of every sequence in one pass.
   const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
   const bool many = parts_.loss->negatives_per_positive() == NegativesPerPositive::many;
-  const int64_t samples = many ? parts_.sampler->num_negative_samples() : 1;
-  const auto drawn = parts_.sampler->sample_negatives(sequences, samples, stream());  // (samples, batch, length)
-  auto negatives = drawn.to(device_);
   // Positives and negatives scored in one call (one embedding lookup, one backward pass).
-  auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives}));
+  auto scores = representation.score(states.unsqueeze(0), torch::cat({sequences.unsqueeze(0), negatives.items}));
   ImplicitLossInput input;
   input.positive = scores[0];
-  input.negative = many ? scores.narrow(0, 1, samples) : scores[1];
+  input.negative = many ? scores.narrow(0, 1, negatives.items.size(0)) : scores[1];
   // Steps whose target is padding do not count.
   input.mask = sequences.ne(0);
   input.weights = weights;
-  if (parts_.loss->uses_negative_log_q()) input.negative_log_q = parts_.sampler->log_probabilities(drawn).to(device_);
+  input.negative_log_q = negatives.log_q;
   return parts_.loss->implicit_batch_loss(input);
+}
+
+double ImplicitSequenceModel::step_in_parts(const torch::Tensor& sequences, const torch::Tensor& weights,
+                                            int64_t parts) {
+  const Negatives negatives = draw_negatives(sequences);
+  auto counted = sequences.ne(0).to(torch::kFloat64);
+  if (weights.defined()) counted = counted * weights.to(torch::kFloat64);
+  const auto per_sequence = counted.sum(1);
+  const double total = per_sequence.sum().item<double>();
+  // Nothing counts (all weights 0): the loss's own reduction says what that is.
+  if (!(total > 0.0)) return optimize(minibatch_loss(sequences, negatives, weights));
+  const int64_t size = sequences.size(0);
+  return optimize_in_parts(parts, [&](int64_t part) {
+    const int64_t begin = part * size / parts;
+    const int64_t count = (part + 1) * size / parts - begin;
+    const double share = per_sequence.narrow(0, begin, count).sum().item<double>() / total;
+    if (share == 0.0) return torch::Tensor();
+    const auto rows = [&](const torch::Tensor& tensor, int64_t dim) {
+      return tensor.defined() ? tensor.narrow(dim, begin, count) : tensor;
+    };
+    const Negatives own{rows(negatives.items, 1), rows(negatives.log_q, 1)};
+    return minibatch_loss(rows(sequences, 0), own, rows(weights, 0)) * share;
+  });
 }
 
 double ImplicitSequenceModel::all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights) {

@@ -24,9 +24,22 @@ class ImplicitSequenceModel : public ModelBase {
   const SequenceOptions* sequence_options() const override { return &options_.sequence; }
 
  private:
-  // The scalar loss of one minibatch of sequences (batch, length) against sampled negatives;
-  // `weights` (batch, length) is undefined when the data has none.
-  torch::Tensor minibatch_loss(const torch::Tensor& sequences, const torch::Tensor& weights);
+  // A minibatch's sampled negatives, (samples, batch, length), and the log of each one's
+  // probability when the loss reads it (else undefined).
+  struct Negatives {
+    torch::Tensor items;
+    torch::Tensor log_q;
+  };
+  Negatives draw_negatives(const torch::Tensor& sequences);
+  // The scalar loss of sequences (batch, length) against their negatives; `weights` (batch,
+  // length) is undefined when the data has none.
+  torch::Tensor minibatch_loss(const torch::Tensor& sequences, const Negatives& negatives,
+                               const torch::Tensor& weights);
+  // One optimizer step of a minibatch trained in `parts` parts of consecutive sequences on a
+  // thread each. The negatives are drawn for the whole minibatch first, and each part's loss
+  // is weighted by its share of the minibatch's (weighted) real steps, so the sum is the
+  // minibatch's loss (every loss reduces to a weighted mean over the real steps).
+  double step_in_parts(const torch::Tensor& sequences, const torch::Tensor& weights, int64_t parts);
   // One optimizer step of a loss over the whole catalogue (Loss::needs_all_item_scores), the
   // real steps' scores computed in bounded chunks; returns the loss.
   double all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights);

@@ -37,6 +37,13 @@ class SPOTLIGHT_SDK_API Representation : public Component, public torch::nn::Mod
   // Scores of every item for each state: (batch, state) -> (batch, num_items). Drives
   // evaluation and recommendation, so implement it as one matrix product, not a loop.
   virtual torch::Tensor score_all(const torch::Tensor& states) = 0;
+
+  // True when encode_sequences, encode_users and score may run on several threads at once
+  // (they read the parameters and write nothing of the component's own) and every random
+  // draw they make goes through spotlight::nn::dropout. The host then trains the parts of a
+  // minibatch on one thread each, with one-thread products, and sums their gradients in a
+  // fixed order. False (the default) keeps every step on one thread.
+  virtual bool encodes_concurrently() const { return false; }
 };
 
 }  // namespace spotlight

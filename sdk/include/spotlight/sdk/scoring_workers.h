@@ -20,5 +20,8 @@ SPOTLIGHT_SDK_API int scoring_workers();
 // with the caller's LibTorch thread-local state (grad mode among it). The first exception a
 // block throws stops the others from taking new blocks and reaches the caller.
 SPOTLIGHT_SDK_API void for_each_block(int64_t blocks, const std::function<void(int64_t block)>& block);
+// The same on up to `workers` threads, whatever scoring_workers() says (the host trains the
+// parts of a minibatch with it).
+SPOTLIGHT_SDK_API void for_each_block_on(int workers, int64_t blocks, const std::function<void(int64_t block)>& block);
 
 }  // namespace spotlight

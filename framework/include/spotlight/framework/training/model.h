@@ -26,6 +26,10 @@ struct TrainingOptions {
   uint64_t seed = 42;
   std::string device = "cpu";
   bool hand_gradients = true;  // let parts that differentiate by hand skip autograd
+  // The experiment's `threads`. A representation that encodes_concurrently() trains each
+  // minibatch in that many parts at once (0: one per core, or one per process when training
+  // together with other processes).
+  int64_t threads = 0;
   SequenceOptions sequence;  // how interactions become sequences (sequence models only)
 };
 

@@ -30,6 +30,20 @@ int64_t core_count();
 // own thread pool would otherwise spin on every core whatever LibTorch was told.
 void set_compute_threads(int64_t threads);
 
+// set_compute_threads(threads) while it lives; the count before returns when it ends. Work
+// split over threads of its own (evaluation's scoring workers, the parts of a minibatch)
+// runs each thread's products on one thread under it.
+class ComputeThreadsScope {
+ public:
+  explicit ComputeThreadsScope(int64_t threads);
+  ~ComputeThreadsScope();
+  ComputeThreadsScope(const ComputeThreadsScope&) = delete;
+  ComputeThreadsScope& operator=(const ComputeThreadsScope&) = delete;
+
+ private:
+  int64_t previous_;
+};
+
 // Keeps freed minibatch-sized buffers in the process. glibc returns every freed block above
 // its mmap threshold to the kernel, so the megabyte-sized tensors of each minibatch were
 // mapped and page-faulted in again at every step (17% of a pooling run's time in the kernel).
