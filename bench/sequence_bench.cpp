@@ -18,7 +18,8 @@ const char* const kRepresentations[] = {"pooling", "cnn", "lstm", "mixture", "gr
 const char* const kLosses[] = {"bpr", "adaptive_hinge", "softmax", "sampled_softmax", "bpr_max"};
 
 // One epoch of sequence training: args are representation and loss (indexes into the lists
-// above) and the window length.
+// above), the window length and the experiment's `threads` (each minibatch trained in that
+// many parts at once).
 void SequenceEpoch(benchmark::State& state) {
   spotlight::set_compute_threads(1);
   spotlight::keep_freed_memory();
@@ -48,6 +49,7 @@ void SequenceEpoch(benchmark::State& state) {
   options.n_iter = 1;
   options.batch_size = 32;
   options.sequence.max_length = state.range(2);
+  options.threads = state.range(3);
   auto model = spotlight::make_model("implicit_sequence", std::move(parts), options, data.num_users, data.num_items);
 
   int64_t steps = 0;
@@ -56,15 +58,15 @@ void SequenceEpoch(benchmark::State& state) {
   state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
 BENCHMARK(SequenceEpoch)
-    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {200}})
-    ->Args({1, 0, 50})  // cnn + bpr over shorter windows
+    ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {200}, {1}})
+    ->Args({1, 0, 50, 1})  // cnn + bpr over shorter windows
     ->Iterations(2)
     ->Unit(benchmark::kMillisecond);
 // The representations beyond Spotlight's beside lstm, with adaptive_hinge and the full
-// softmax over windows of 200 (`--benchmark_filter=SequenceModelEpoch`).
+// softmax over windows of 200, on one thread and on two (`--benchmark_filter=SequenceModelEpoch`).
 BENCHMARK(SequenceEpoch)
     ->Name("SequenceModelEpoch")
-    ->ArgsProduct({{2, 4, 5}, {1, 2}, {200}})
+    ->ArgsProduct({{2, 4, 5}, {1, 2}, {200}, {1, 2}})
     ->Iterations(2)
     ->Unit(benchmark::kMillisecond);
 // The losses' epoch cost on the 1,683-item catalogue: adaptive_hinge (5 sampled negatives)
@@ -72,7 +74,7 @@ BENCHMARK(SequenceEpoch)
 // and cnn over windows of 50 (`--benchmark_filter=SequenceLossEpoch`).
 BENCHMARK(SequenceEpoch)
     ->Name("SequenceLossEpoch")
-    ->ArgsProduct({{0, 1}, {1, 2, 3, 4}, {50}})
+    ->ArgsProduct({{0, 1}, {1, 2, 3, 4}, {50}, {1}})
     ->Iterations(2)
     ->Unit(benchmark::kMillisecond);
 

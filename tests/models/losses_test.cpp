@@ -180,6 +180,24 @@ TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAreLogSumExpOverEveryItemMinusThePos
             "item's scores (all_item_loss_terms)");
 }
 
+TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAndGradientsMatchLogSumExpInDoublePrecision) {
+  // 37 items (not a multiple of the loops' 16 lanes), item 0 no target, scores up to +-30.
+  torch::manual_seed(4);
+  auto logits = (torch::randn({6, 37}) * 10.0).clamp(-30.0, 30.0);
+  logits.select(1, 0).fill_(-std::numeric_limits<float>::infinity());
+  const auto positives = torch::tensor({1, 5, 36, 2, 17, 9}, torch::kInt64);
+  const auto upstream = torch::tensor({0.5f, 1.0f, 2.0f, 0.0f, 1.5f, 0.25f});
+  auto ours = logits.clone().requires_grad_(true);
+  const auto terms = loss("softmax")->all_item_loss_terms(ours, positives);
+  (terms * upstream).sum().backward();
+  auto reference = logits.to(torch::kFloat64).requires_grad_(true);
+  const auto expected = torch::logsumexp(reference, 1) - reference.gather(1, positives.unsqueeze(1)).squeeze(1);
+  (expected * upstream.to(torch::kFloat64)).sum().backward();
+  EXPECT_LT((terms.to(torch::kFloat64) - expected).abs().max().item<double>(), 1e-5);
+  EXPECT_LT((ours.grad().to(torch::kFloat64) - reference.grad()).abs().max().item<double>(), 1e-6);
+  EXPECT_EQ(ours.grad().select(1, 0).abs().max().item<float>(), 0.0f);  // nothing flows to the padding item
+}
+
 TEST_F(ImplicitLossPlugins, OldLossesTakeWeightsThroughTheirMask) {
   // hinge reduces with masked_mean: weights 2, 5, 1 on terms 0.5, 2, 0 give (1 + 10 + 0) / 8.
   ImplicitLossInput batch;

@@ -34,8 +34,10 @@ class MinibatchParts : public PluginTest {
     parts.representation = std::static_pointer_cast<Representation>(
         graph.build(c.representation, "model.representation", ComponentKind::representation));
     parts.loss = std::static_pointer_cast<Loss>(graph.build(json{{"plugin", c.loss}}, "model.loss", ComponentKind::loss));
-    parts.sampler = std::static_pointer_cast<Sampler>(graph.build(
-        json{{"plugin", "uniform"}, {"num_negative_samples", c.negatives}}, "model.sampler", ComponentKind::sampler));
+    if (c.negatives > 0) {  // none: a loss over the whole catalogue
+      parts.sampler = std::static_pointer_cast<Sampler>(graph.build(
+          json{{"plugin", "uniform"}, {"num_negative_samples", c.negatives}}, "model.sampler", ComponentKind::sampler));
+    }
     parts.optimizer = std::static_pointer_cast<Optimizer>(graph.build_named_by(
         json{{"learning_rate", 0.5}}, "model.optimizer", ComponentKind::optimizer, "type", "sgd"));
     parts.optimizer_name = "sgd";
@@ -83,6 +85,8 @@ const std::vector<Case> kCases{
     {{{"plugin", "mixture"}}, "pointwise", 1},
     {{{"plugin", "gru4rec"}, {"hidden_dropout", 0.0}}, "bpr_max", 5},
     {{{"plugin", "sasrec"}, {"dropout", 0.0}}, "sampled_softmax", 5},
+    {{{"plugin", "cnn"}}, "softmax", 0},
+    {{{"plugin", "sasrec"}, {"dropout", 0.0}}, "softmax", 0},
 };
 
 TEST_F(MinibatchParts, TwoOrThreePartsTakeTheOneThreadStep) {

@@ -3,34 +3,98 @@
 #include <algorithm>
 #include <limits>
 
+#include <torch/csrc/autograd/autograd.h>
+
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight {
 
+namespace {
+
+// Column 0 of `logits` (the padding item) set to -infinity in place, one element per row
+// instead of a copy of the chunk (index_fill's copy, and its backward's, were a tenth of a
+// softmax epoch). The backward pass zeroes that column of the incoming gradient, in place when
+// it is a plain dense tensor. The logits are score_all's fresh output: no graph reads them.
+class ExcludeFirstItem : public torch::autograd::Function<ExcludeFirstItem> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, torch::Tensor logits) {
+    logits.select(1, 0).fill_(-std::numeric_limits<float>::infinity());
+    context->mark_dirty({logits});
+    return logits;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext*,
+                                                 torch::autograd::variable_list output_gradients) {
+    torch::Tensor gradient = output_gradients[0];
+    if (!gradient.is_contiguous()) gradient = gradient.contiguous();
+    gradient.select(1, 0).zero_();
+    return {gradient};
+  }
+};
+
+torch::Tensor exclude_first_item(const torch::Tensor& logits) {
+  // In place only where autograd allows it: a tensor the graph made, not a leaf or a view.
+  if (logits.requires_grad() && !logits.is_leaf() && !logits.is_view()) return ExcludeFirstItem::apply(logits);
+  return logits.index_fill(1, torch::zeros({1}, torch::kInt64).to(logits.device()),
+                           -std::numeric_limits<float>::infinity());
+}
+
+// output.backward(output_gradient), into .grad or into `collected` (with `states`, the
+// detached leaf whose gradient the caller sums, when it is defined).
+void differentiate(const torch::Tensor& output, const torch::Tensor& output_gradient, torch::Tensor& states,
+                   torch::Tensor& states_gradient, CollectedGradients* collected) {
+  if (!collected) {
+    output.backward(output_gradient);
+    return;
+  }
+  std::vector<torch::Tensor> inputs = collected->parameters;
+  const bool to_states = states.defined() && states.requires_grad();
+  if (to_states) inputs.push_back(states);
+  std::vector<torch::Tensor> output_gradients;
+  if (output_gradient.defined()) output_gradients.push_back(output_gradient);
+  const auto gradients = torch::autograd::grad({output}, inputs, output_gradients, /*retain_graph=*/false,
+                                               /*create_graph=*/false, /*allow_unused=*/true);
+  collected->gradients.resize(collected->parameters.size());
+  const auto add = [](torch::Tensor& sum, const torch::Tensor& term) {
+    if (term.defined()) sum = sum.defined() ? sum + term : term;
+  };
+  for (size_t i = 0; i < collected->parameters.size(); ++i) add(collected->gradients[i], gradients[i]);
+  if (to_states) add(states_gradient, gradients.back());
+}
+
+}  // namespace
+
 double backward_all_item_loss(Representation& representation, const Loss& loss, const AllItemRows& rows,
-                              int64_t num_items, bool exclude_padding_item, int64_t max_chunk_elements) {
+                              int64_t num_items, bool exclude_padding_item, int64_t max_chunk_elements,
+                              double normaliser, CollectedGradients* collected) {
   const int64_t count = rows.states.size(0);
   if (count == 0) return 0.0;
   const int64_t chunk_rows = std::max<int64_t>(1, max_chunk_elements / std::max<int64_t>(num_items, 1));
   // The terms are divided by the whole minibatch's normaliser in every chunk, so the chunks'
   // losses add up to the minibatch's mean.
-  const double normaliser = rows.weights.defined() ? rows.weights.sum().item<double>() : static_cast<double>(count);
+  if (normaliser == 0.0) {
+    normaliser = rows.weights.defined() ? rows.weights.sum().item<double>() : static_cast<double>(count);
+  }
   if (!(normaliser > 0.0)) throw DataError("the interaction weights of a minibatch sum to " + std::to_string(normaliser));
   const bool through_states = rows.states.requires_grad();
-  const torch::Tensor states = rows.states.detach().requires_grad_(through_states);
+  torch::Tensor states = rows.states.detach().requires_grad_(through_states);
+  torch::Tensor states_gradient;  // summed over the chunks when collecting
   double total = 0.0;
   for (int64_t start = 0; start < count; start += chunk_rows) {
     const int64_t size = std::min(chunk_rows, count - start);
     torch::Tensor logits = representation.score_all(states.narrow(0, start, size));
-    if (exclude_padding_item) logits = logits.index_fill(1, torch::zeros({1}, torch::kInt64).to(logits.device()),
-                                                         -std::numeric_limits<float>::infinity());
+    if (exclude_padding_item) logits = exclude_first_item(logits);
     torch::Tensor terms = loss.all_item_loss_terms(logits, rows.positives.narrow(0, start, size));
     if (rows.weights.defined()) terms = terms * rows.weights.narrow(0, start, size).to(terms.scalar_type());
     const torch::Tensor chunk_loss = terms.sum() / normaliser;
-    if (chunk_loss.requires_grad()) chunk_loss.backward();
+    if (chunk_loss.requires_grad()) differentiate(chunk_loss, torch::Tensor(), states, states_gradient, collected);
     total += chunk_loss.item<double>();
   }
-  if (through_states && states.grad().defined()) rows.states.backward(states.grad());
+  if (!collected) states_gradient = states.grad();
+  torch::Tensor no_states;
+  if (through_states && states_gradient.defined()) {
+    differentiate(rows.states, states_gradient, no_states, no_states, collected);
+  }
   return total;
 }
 

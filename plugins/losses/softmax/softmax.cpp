@@ -2,35 +2,109 @@
 // logsumexp over all items' scores minus the positive's score, mean over the real positions.
 // The host scores the catalogue in bounded chunks of rows (needs_all_item_scores), so this loss
 // only turns one chunk of scores into its rows' terms.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
 #include <torch/torch.h>
 
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/loss.h"
 #include "spotlight/sdk/plugin.h"
+#include "spotlight/sdk/vector_clones.h"
+#include "spotlight/sdk/vector_math.h"
 
 namespace {
 
-// -log softmax(logits)[positive] per row as one autograd node: the forward pass keeps the
-// rows' log-probabilities (one fused kernel per row), the backward pass turns them into
-// g * (softmax - one_hot(positive)) in two passes over the chunk. Autograd's own chain
-// (logsumexp, gather, their backward passes) walked the (rows, items) chunk about ten times.
+constexpr int kLanes = 16;  // partial maxima and sums, so the reductions vectorise without reassociating
+
+// Each row of `logits` (rows x items) to its softmax in `probabilities` and log sum exp in
+// `log_normalisers`, in three passes over the row: its maximum, e^(x - max) and their sum,
+// the division. A -infinity logit (an item that is no target) gets probability 0.
+SPOTLIGHT_VECTOR_CLONES
+void softmax_rows(const float* __restrict logits, int64_t rows, int64_t items, float* __restrict probabilities,
+                  float* __restrict log_normalisers) {
+  constexpr float kNone = -std::numeric_limits<float>::infinity();
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* x = logits + r * items;
+    float* p = probabilities + r * items;
+    float lane_max[kLanes];
+    std::fill(lane_max, lane_max + kLanes, kNone);
+    int64_t whole = items - items % kLanes;
+    for (int64_t j = 0; j < whole; j += kLanes) {
+      for (int k = 0; k < kLanes; ++k) lane_max[k] = x[j + k] > lane_max[k] ? x[j + k] : lane_max[k];
+    }
+    float top = kNone;
+    for (int k = 0; k < kLanes; ++k) top = lane_max[k] > top ? lane_max[k] : top;
+    for (int64_t j = whole; j < items; ++j) top = x[j] > top ? x[j] : top;
+    for (int64_t j = 0; j < items; ++j) p[j] = x[j] == kNone ? 0.0f : spotlight::vector_math::exp(x[j] - top);
+    float lane_sum[kLanes] = {};
+    for (int64_t j = 0; j < whole; j += kLanes) {
+      for (int k = 0; k < kLanes; ++k) lane_sum[k] += p[j + k];
+    }
+    float sum = 0.0f;
+    for (int k = 0; k < kLanes; ++k) sum += lane_sum[k];
+    for (int64_t j = whole; j < items; ++j) sum += p[j];
+    const float inverse = 1.0f / sum;
+    for (int64_t j = 0; j < items; ++j) p[j] *= inverse;
+    log_normalisers[r] = top + std::log(sum);
+  }
+}
+
+// out[r, j] = probabilities[r, j] * g[r].
+SPOTLIGHT_VECTOR_CLONES
+void scale_rows(const float* __restrict probabilities, const float* __restrict g, int64_t rows, int64_t items,
+                float* __restrict out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float scale = g[r];
+    const float* p = probabilities + r * items;
+    float* o = out + r * items;
+    for (int64_t j = 0; j < items; ++j) o[j] = p[j] * scale;
+  }
+}
+
+bool fused(const torch::Tensor& logits) { return logits.device().is_cpu() && logits.scalar_type() == torch::kFloat32; }
+
+// -log softmax(logits)[positive] per row as one autograd node. The forward pass keeps the
+// rows' probabilities, so the backward pass is g * (softmax - one_hot(positive)) in one pass
+// over the chunk, with no second exponential. On CPU float tensors both are the loops above
+// (one exponential per score, at the machine's vector width); elsewhere LibTorch's ops.
 class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& logits,
                                const torch::Tensor& positives) {
-    const auto log_probabilities = torch::log_softmax(logits, 1);
     const auto index = positives.unsqueeze(1);
-    context->save_for_backward({log_probabilities, index});
-    return log_probabilities.gather(1, index).squeeze(1).neg();
+    torch::Tensor probabilities, log_normalisers;
+    if (fused(logits)) {
+      const auto scores = logits.contiguous();
+      probabilities = torch::empty_like(scores);
+      log_normalisers = torch::empty({scores.size(0)}, scores.options());
+      softmax_rows(scores.data_ptr<float>(), scores.size(0), scores.size(1), probabilities.data_ptr<float>(),
+                   log_normalisers.data_ptr<float>());
+    } else {
+      probabilities = torch::softmax(logits, 1);
+      log_normalisers = torch::logsumexp(logits, 1);
+    }
+    context->save_for_backward({probabilities, index});
+    return log_normalisers - logits.gather(1, index).squeeze(1);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
     const auto saved = context->get_saved_variables();
+    const auto& probabilities = saved[0];
     const auto& index = saved[1];
-    const auto g = output_gradients[0].unsqueeze(1);
-    auto d_logits = saved[0].exp().mul_(g);
-    d_logits.scatter_add_(1, index, g.neg());
+    const auto g = output_gradients[0].contiguous();
+    torch::Tensor d_logits;
+    if (fused(probabilities) && g.scalar_type() == torch::kFloat32) {
+      d_logits = torch::empty_like(probabilities);
+      scale_rows(probabilities.data_ptr<float>(), g.data_ptr<float>(), probabilities.size(0), probabilities.size(1),
+                 d_logits.data_ptr<float>());
+    } else {
+      d_logits = probabilities * g.unsqueeze(1);
+    }
+    d_logits.scatter_add_(1, index, g.unsqueeze(1).neg());
     return {d_logits, torch::Tensor()};
   }
 };

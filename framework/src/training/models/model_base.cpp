@@ -121,7 +121,7 @@ double ModelBase::optimize_accumulated(const std::function<double()>& accumulate
   return loss;
 }
 
-double ModelBase::optimize_in_parts(int64_t parts, const std::function<torch::Tensor(int64_t)>& part_loss) {
+double ModelBase::optimize_in_parts(int64_t parts, const PartStepFunction& part_step) {
   optimizer_->zero_grad();
   std::vector<torch::Tensor> trained;
   for (const auto& parameter : parts_.representation->parameters()) {
@@ -129,22 +129,19 @@ double ModelBase::optimize_in_parts(int64_t parts, const std::function<torch::Te
   }
   // Drawn in order on this thread, from the generator torch::manual_seed sets.
   const auto seeds = torch::randint(std::numeric_limits<int64_t>::max(), {parts}, torch::kInt64);
-  std::vector<std::vector<torch::Tensor>> gradients(static_cast<size_t>(parts));
-  std::vector<double> losses(static_cast<size_t>(parts), 0.0);
+  std::vector<PartStep> steps(static_cast<size_t>(parts));
   for_each_block_on(static_cast<int>(parts), parts, [&](int64_t part) {
     Random dropout_stream(static_cast<uint64_t>(seeds[part].item<int64_t>()));
     const nn::DropoutSeeds dropout_seeds(dropout_stream);
-    const torch::Tensor loss = part_loss(part);
-    if (!loss.defined()) return;
-    gradients[part] = torch::autograd::grad({loss}, trained, {}, /*retain_graph=*/false, /*create_graph=*/false,
-                                            /*allow_unused=*/true);
-    losses[part] = loss.item<double>();
+    steps[static_cast<size_t>(part)] = part_step(part, trained);
   });
+  double loss = 0.0;
+  for (const auto& step : steps) loss += step.loss;
   for (size_t i = 0; i < trained.size(); ++i) {
     torch::Tensor sum;
-    for (const auto& part : gradients) {
-      if (part.empty() || !part[i].defined()) continue;
-      sum = sum.defined() ? sum + part[i] : part[i];
+    for (const auto& step : steps) {
+      if (step.gradients.empty() || !step.gradients[i].defined()) continue;
+      sum = sum.defined() ? sum + step.gradients[i] : step.gradients[i];
     }
     if (sum.defined()) trained[i].mutable_grad() = sum;
   }
@@ -153,7 +150,16 @@ double ModelBase::optimize_in_parts(int64_t parts, const std::function<torch::Te
     gradients_checked_ = true;
   }
   apply_gradients();
-  return std::accumulate(losses.begin(), losses.end(), 0.0);
+  return loss;
+}
+
+ModelBase::PartStep ModelBase::differentiate(const torch::Tensor& loss, const std::vector<torch::Tensor>& trained) {
+  if (!loss.defined()) return {};
+  PartStep step;
+  step.gradients = torch::autograd::grad({loss}, trained, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                         /*allow_unused=*/true);
+  step.loss = loss.item<double>();
+  return step;
 }
 
 int64_t ModelBase::minibatch_parts(int64_t size) const {

@@ -49,11 +49,20 @@ class ModelBase : public Model {
   // which runs the passes and returns the loss, then averages and steps as optimize() does.
   double optimize_accumulated(const std::function<double()>& accumulate);
   // The same step for a loss that is the sum of `parts` terms, each computed and
-  // differentiated on a thread of its own: `part_loss(p)` returns term p (undefined when the
-  // part has nothing to train on). The parts' gradients are added in part order and each part
-  // draws its dropout seeds from a stream of its own, so the step is the same whichever thread
-  // finishes first. Returns the summed loss.
-  double optimize_in_parts(int64_t parts, const std::function<torch::Tensor(int64_t part)>& part_loss);
+  // differentiated on a thread of its own. `part_step(p, trained)` returns term p's value and
+  // its gradients, one per tensor of `trained` (the parameters that require gradients; none
+  // when the part has nothing to train on): differentiate() makes them from a loss tensor. The
+  // parts' gradients are added in part order and each part draws its dropout seeds from a
+  // stream of its own, so the step is the same whichever thread finishes first. Returns the
+  // summed loss.
+  struct PartStep {
+    double loss = 0.0;
+    std::vector<torch::Tensor> gradients;
+  };
+  using PartStepFunction = std::function<PartStep(int64_t part, const std::vector<torch::Tensor>& trained)>;
+  double optimize_in_parts(int64_t parts, const PartStepFunction& part_step);
+  // `loss` and its gradients of `trained` (an undefined loss: an empty step).
+  static PartStep differentiate(const torch::Tensor& loss, const std::vector<torch::Tensor>& trained);
   // How many parts a minibatch of `size` examples trains in: options.threads (0: one per
   // core alone, one with replicas) when the representation encodes_concurrently(), else 1;
   // never more than `size`.

@@ -34,7 +34,7 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
   const bool all_items = parts_.loss->needs_all_item_scores();
   // Minibatches trained in parts run one-thread products on each part's thread.
   std::optional<ComputeThreadsScope> one_thread;
-  if (!all_items && minibatch_parts(local_batch_size()) > 1) one_thread.emplace(1);
+  if (minibatch_parts(local_batch_size()) > 1) one_thread.emplace(1);
 
   // A fresh permutation of the original order every epoch (Spotlight permutes the previous
   // epoch's order instead; the draws are the same).
@@ -50,9 +50,9 @@ void ImplicitSequenceModel::fit(const Interactions& train, const EpochCallback& 
     auto chunk = torch::from_blob(batch.data(), {size, length}, torch::kInt64).to(device_);
     torch::Tensor weights;
     if (weighted) weights = torch::from_blob(batch_weights.data(), {size, length}, torch::kFloat32).to(device_);
-    if (all_items) return all_item_step(chunk, weights);
     const int64_t parts = minibatch_parts(size);
     if (parts > 1) return step_in_parts(chunk, weights, parts);
+    if (all_items) return all_item_step(chunk, weights);
     return optimize(minibatch_loss(chunk, draw_negatives(chunk), weights));
   });
 }
@@ -87,39 +87,54 @@ torch::Tensor ImplicitSequenceModel::minibatch_loss(const torch::Tensor& sequenc
 
 double ImplicitSequenceModel::step_in_parts(const torch::Tensor& sequences, const torch::Tensor& weights,
                                             int64_t parts) {
-  const Negatives negatives = draw_negatives(sequences);
+  const bool all_items = parts_.loss->needs_all_item_scores();
+  const Negatives negatives = all_items ? Negatives{} : draw_negatives(sequences);
   auto counted = sequences.ne(0).to(torch::kFloat64);
   if (weights.defined()) counted = counted * weights.to(torch::kFloat64);
   const auto per_sequence = counted.sum(1);
   const double total = per_sequence.sum().item<double>();
   // Nothing counts (all weights 0): the loss's own reduction says what that is.
-  if (!(total > 0.0)) return optimize(minibatch_loss(sequences, negatives, weights));
+  if (!(total > 0.0)) {
+    return all_items ? all_item_step(sequences, weights) : optimize(minibatch_loss(sequences, negatives, weights));
+  }
   const int64_t size = sequences.size(0);
-  return optimize_in_parts(parts, [&](int64_t part) {
+  return optimize_in_parts(parts, [&](int64_t part, const std::vector<torch::Tensor>& trained) -> PartStep {
     const int64_t begin = part * size / parts;
     const int64_t count = (part + 1) * size / parts - begin;
-    const double share = per_sequence.narrow(0, begin, count).sum().item<double>() / total;
-    if (share == 0.0) return torch::Tensor();
+    const double counted_here = per_sequence.narrow(0, begin, count).sum().item<double>();
+    if (counted_here == 0.0) return {};
     const auto rows = [&](const torch::Tensor& tensor, int64_t dim) {
       return tensor.defined() ? tensor.narrow(dim, begin, count) : tensor;
     };
+    if (all_items) {
+      CollectedGradients collected{trained, {}};
+      const double loss = backward_all_item_loss(*parts_.representation, *parts_.loss,
+                                                 all_item_rows(rows(sequences, 0), rows(weights, 0)), num_items_,
+                                                 /*exclude_padding_item=*/true, kAllItemScoreChunkElements, total,
+                                                 &collected);
+      return {loss, std::move(collected.gradients)};
+    }
     const Negatives own{rows(negatives.items, 1), rows(negatives.log_q, 1)};
-    return minibatch_loss(rows(sequences, 0), own, rows(weights, 0)) * share;
+    return differentiate(minibatch_loss(rows(sequences, 0), own, rows(weights, 0)) * (counted_here / total), trained);
   });
 }
 
+AllItemRows ImplicitSequenceModel::all_item_rows(const torch::Tensor& sequences, const torch::Tensor& weights) {
+  const auto states = parts_.representation->encode_sequences(sequences).per_step;  // (batch, length, state)
+  // Only the real steps are scored: padding targets cost nothing.
+  const auto targets = sequences.reshape({-1});
+  const auto real = targets.ne(0).nonzero().squeeze(1);
+  AllItemRows rows;
+  rows.states = states.reshape({-1, states.size(-1)}).index_select(0, real);
+  rows.positives = targets.index_select(0, real);
+  if (weights.defined()) rows.weights = weights.reshape({-1}).index_select(0, real);
+  return rows;
+}
+
 double ImplicitSequenceModel::all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights) {
-  auto& representation = *parts_.representation;
   return optimize_accumulated([&] {
-    const auto states = representation.encode_sequences(sequences).per_step;  // (batch, length, state)
-    // Only the real steps are scored: padding targets cost nothing.
-    const auto targets = sequences.reshape({-1});
-    const auto real = targets.ne(0).nonzero().squeeze(1);
-    AllItemRows rows;
-    rows.states = states.reshape({-1, states.size(-1)}).index_select(0, real);
-    rows.positives = targets.index_select(0, real);
-    if (weights.defined()) rows.weights = weights.reshape({-1}).index_select(0, real);
-    return backward_all_item_loss(representation, *parts_.loss, rows, num_items_, /*exclude_padding_item=*/true);
+    return backward_all_item_loss(*parts_.representation, *parts_.loss, all_item_rows(sequences, weights), num_items_,
+                                  /*exclude_padding_item=*/true);
   });
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "spotlight/framework/training/all_item_loss.h"
 #include "src/training/models/model_base.h"
 
 namespace spotlight {
@@ -38,8 +39,12 @@ class ImplicitSequenceModel : public ModelBase {
   // One optimizer step of a minibatch trained in `parts` parts of consecutive sequences on a
   // thread each. The negatives are drawn for the whole minibatch first, and each part's loss
   // is weighted by its share of the minibatch's (weighted) real steps, so the sum is the
-  // minibatch's loss (every loss reduces to a weighted mean over the real steps).
+  // minibatch's loss (every loss reduces to a weighted mean over the real steps). A loss
+  // over the whole catalogue divides each part's terms by the minibatch's normaliser.
   double step_in_parts(const torch::Tensor& sequences, const torch::Tensor& weights, int64_t parts);
+  // The real steps of sequences (batch, length) for a loss over the whole catalogue: their
+  // states (through the encoder's graph), targets and weights.
+  AllItemRows all_item_rows(const torch::Tensor& sequences, const torch::Tensor& weights);
   // One optimizer step of a loss over the whole catalogue (Loss::needs_all_item_scores), the
   // real steps' scores computed in bounded chunks; returns the loss.
   double all_item_step(const torch::Tensor& sequences, const torch::Tensor& weights);
