@@ -62,9 +62,20 @@ std::string use_best_blas_kernels() {
 const std::string& blas_kernels() { return kBlasKernels; }
 
 std::string vector_instruction_set() {
+#ifdef SPOTLIGHT_FIXED_ISA
+  // Built for one instruction set: what the compiler was allowed, whatever the CPU has.
+#if defined(__AVX512F__)
+  return "avx512f (fixed at build time)";
+#elif defined(__AVX2__) && defined(__FMA__)
+  return "avx2 (fixed at build time)";
+#else
+  return "x86-64 (fixed at build time)";
+#endif
+#else
   if (__builtin_cpu_supports("avx512f")) return "avx512f";
   if (__builtin_cpu_supports("x86-64-v3")) return "avx2";  // the clone for AVX2 with FMA
   return "x86-64";
+#endif
 }
 
 int64_t core_count() { return std::max(1u, std::thread::hardware_concurrency()); }

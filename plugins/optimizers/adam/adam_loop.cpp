@@ -119,6 +119,13 @@ const Loop kWidest = widest_loop();
 
 bool available(Loop loop) {
 #ifdef ADAM_LOOP_X86
+  // A build for one instruction set (SPOTLIGHT_FIXED_ISA) uses no wider loop than it allows.
+#if defined(SPOTLIGHT_FIXED_ISA) && !defined(__AVX512F__)
+  if (loop == Loop::avx512) return false;
+#endif
+#if defined(SPOTLIGHT_FIXED_ISA) && !(defined(__AVX2__) && defined(__FMA__))
+  if (loop == Loop::avx2) return false;
+#endif
   if (loop == Loop::avx512) return __builtin_cpu_supports("avx512f");
   if (loop == Loop::avx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
