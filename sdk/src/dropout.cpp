@@ -60,16 +60,16 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
     const uint64_t seed = next_seed();
     context->saved_data["seed"] = static_cast<int64_t>(seed);
-    context->saved_data["p"] = p;
+    context->saved_data["drop_probability"] = p;
     return masked(x, seed, p);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
-    // The same seed and p give the same mask: the forward pass's elements, nothing stored.
+    // The same seed and drop probability give the forward pass's mask: nothing else is stored.
     const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
-    const double p = context->saved_data["p"].toDouble();
-    return {masked(output_gradients[0], seed, p), torch::Tensor()};
+    const double drop_probability = context->saved_data["drop_probability"].toDouble();
+    return {masked(output_gradients[0], seed, drop_probability), torch::Tensor()};
   }
 };
 

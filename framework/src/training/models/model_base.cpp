@@ -92,20 +92,12 @@ void ModelBase::prepare_training(const Interactions& train) {
 double ModelBase::optimize(const torch::Tensor& loss) {
   optimizer_->zero_grad();
   loss.backward();
-  if (!gradients_checked_) {
-    check_gradients_fit_optimizer();
-    gradients_checked_ = true;
-  }
   apply_gradients();
   return loss.item<double>();
 }
 
 double ModelBase::optimize_by_hand(double loss, const std::function<void()>& set_gradients) {
   set_gradients();
-  if (!gradients_checked_) {
-    check_gradients_fit_optimizer();
-    gradients_checked_ = true;
-  }
   apply_gradients();
   return loss;
 }
@@ -113,10 +105,6 @@ double ModelBase::optimize_by_hand(double loss, const std::function<void()>& set
 double ModelBase::optimize_accumulated(const std::function<double()>& accumulate) {
   optimizer_->zero_grad();
   const double loss = accumulate();
-  if (!gradients_checked_) {
-    check_gradients_fit_optimizer();
-    gradients_checked_ = true;
-  }
   apply_gradients();
   return loss;
 }
@@ -144,10 +132,6 @@ double ModelBase::optimize_in_parts(int64_t parts, const PartStepFunction& part_
       sum = sum.defined() ? sum + step.gradients[i] : step.gradients[i];
     }
     if (sum.defined()) trained[i].mutable_grad() = sum;
-  }
-  if (!gradients_checked_) {
-    check_gradients_fit_optimizer();
-    gradients_checked_ = true;
   }
   apply_gradients();
   return loss;
@@ -178,6 +162,10 @@ void ModelBase::check_weights(const Interactions& train, const std::string& type
 }
 
 void ModelBase::apply_gradients() {
+  if (!gradients_checked_) {
+    check_gradients_fit_optimizer();
+    gradients_checked_ = true;
+  }
   if (replicas_) replicas_->average_gradients(parts_.representation->parameters());
   optimizer_->step();
   if (replicas_ && replicas_->check_every_step()) {

@@ -109,7 +109,8 @@ class ModelBase : public Model {
   void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
                     const EpochCallback& on_epoch);
   void create_optimizer();
-  // Averages the gradients over the replicas (when training together) and steps.
+  // Checks the first step's gradients fit the optimizer, averages the gradients over the
+  // replicas (when training together) and steps.
   void apply_gradients();
   // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them
   // (Optimizer::takes_sparse_gradients).
