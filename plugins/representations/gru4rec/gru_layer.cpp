@@ -2,8 +2,7 @@
 
 #include <vector>
 
-#include <ATen/Parallel.h>
-
+#include "../recurrent_layer.h"
 #include "gru_steps.h"
 
 namespace {
@@ -26,14 +25,9 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     float* g = gates.data_ptr<float>();
     float* h = outputs.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
-    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        for (int64_t t = 0; t < steps; ++t) {
-          const int64_t row = b * steps + t;
-          gru_steps::forward(ig + row * 3 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, bias, hidden,
-                             g + row * 4 * hidden, h + row * hidden);
-        }
-      }
+    recurrent_layer::forward_steps(batch, steps, [&](int64_t row, int64_t t) {
+      gru_steps::forward(ig + row * 3 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, bias, hidden,
+                         g + row * 4 * hidden, h + row * hidden);
     });
     context->save_for_backward({x, w_ih, w_hh, gates, outputs});
     return outputs;
@@ -55,24 +49,14 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const float* recurrent = w_hh_c.data_ptr<float>();
     float* dig = d_input_gates.data_ptr<float>();
     float* drg = d_recurrent_gates.data_ptr<float>();
-    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);
-    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> d_output(static_cast<size_t>(hidden)), d_h_prev(static_cast<size_t>(hidden), 0.0f);
-      for (int64_t b = begin; b < end; ++b) {
-        std::fill(d_h_prev.begin(), d_h_prev.end(), 0.0f);
-        for (int64_t t = steps - 1; t >= 0; --t) {
-          const int64_t row = b * steps + t;
-          for (int64_t k = 0; k < hidden; ++k) {
-            d_output[static_cast<size_t>(k)] = dh[row * hidden + k] + d_h_prev[static_cast<size_t>(k)];
-          }
-          gru_steps::backward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, hidden,
-                              d_output.data(), dig + row * 3 * hidden, drg + row * 3 * hidden, d_h_prev.data());
-        }
-      }
-    });
-    // Each step's previous state: zero, then the outputs of steps 0 .. steps - 2.
-    const auto previous = torch::constant_pad_nd(outputs.narrow(1, 0, steps - 1), {0, 0, 1, 0});
-    auto d_w_hh = d_recurrent_gates.t().mm(previous.reshape({batch * steps, hidden}));
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
+    recurrent_layer::backward_steps(batch, steps, hidden, dh,
+                                    [&](int64_t row, int64_t t, const float* d_output, float* d_h_prev, float*) {
+                                      gru_steps::backward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(),
+                                                          recurrent, hidden, d_output, dig + row * 3 * hidden,
+                                                          drg + row * 3 * hidden, d_h_prev);
+                                    });
+    auto d_w_hh = d_recurrent_gates.t().mm(recurrent_layer::previous_outputs(outputs));
     auto d_b_hh = d_recurrent_gates.sum(0);
     auto d_inputs = d_input_gates.mm(w_ih).view({batch, steps, width});
     auto d_w_ih = d_input_gates.t().mm(x.view({batch * steps, width}));

@@ -1,11 +1,9 @@
 // The one-layer LSTM of lstm and mixture as one autograd node (see lstm_layer.h).
 #include "lstm_layer.h"
 
-#include <algorithm>
 #include <vector>
 
-#include <ATen/Parallel.h>
-
+#include "../recurrent_layer.h"
 #include "lstm_steps.h"
 
 namespace {
@@ -35,15 +33,10 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     float* h = outputs.data_ptr<float>();
     const float* recurrent = w_hh_t.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
-    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t b = begin; b < end; ++b) {
-        for (int64_t t = 0; t < steps; ++t) {
-          const int64_t row = b * steps + t;
-          lstm_steps::forward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(),
-                              t ? c + (row - 1) * hidden : zeros.data(), recurrent, hidden, c + row * hidden,
-                              h + row * hidden, tc + row * hidden);
-        }
-      }
+    recurrent_layer::forward_steps(batch, steps, [&](int64_t row, int64_t t) {
+      lstm_steps::forward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(),
+                          t ? c + (row - 1) * hidden : zeros.data(), recurrent, hidden, c + row * hidden,
+                          h + row * hidden, tc + row * hidden);
     });
     context->save_for_backward({x, w_ih, w_hh, gates, cells, tanh_cells, outputs});
     return outputs;
@@ -65,26 +58,14 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const float* recurrent = w_hh.data_ptr<float>();
     float* dg = d_gates.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the cell before step 0
-    at::parallel_for(0, batch, 1, [&](int64_t begin, int64_t end) {
-      std::vector<float> d_output(static_cast<size_t>(hidden)), d_cell(static_cast<size_t>(hidden));
-      std::vector<float> d_h_prev(static_cast<size_t>(hidden));
-      for (int64_t b = begin; b < end; ++b) {
-        std::fill(d_h_prev.begin(), d_h_prev.end(), 0.0f);
-        std::fill(d_cell.begin(), d_cell.end(), 0.0f);
-        for (int64_t t = steps - 1; t >= 0; --t) {
-          const int64_t row = b * steps + t;
-          for (int64_t k = 0; k < hidden; ++k) {
-            d_output[static_cast<size_t>(k)] = dh[row * hidden + k] + d_h_prev[static_cast<size_t>(k)];
-          }
-          lstm_steps::backward(g + row * 4 * hidden, t ? c + (row - 1) * hidden : zeros.data(), tc + row * hidden,
-                               recurrent, hidden, d_output.data(), d_cell.data(), dg + row * 4 * hidden,
-                               d_h_prev.data());
-        }
-      }
-    });
-    // Each step's previous output: zero, then the outputs of steps 0 .. steps - 2.
-    const auto previous = torch::constant_pad_nd(outputs.narrow(1, 0, steps - 1), {0, 0, 1, 0});
-    auto d_w_hh = d_gates.t().mm(previous.reshape({batch * steps, hidden}));
+    // The carry is the cell's derivative.
+    recurrent_layer::backward_steps(batch, steps, hidden, dh,
+                                    [&](int64_t row, int64_t t, const float* d_output, float* d_h_prev, float* d_cell) {
+                                      lstm_steps::backward(g + row * 4 * hidden, t ? c + (row - 1) * hidden : zeros.data(),
+                                                           tc + row * hidden, recurrent, hidden, d_output, d_cell,
+                                                           dg + row * 4 * hidden, d_h_prev);
+                                    });
+    auto d_w_hh = d_gates.t().mm(recurrent_layer::previous_outputs(outputs));
     auto d_inputs = d_gates.mm(w_ih).view({batch, steps, width});
     auto d_w_ih = d_gates.t().mm(x.view({batch * steps, width}));
     auto d_bias = d_gates.sum(0);
