@@ -168,6 +168,54 @@ TEST_F(SequencePlugins, CnnIsACausalDilatedConvolutionWithResiduals) {
   }
 }
 
+TEST_F(SequencePlugins, CnnFusedLayersEqualLibTorchOperationsInDoublePrecision) {
+  // In float32 on CPU each layer is one fused node, which skips leading zero inputs; in float64
+  // it is LibTorch's operations (pad, concatenate the taps, linear, activation, residual),
+  // differentiated by autograd.
+  const std::vector<json> nodes = {
+      {{"plugin", "cnn"}},
+      {{"plugin", "cnn"}, {"kernel_width", 1}},
+      {{"plugin", "cnn"}, {"num_layers", 3}, {"kernel_width", {2, 3, 2}}, {"dilation", {1, 2, 4}},
+       {"nonlinearity", "relu"}, {"residual", false}},
+      {{"plugin", "cnn"}, {"num_layers", 2}, {"kernel_width", 4}, {"dilation", {3, 1}}}};
+  torch::manual_seed(5);
+  auto sequences = torch::randint(1, 20, {4, 7}, torch::kInt64);
+  sequences.index_put_({1, torch::indexing::Slice(0, 4)}, 0);  // left padding
+  sequences.index_put_({3}, 0);                                 // nothing but padding
+  const auto upstream_final = torch::randn({4, 6}, torch::kFloat64);
+  // A gradient at every step, and one at real items only (as masked losses give).
+  const auto everywhere = torch::randn({4, 7, 6}, torch::kFloat64);
+  const auto real_items = everywhere * sequences.ne(0).unsqueeze(-1).to(torch::kFloat64);
+  for (const auto& node : nodes) {
+    for (const auto& upstream_steps : {everywhere, real_items}) {
+      SCOPED_TRACE(node.dump());
+      auto net = representation(node);
+      auto run = [&](torch::ScalarType type) {
+        net->to(type);
+        net->zero_grad();
+        const auto states = net->encode_sequences(sequences);
+        EXPECT_EQ(states.per_step.scalar_type(), type);
+        ((states.per_step * upstream_steps.to(type)).sum() + (states.final * upstream_final.to(type)).sum())
+            .backward();
+        std::vector<torch::Tensor> values{states.per_step.detach().to(torch::kFloat64),
+                                          states.final.detach().to(torch::kFloat64)};
+        for (const auto& parameter : net->parameters()) {
+          if (parameter.grad().defined()) values.push_back(parameter.grad().to(torch::kFloat64));  // not the biases
+        }
+        return values;
+      };
+      const auto fused = run(torch::kFloat32);
+      const auto plain = run(torch::kFloat64);
+      ASSERT_EQ(fused.size(), plain.size());
+      ASSERT_GE(fused.size(), 3 + 2 * node.value("num_layers", 1));  // states, table and every layer's weights
+      for (size_t i = 0; i < fused.size(); ++i) {
+        SCOPED_TRACE(i);
+        EXPECT_TRUE(torch::allclose(fused[i], plain[i], 1e-4, 1e-5)) << (fused[i] - plain[i]).abs().max();
+      }
+    }
+  }
+}
+
 TEST_F(SequencePlugins, LstmMatchesAHandWrittenCell) {
   auto net = representation({{"plugin", "lstm"}}, 10, 3);
   auto sequence = torch::tensor({{0, 4, 2, 9}}, torch::kInt64);
