@@ -257,7 +257,10 @@ TEST_F(HandGradientRepresentations, SequenceScoresMatchEmbeddingLookups) {
 TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   torch::manual_seed(17);
   auto lstm = sequence_network("lstm", 12, 6);
-  auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
+  // Left padding of different lengths (the steps it skips run once for the batch), a padding
+  // id inside a sequence and a sequence of nothing but padding.
+  auto sequences = torch::tensor(
+      {{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}, {0, 0, 0, 0, 0, 0, 0}}, torch::kInt64);
   const auto weighted = encode_and_backward(*lstm, sequences);
   const auto& states = weighted.states;
 
@@ -297,7 +300,8 @@ TEST_F(HandGradientRepresentations, Gru4recMatchesLibTorchsGru) {
   auto gru4rec = build<Representation>(
       {{"plugin", "gru4rec"}, {"num_layers", 2}, {"hidden_dim", 5}, {"hidden_dropout", 0.0}},
       ComponentKind::representation, context);
-  auto sequences = torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}}, torch::kInt64);
+  auto sequences = torch::tensor(
+      {{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}, {0, 0, 0, 0, 0, 0, 0}}, torch::kInt64);
   const auto weighted = encode_and_backward(*gru4rec, sequences);
   const auto& states = weighted.states;
 

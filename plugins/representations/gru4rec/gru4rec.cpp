@@ -7,6 +7,7 @@
 
 #include <torch/torch.h>
 
+#include "../recurrent_layer.h"
 #include "gru_layer.h"
 #include "spotlight/sdk/nn/dropout.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
@@ -46,7 +47,9 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     // (batch, length + 1, dim): output t has read the zero vector and items 0..t-1.
     auto inputs = spotlight::nn::dropout(embed_shifted(item_sequences), embedding_dropout_, is_training());
-    auto outputs = spotlight::nn::dropout(run_gru(inputs), hidden_dropout_, is_training());
+    auto outputs = spotlight::nn::dropout(
+        run_gru(inputs, recurrent_layer::PackedSequences::shifted_padding(item_sequences)), hidden_dropout_,
+        is_training());
     if (projection_) outputs = projection_->forward(outputs);
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
@@ -54,8 +57,9 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
 
  private:
   // The layers through gru_layer on CPU float tensors (LibTorch's GRU elsewhere), with the
-  // module's parameters and its dropout between layers.
-  torch::Tensor run_gru(const torch::Tensor& inputs) {
+  // module's parameters and its dropout between layers. The first layer's inputs are zero for
+  // the first skip[b] steps of sequence b (the zero step and the left padding).
+  torch::Tensor run_gru(const torch::Tensor& inputs, const std::vector<int64_t>& skip) {
     if (!inputs.device().is_cpu() || inputs.scalar_type() != torch::kFloat32) return std::get<0>(gru_->forward(inputs));
     auto parameters = gru_->named_parameters();
     torch::Tensor outputs = inputs;
@@ -63,7 +67,7 @@ class Gru4recNet : public spotlight::nn::SequenceRepresentation {
       const std::string suffix = "_l" + std::to_string(layer);
       if (layer > 0) outputs = spotlight::nn::dropout(outputs, between_layers_dropout_, is_training());
       outputs = gru_layer(outputs, parameters["weight_ih" + suffix], parameters["weight_hh" + suffix],
-                          parameters["bias_ih" + suffix], parameters["bias_hh" + suffix]);
+                          parameters["bias_ih" + suffix], parameters["bias_hh" + suffix], layer == 0 ? skip : std::vector<int64_t>{});
     }
     return outputs;
   }

@@ -11,63 +11,74 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& inputs,
                                const torch::Tensor& w_ih, const torch::Tensor& w_hh, const torch::Tensor& b_ih,
-                               const torch::Tensor& b_hh) {
-    const int64_t batch = inputs.size(0), steps = inputs.size(1), width = inputs.size(2), hidden = w_hh.size(1);
-    const auto x = inputs.contiguous();
-    const auto input_gates = torch::addmm(b_ih, x.view({batch * steps, width}), w_ih.t()).contiguous();
+                               const torch::Tensor& b_hh, const std::vector<int64_t>& skip) {
+    const int64_t steps = inputs.size(1), hidden = w_hh.size(1);
+    const recurrent_layer::PackedSequences packed(skip, steps);
+    const auto kept = packed.pack_inputs(inputs);
+    // The input gates of every row (the template's inputs are zero).
+    auto input_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
+    input_gates.narrow(0, 0, packed.template_rows()).copy_(b_ih.expand({packed.template_rows(), 3 * hidden}));
+    auto kept_gates = input_gates.narrow(0, packed.template_rows(), kept.size(0));
+    torch::addmm_out(kept_gates, b_ih, kept, w_ih.t());
     const auto w_hh_t = w_hh.t().contiguous();
     const auto recurrent_bias = b_hh.contiguous();
-    auto gates = torch::empty({batch * steps, 4 * hidden}, x.options());
-    auto outputs = torch::empty({batch, steps, hidden}, x.options());
+    auto gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
+    auto outputs = torch::empty({packed.rows(), hidden}, kept.options());
     const float* ig = input_gates.data_ptr<float>();
     const float* recurrent = w_hh_t.data_ptr<float>();
     const float* bias = recurrent_bias.data_ptr<float>();
     float* g = gates.data_ptr<float>();
     float* h = outputs.data_ptr<float>();
-    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
-    recurrent_layer::forward_steps(batch, steps, [&](int64_t row, int64_t t) {
-      gru_steps::forward(ig + row * 3 * hidden, t ? h + (row - 1) * hidden : zeros.data(), recurrent, bias, hidden,
-                         g + row * 4 * hidden, h + row * hidden);
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
+    packed.forward_steps([&](int64_t row, int64_t previous) {
+      gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), recurrent,
+                         bias, hidden, g + row * 4 * hidden, h + row * hidden);
     });
-    context->save_for_backward({x, w_ih, w_hh, gates, outputs});
-    return outputs;
+    context->save_for_backward({kept, w_ih, w_hh, gates, outputs});
+    context->saved_data["skip"] = c10::IValue(c10::List<int64_t>(skip));
+    context->saved_data["steps"] = steps;
+    return packed.unpack_outputs(outputs);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
     const auto saved = context->get_saved_variables();
-    const auto &x = saved[0], &w_ih = saved[1], &w_hh = saved[2], &gates = saved[3], &outputs = saved[4];
-    const int64_t batch = x.size(0), steps = x.size(1), width = x.size(2), hidden = w_hh.size(1);
-    const auto d_outputs =
-        output_gradients[0].defined() ? output_gradients[0].contiguous() : torch::zeros_like(outputs);
-    auto d_input_gates = torch::empty({batch * steps, 3 * hidden}, x.options());
-    auto d_recurrent_gates = torch::empty({batch * steps, 3 * hidden}, x.options());
+    const auto &kept = saved[0], &w_ih = saved[1], &w_hh = saved[2], &gates = saved[3], &outputs = saved[4];
+    const int64_t hidden = w_hh.size(1);
+    const recurrent_layer::PackedSequences packed(context->saved_data["skip"].toIntVector(),
+                                                  context->saved_data["steps"].toInt());
+    const auto d_rows = output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0])
+                                                      : torch::zeros_like(outputs);
+    auto d_input_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
+    auto d_recurrent_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
     const auto w_hh_c = w_hh.contiguous();
     const float* g = gates.data_ptr<float>();
     const float* h = outputs.data_ptr<float>();
-    const float* dh = d_outputs.data_ptr<float>();
     const float* recurrent = w_hh_c.data_ptr<float>();
     float* dig = d_input_gates.data_ptr<float>();
     float* drg = d_recurrent_gates.data_ptr<float>();
-    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the state before step 0
-    recurrent_layer::backward_steps(batch, steps, hidden, dh,
-                                    [&](int64_t row, int64_t t, const float* d_output, float* d_h_prev, float*) {
-                                      gru_steps::backward(g + row * 4 * hidden, t ? h + (row - 1) * hidden : zeros.data(),
-                                                          recurrent, hidden, d_output, dig + row * 3 * hidden,
-                                                          drg + row * 3 * hidden, d_h_prev);
-                                    });
-    auto d_w_hh = d_recurrent_gates.t().mm(recurrent_layer::previous_outputs(outputs));
+    const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
+    packed.backward_steps(hidden, d_rows.data_ptr<float>(),
+                          [&](int64_t row, int64_t previous, const float* d_output, float* d_h_prev, float*) {
+                            gru_steps::backward(g + row * 4 * hidden,
+                                                previous >= 0 ? h + previous * hidden : zeros.data(), recurrent,
+                                                hidden, d_output, dig + row * 3 * hidden, drg + row * 3 * hidden,
+                                                d_h_prev);
+                          });
+    auto d_w_hh = d_recurrent_gates.t().mm(packed.previous_outputs(outputs));
     auto d_b_hh = d_recurrent_gates.sum(0);
-    auto d_inputs = d_input_gates.mm(w_ih).view({batch, steps, width});
-    auto d_w_ih = d_input_gates.t().mm(x.view({batch * steps, width}));
+    const auto d_kept_gates = d_input_gates.narrow(0, packed.template_rows(), kept.size(0));
+    auto d_inputs = packed.unpack_input_gradients(d_kept_gates.mm(w_ih));
+    auto d_w_ih = d_kept_gates.t().mm(kept);
     auto d_b_ih = d_input_gates.sum(0);
-    return {d_inputs, d_w_ih, d_w_hh, d_b_ih, d_b_hh};
+    return {d_inputs, d_w_ih, d_w_hh, d_b_ih, d_b_hh, {}};
   }
 };
 
 }  // namespace
 
 torch::Tensor gru_layer(const torch::Tensor& inputs, const torch::Tensor& w_ih, const torch::Tensor& w_hh,
-                        const torch::Tensor& b_ih, const torch::Tensor& b_hh) {
-  return GruLayer::apply(inputs, w_ih, w_hh, b_ih, b_hh);
+                        const torch::Tensor& b_ih, const torch::Tensor& b_hh, std::vector<int64_t> skip) {
+  if (skip.empty()) skip.assign(static_cast<size_t>(inputs.size(0)), 0);
+  return GruLayer::apply(inputs, w_ih, w_hh, b_ih, b_hh, skip);
 }

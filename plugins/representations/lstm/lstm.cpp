@@ -2,6 +2,7 @@
 // its output before reading item t is the state that predicts item t.
 #include <torch/torch.h>
 
+#include "../recurrent_layer.h"
 #include "lstm_layer.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
@@ -19,7 +20,8 @@ class LstmNet : public spotlight::nn::SequenceRepresentation {
 
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
     // (batch, length + 1, dim): output t has read the zero vector and items 0..t-1.
-    auto outputs = lstm_layer(lstm_, embed_shifted(item_sequences));
+    auto outputs = lstm_layer(lstm_, embed_shifted(item_sequences),
+                               recurrent_layer::PackedSequences::shifted_padding(item_sequences));
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
   }

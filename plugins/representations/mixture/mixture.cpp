@@ -9,6 +9,7 @@
 #include <torch/torch.h>
 
 #include "../lstm/lstm_layer.h"
+#include "../recurrent_layer.h"
 #include "mixture_scores.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
@@ -91,7 +92,8 @@ class MixtureLstmNet : public spotlight::nn::SequenceRepresentation {
   bool encodes_concurrently() const override { return true; }
 
   spotlight::SequenceStates encode_sequences(const torch::Tensor& item_sequences) override {
-    auto outputs = projection_->forward(lstm_layer(lstm_, embed_shifted(item_sequences)));
+    auto outputs = projection_->forward(lstm_layer(lstm_, embed_shifted(item_sequences),
+                               recurrent_layer::PackedSequences::shifted_padding(item_sequences)));
     const int64_t length = item_sequences.size(1);
     return {outputs.narrow(1, 0, length), outputs.select(1, length)};
   }
