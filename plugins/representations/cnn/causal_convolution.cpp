@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "../tap_products.h"
 #include "convolution_activations.h"
 
 namespace {
@@ -91,18 +92,19 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
     const float* x_data = x.data_ptr<float>();
     const PackedRows packed(leading_zero_rows(x_data, batch, steps, dim), steps, (kernel_width - 1) * dilation);
     const auto rows = pack(x, packed);
-    torch::Tensor z;
-    for (int64_t m = 0; m < kernel_width; ++m) {
-      const auto taps = rows.narrow(0, packed.pad - (kernel_width - 1 - m) * dilation, packed.product_rows());
-      const auto w_m = weight.narrow(1, m * dim, dim).t();
-      if (m == 0) {
-        z = torch::addmm(bias, taps, w_m);
-      } else {
-        z.addmm_(taps, w_m);
-      }
-    }
-    // The skipped rows' output: f(bias), plus their zero input.
+    // z row r is bias + sum over taps m of packed row r + m d times W_m^T (rows m dim .. of W^T).
+    const auto w_t = weight.t().contiguous();
     const auto bias_values = bias.contiguous();
+    auto z = torch::empty({packed.product_rows(), dim}, x.options());
+    std::vector<int64_t> offsets;
+    std::vector<const float*> taps;
+    for (int64_t m = 0; m < kernel_width; ++m) {
+      offsets.push_back(m * dilation);
+      taps.push_back(w_t.data_ptr<float>() + m * dim * dim);
+    }
+    tap_products::multiply(rows.data_ptr<float>(), dim, packed.product_rows(), kernel_width, offsets.data(),
+                           taps.data(), dim, dim, nullptr, bias_values.data_ptr<float>(), z.data_ptr<float>());
+    // The skipped rows' output: f(bias), plus their zero input.
     std::vector<float> constant(static_cast<size_t>(dim));
     convolution_activations::forward(bias_values.data_ptr<float>(), nullptr, dim, relu, false, constant.data(),
                                      constant.data());
@@ -159,9 +161,12 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
     const auto rows = same ? forward_rows : repack(forward_rows, forward_packing, packed, steps);
     const int64_t product_rows = packed.product_rows();
 
-    // d z in the products' layout, zero on the unused rows so that the products skip them;
-    // d input in the packed layout, starting from the residual's gradient.
-    auto d_z = torch::empty({packed.rows(), dim}, h.options());
+    // d z in the products' layout behind P zero rows, zero on the unused rows too, so that the
+    // products below read zeros there; d input in the packed layout, from the residual's
+    // gradient when there is one.
+    auto d_z_padded = torch::empty({pad + packed.rows(), dim}, h.options());
+    d_z_padded.narrow(0, 0, pad).zero_();
+    const auto d_z = d_z_padded.narrow(0, pad, packed.rows());
     auto d_rows = torch::empty({packed.rows(), dim}, h.options());
     const float* h_data = h.data_ptr<float>();
     float* dz_data = d_z.data_ptr<float>();
@@ -171,20 +176,25 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
       const int64_t first = packed.start[static_cast<size_t>(b)] * dim, offset = (b * steps + s) * dim;
       convolution_activations::backward(g + offset, h_data + offset, kept, relu, dz_data + first);
       std::fill(dz_data + first + kept, dz_data + first + kept + pad * dim, 0.0f);
-      std::fill(dx_data + first, dx_data + first + pad * dim, 0.0f);
       if (residual) {
+        std::fill(dx_data + first, dx_data + first + pad * dim, 0.0f);
         std::copy(g + offset, g + offset + kept, dx_data + first + pad * dim);
-      } else {
-        std::fill(dx_data + first + pad * dim, dx_data + first + pad * dim + kept, 0.0f);
       }
     }
-    const auto d_z_rows = d_z.narrow(0, 0, product_rows);
-    std::vector<torch::Tensor> d_weights;
+    // Packed row p receives d z row p - m d through W_m, that is row p + (k-1-m) d behind the
+    // zero rows; d W_m is the sum over rows of d z row r times packed row r + m d.
+    const auto w = weight.contiguous();
+    auto d_weight = torch::zeros_like(w);
+    std::vector<int64_t> offsets;
+    std::vector<const float*> taps;
     for (int64_t m = 0; m < kernel_width; ++m) {
-      const int64_t shift = pad - (kernel_width - 1 - m) * dilation;
-      d_rows.narrow(0, shift, product_rows).addmm_(d_z_rows, weight.narrow(1, m * dim, dim));
-      d_weights.push_back(d_z_rows.t().mm(rows.narrow(0, shift, product_rows)));
+      offsets.push_back((kernel_width - 1 - m) * dilation);
+      taps.push_back(w.data_ptr<float>() + m * dim);
+      tap_products::accumulate_outer(dz_data, dim, rows.data_ptr<float>(), dim, product_rows, m * dilation,
+                                     d_weight.data_ptr<float>() + m * dim, kernel_width * dim);
     }
+    tap_products::multiply(d_z_padded.data_ptr<float>(), dim, packed.rows(), kernel_width, offsets.data(),
+                           taps.data(), kernel_width * dim, dim, residual ? dx_data : nullptr, nullptr, dx_data);
 
     // Back to (batch, steps, dim): the kept rows and the P rows before them (the steps that the
     // first kept rows' taps read), where those are steps of the sequence.
@@ -195,7 +205,7 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
       const float* first = dx_data + (packed.start[static_cast<size_t>(b)] + from_step - (s - pad)) * dim;
       std::copy(first, first + (steps - from_step) * dim, d_x_data + (b * steps + from_step) * dim);
     }
-    return {d_x, d_weights.size() == 1 ? d_weights[0] : torch::cat(d_weights, 1), d_z.sum(0), {}, {}, {}, {}};
+    return {d_x, d_weight, d_z.sum(0), {}, {}, {}, {}};
   }
 };
 

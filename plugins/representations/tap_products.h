@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+
+// Products of many rows with small matrices, over delayed taps, as the causal convolution
+// needs them. These matrices are narrow (the embedding width), where a BLAS call spends more
+// time packing its operands than multiplying them (OpenBLAS's SkylakeX kernels: 8 to 13
+// billion multiply-adds a second on 13,000 x 32 by 32 x 32; these loops: 70 to 78, AVX2 38).
+// Register tiles of 8 rows (AVX-512) or 6 rows (AVX2) by two vectors; the plain loops
+// elsewhere and for the columns left over. No LibTorch here.
+namespace tap_products {
+
+enum class Kernel { avx512, avx2, plain };
+
+// Whether this CPU (and this build, under SPOTLIGHT_FIXED_ISA) runs `kernel`.
+bool available(Kernel kernel);
+// The widest available kernel, which multiply() and accumulate_outer() run.
+Kernel widest();
+const char* name(Kernel kernel);
+
+// out[r][0, n) = init[r] + bias + sum over taps m of src[r + offset[m]][0, k) B_m, for r in
+// [0, rows): src has rows of k floats; B_m is k x n, row-major with row stride ldb, starting
+// at b[m]; init (rows x n, may be out itself) and bias (n) may be null.
+void multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset, const float* const* b,
+              int64_t ldb, int64_t n, const float* init, const float* bias, float* out);
+
+// out[o][i] += sum over r in [0, rows) of a[r][o] x[r + offset][i]: a has rows of n floats,
+// x rows of k floats; out is n x k, row-major with row stride ldo (d W of one tap).
+void accumulate_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset, float* out,
+                      int64_t ldo);
+
+// The same with a given kernel, which must be available (for tests).
+void multiply_with(Kernel kernel, const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
+                   const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias, float* out);
+void accumulate_outer_with(Kernel kernel, const float* a, int64_t n, const float* x, int64_t k, int64_t rows,
+                           int64_t offset, float* out, int64_t ldo);
+
+}  // namespace tap_products

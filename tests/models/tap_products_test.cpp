@@ -1,0 +1,97 @@
+// The causal convolution's tap products (plugins/representations/tap_products.h), every
+// kernel this CPU has, against the sums written out in double precision. The shapes leave
+// rows and columns over after the register tiles of every kernel.
+#include "representations/tap_products.h"
+
+#include <cmath>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "spotlight/sdk/random.h"
+
+namespace {
+
+using tap_products::Kernel;
+
+std::vector<float> random_values(size_t n, uint64_t seed) {
+  spotlight::Random random(seed);
+  std::vector<float> values(n);
+  for (auto& value : values) value = static_cast<float>(random.normal());
+  return values;
+}
+
+const Kernel kKernels[] = {Kernel::plain, Kernel::avx2, Kernel::avx512};
+
+TEST(TapProducts, MultiplySumsEveryTapWithInitAndBias) {
+  const int64_t k = 5, n = 37, rows = 23, taps = 3, ldb = 41;
+  const std::vector<int64_t> offset = {0, 2, 5};
+  const auto src = random_values(static_cast<size_t>((rows + 5) * k), 1);
+  const auto b = random_values(static_cast<size_t>(taps * k * ldb), 2);
+  const auto init = random_values(static_cast<size_t>(rows * n), 3);
+  const auto bias = random_values(static_cast<size_t>(n), 4);
+  const std::vector<const float*> tap_matrices = {b.data(), b.data() + k * ldb, b.data() + 2 * k * ldb};
+  std::vector<double> expected(static_cast<size_t>(rows * n));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t c = 0; c < n; ++c) {
+      double sum = double{init[r * n + c]} + bias[c];
+      for (int64_t m = 0; m < taps; ++m) {
+        for (int64_t i = 0; i < k; ++i) sum += double{src[(r + offset[m]) * k + i]} * tap_matrices[m][i * ldb + c];
+      }
+      expected[r * n + c] = sum;
+    }
+  }
+  for (const auto kernel : kKernels) {
+    if (!tap_products::available(kernel)) continue;
+    SCOPED_TRACE(tap_products::name(kernel));
+    std::vector<float> out(static_cast<size_t>(rows * n));
+    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+                                init.data(), bias.data(), out.data());
+    for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 1e-4) << i;
+    // In place: init is out itself. Without bias and init, the taps' sum alone.
+    std::vector<float> in_place = init;
+    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+                                in_place.data(), bias.data(), in_place.data());
+    for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(in_place[i], expected[i], 1e-4) << i;
+    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+                                nullptr, nullptr, out.data());
+    for (size_t i = 0; i < out.size(); ++i) {
+      const int64_t r = static_cast<int64_t>(i) / n, c = static_cast<int64_t>(i) % n;
+      ASSERT_NEAR(out[i], expected[i] - init[i] - bias[c], 1e-4) << r << ", " << c;
+    }
+  }
+}
+
+TEST(TapProducts, AccumulateOuterAddsEveryRowsOuterProduct) {
+  const int64_t n = 13, k = 37, rows = 300, offset = 3, ldo = 40;  // more rows than one cached chunk
+  const auto a = random_values(static_cast<size_t>(rows * n), 5);
+  const auto x = random_values(static_cast<size_t>((rows + offset) * k), 6);
+  const auto start = random_values(static_cast<size_t>(n * ldo), 7);
+  std::vector<double> expected(start.begin(), start.end());
+  for (int64_t o = 0; o < n; ++o) {
+    for (int64_t i = 0; i < k; ++i) {
+      for (int64_t r = 0; r < rows; ++r) expected[o * ldo + i] += double{a[r * n + o]} * x[(r + offset) * k + i];
+    }
+  }
+  for (const auto kernel : kKernels) {
+    if (!tap_products::available(kernel)) continue;
+    SCOPED_TRACE(tap_products::name(kernel));
+    std::vector<float> out = start;
+    tap_products::accumulate_outer_with(kernel, a.data(), n, x.data(), k, rows, offset, out.data(), ldo);
+    for (int64_t o = 0; o < n; ++o) {
+      for (int64_t i = 0; i < ldo; ++i) {
+        const auto at = static_cast<size_t>(o * ldo + i);
+        // Columns past k are the row stride's gap: untouched.
+        if (i >= k) ASSERT_EQ(out[at], start[at]);
+        else ASSERT_NEAR(out[at], expected[at], 1e-3) << o << ", " << i;
+      }
+    }
+  }
+}
+
+TEST(TapProducts, TheWidestKernelIsOneThisCpuRuns) {
+  EXPECT_TRUE(tap_products::available(tap_products::widest()));
+  EXPECT_TRUE(tap_products::available(Kernel::plain));
+}
+
+}  // namespace
