@@ -42,7 +42,20 @@ void plain_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t r
   }
 }
 
+// Columns [c0, width) of add_vector_times_matrix(), plain loops.
+void plain_vector_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out, int64_t c0) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const float s = v[r];
+    const float* row = m + r * width;
+    for (int64_t c = c0; c < width; ++c) out[c] += s * row[c];
+  }
+}
+
 #ifdef TAP_PRODUCTS_X86
+
+// GCC notes that the vector types below would be passed differently without AVX; they never
+// cross a call (every function taking one is inlined into the entry points).
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #define TAP_INLINE __attribute__((always_inline)) inline
 
@@ -153,6 +166,65 @@ TAP_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t 
   if (tiled_columns < k) plain_outer(a, n, x, k, rows, offset, out, ldo, tiled_columns);
 }
 
+// add_vector_times_matrix()'s columns [c0, c0 + T L): T accumulators for each of P partial sums,
+// over rows r with r % P = p.
+template <class V, int T, int P>
+TAP_INLINE void vector_matrix_tile(const float* v, const float* m, int64_t rows, int64_t width, float* out,
+                                   int64_t c0) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  V acc[P][T];
+#pragma GCC unroll 8
+  for (int p = 0; p < P; ++p) {
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[p][t] = p == 0 ? load<V>(out + c0 + t * L) : V{};
+  }
+  int64_t r = 0;
+  for (; r + P <= rows; r += P) {
+#pragma GCC unroll 8
+    for (int p = 0; p < P; ++p) {
+      const float s = v[r + p];
+      const float* row = m + (r + p) * width + c0;
+#pragma GCC unroll 8
+      for (int t = 0; t < T; ++t) acc[p][t] += s * load<V>(row + t * L);
+    }
+  }
+  for (; r < rows; ++r) {
+    const float s = v[r];
+    const float* row = m + r * width + c0;
+#pragma GCC unroll 8
+    for (int t = 0; t < T; ++t) acc[0][t] += s * load<V>(row + t * L);
+  }
+#pragma GCC unroll 8
+  for (int t = 0; t < T; ++t) {
+    V sum = acc[0][t];
+#pragma GCC unroll 8
+    for (int p = 1; p < P; ++p) sum += acc[p][t];
+    store(out + c0 + t * L, sum);
+  }
+}
+
+// Eight accumulators in flight whatever the width: 8 vectors of one sum, 4 of two, 2 of four,
+// 1 of eight.
+template <class V>
+TAP_INLINE void vector_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out) {
+  constexpr int64_t L = sizeof(V) / sizeof(float);
+  int64_t c0 = 0;
+  for (; c0 + 8 * L <= width; c0 += 8 * L) vector_matrix_tile<V, 8, 1>(v, m, rows, width, out, c0);
+  if (c0 + 4 * L <= width) {
+    vector_matrix_tile<V, 4, 2>(v, m, rows, width, out, c0);
+    c0 += 4 * L;
+  }
+  if (c0 + 2 * L <= width) {
+    vector_matrix_tile<V, 2, 4>(v, m, rows, width, out, c0);
+    c0 += 2 * L;
+  }
+  if (c0 + L <= width) {
+    vector_matrix_tile<V, 1, 8>(v, m, rows, width, out, c0);
+    c0 += L;
+  }
+  if (c0 < width) plain_vector_matrix(v, m, rows, width, out, c0);
+}
+
 typedef float V16 __attribute__((vector_size(64)));
 typedef float V8 __attribute__((vector_size(32)));
 
@@ -176,6 +248,16 @@ __attribute__((target("avx512f"))) void outer_avx512(const float* a, int64_t n, 
 __attribute__((target("avx2,fma"))) void outer_avx2(const float* a, int64_t n, const float* x, int64_t k,
                                                     int64_t rows, int64_t offset, float* out, int64_t ldo) {
   vector_outer<V8, 6>(a, n, x, k, rows, offset, out, ldo);
+}
+
+__attribute__((target("avx512f"))) void vector_matrix_avx512(const float* v, const float* m, int64_t rows,
+                                                             int64_t width, float* out) {
+  vector_matrix<V16>(v, m, rows, width, out);
+}
+
+__attribute__((target("avx2,fma"))) void vector_matrix_avx2(const float* v, const float* m, int64_t rows,
+                                                            int64_t width, float* out) {
+  vector_matrix<V8>(v, m, rows, width, out);
 }
 
 #endif
@@ -227,6 +309,19 @@ void accumulate_outer_with(Kernel kernel, const float* a, int64_t n, const float
   if (kernel == Kernel::avx2) return outer_avx2(a, n, x, k, rows, offset, out, ldo);
 #endif
   plain_outer(a, n, x, k, rows, offset, out, ldo, 0);
+}
+
+void add_vector_times_matrix_with(Kernel kernel, const float* v, const float* m, int64_t rows, int64_t width,
+                                  float* out) {
+#ifdef TAP_PRODUCTS_X86
+  if (kernel == Kernel::avx512) return vector_matrix_avx512(v, m, rows, width, out);
+  if (kernel == Kernel::avx2) return vector_matrix_avx2(v, m, rows, width, out);
+#endif
+  plain_vector_matrix(v, m, rows, width, out, 0);
+}
+
+void add_vector_times_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out) {
+  add_vector_times_matrix_with(kWidest, v, m, rows, width, out);
 }
 
 void multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset, const float* const* b,

@@ -24,15 +24,29 @@ const char* name(Kernel kernel);
 void multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset, const float* const* b,
               int64_t ldb, int64_t n, const float* init, const float* bias, float* out);
 
+// One tap without delay: out[r] = init[r] + bias + src[r] B, B k x n with row stride ldb.
+inline void multiply_rows(const float* src, int64_t k, int64_t rows, const float* b, int64_t ldb, int64_t n,
+                          const float* init, const float* bias, float* out) {
+  const int64_t no_delay = 0;
+  multiply(src, k, rows, 1, &no_delay, &b, ldb, n, init, bias, out);
+}
+
 // out[o][i] += sum over r in [0, rows) of a[r][o] x[r + offset][i]: a has rows of n floats,
 // x rows of k floats; out is n x k, row-major with row stride ldo (d W of one tap).
 void accumulate_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset, float* out,
                       int64_t ldo);
+
+// out[0, width) += v[0, rows) M, M rows x width row-major: one recurrent step's product. The
+// accumulators stay in registers over all rows; narrow outputs split the rows over several
+// partial sums, so that the multiply-adds into one register do not wait on each other.
+void add_vector_times_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out);
 
 // The same with a given kernel, which must be available (for tests).
 void multiply_with(Kernel kernel, const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
                    const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias, float* out);
 void accumulate_outer_with(Kernel kernel, const float* a, int64_t n, const float* x, int64_t k, int64_t rows,
                            int64_t offset, float* out, int64_t ldo);
+void add_vector_times_matrix_with(Kernel kernel, const float* v, const float* m, int64_t rows, int64_t width,
+                                  float* out);
 
 }  // namespace tap_products

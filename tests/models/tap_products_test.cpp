@@ -4,6 +4,7 @@
 #include "representations/tap_products.h"
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -84,6 +85,30 @@ TEST(TapProducts, AccumulateOuterAddsEveryRowsOuterProduct) {
         // Columns past k are the row stride's gap: untouched.
         if (i >= k) ASSERT_EQ(out[at], start[at]);
         else ASSERT_NEAR(out[at], expected[at], 1e-3) << o << ", " << i;
+      }
+    }
+  }
+}
+
+TEST(TapProducts, VectorTimesMatrixAddsIntoEveryColumn) {
+  // Widths that take every tile (8, 4, 2 and 1 vectors of AVX-512 and of AVX2) and a scalar tail;
+  // row counts that leave rows over after each partial-sum split.
+  for (const int64_t width : {int64_t{128}, int64_t{96}, int64_t{32}, int64_t{16}, int64_t{8}, int64_t{253}}) {
+    for (const int64_t rows : {int64_t{1}, int64_t{7}, int64_t{128}}) {
+      SCOPED_TRACE(std::to_string(width) + " x " + std::to_string(rows));
+      const auto v = random_values(static_cast<size_t>(rows), 8);
+      const auto m = random_values(static_cast<size_t>(rows * width), 9);
+      const auto start = random_values(static_cast<size_t>(width), 10);
+      std::vector<double> expected(start.begin(), start.end());
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t c = 0; c < width; ++c) expected[c] += double{v[r]} * m[r * width + c];
+      }
+      for (const auto kernel : kKernels) {
+        if (!tap_products::available(kernel)) continue;
+        SCOPED_TRACE(tap_products::name(kernel));
+        std::vector<float> out = start;
+        tap_products::add_vector_times_matrix_with(kernel, v.data(), m.data(), rows, width, out.data());
+        for (int64_t c = 0; c < width; ++c) ASSERT_NEAR(out[c], expected[c], 1e-4) << c;
       }
     }
   }

@@ -1,8 +1,10 @@
 #include "gru_layer.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "../recurrent_layer.h"
+#include "../tap_products.h"
 #include "gru_steps.h"
 
 namespace {
@@ -18,8 +20,11 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     // The input gates of every row (the template's inputs are zero).
     auto input_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
     input_gates.narrow(0, 0, packed.template_rows()).copy_(b_ih.expand({packed.template_rows(), 3 * hidden}));
-    auto kept_gates = input_gates.narrow(0, packed.template_rows(), kept.size(0));
-    torch::addmm_out(kept_gates, b_ih, kept, w_ih.t());
+    const auto w_ih_t = w_ih.t().contiguous();
+    const auto input_bias = b_ih.contiguous();
+    tap_products::multiply_rows(kept.data_ptr<float>(), kept.size(1), kept.size(0), w_ih_t.data_ptr<float>(),
+                                3 * hidden, 3 * hidden, nullptr, input_bias.data_ptr<float>(),
+                                input_gates.data_ptr<float>() + packed.template_rows() * 3 * hidden);
     const auto w_hh_t = w_hh.t().contiguous();
     const auto recurrent_bias = b_hh.contiguous();
     auto gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
@@ -31,8 +36,11 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     float* h = outputs.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.forward_steps([&](int64_t row, int64_t previous) {
-      gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), recurrent,
-                         bias, hidden, g + row * 4 * hidden, h + row * hidden);
+      float* row_gates = g + row * 4 * hidden;
+      std::copy(bias, bias + 3 * hidden, row_gates);
+      if (previous >= 0) tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden, row_gates);
+      gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), hidden, row_gates,
+                         h + row * hidden);
     });
     context->save_for_backward({kept, w_ih, w_hh, gates, outputs});
     context->saved_data["skip"] = c10::IValue(c10::List<int64_t>(skip));
@@ -60,16 +68,26 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.backward_steps(hidden, d_rows.data_ptr<float>(),
                           [&](int64_t row, int64_t previous, const float* d_output, float* d_h_prev, float*) {
+                            float* row_d_recurrent = drg + row * 3 * hidden;
                             gru_steps::backward(g + row * 4 * hidden,
-                                                previous >= 0 ? h + previous * hidden : zeros.data(), recurrent,
-                                                hidden, d_output, dig + row * 3 * hidden, drg + row * 3 * hidden,
-                                                d_h_prev);
+                                                previous >= 0 ? h + previous * hidden : zeros.data(), hidden,
+                                                d_output, dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
+                            tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
                           });
-    auto d_w_hh = d_recurrent_gates.t().mm(packed.previous_outputs(outputs));
+    const int64_t width = kept.size(1), kept_rows = kept.size(0);
+    const float* d_kept_gates = dig + packed.template_rows() * 3 * hidden;
+    auto d_w_hh = torch::zeros_like(w_hh);
+    tap_products::accumulate_outer(drg, 3 * hidden, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
+                                   packed.rows(), 0, d_w_hh.data_ptr<float>(), hidden);
     auto d_b_hh = d_recurrent_gates.sum(0);
-    const auto d_kept_gates = d_input_gates.narrow(0, packed.template_rows(), kept.size(0));
-    auto d_inputs = packed.unpack_input_gradients(d_kept_gates.mm(w_ih));
-    auto d_w_ih = d_kept_gates.t().mm(kept);
+    auto d_w_ih = torch::zeros_like(w_ih);
+    tap_products::accumulate_outer(d_kept_gates, 3 * hidden, kept.data_ptr<float>(), width, kept_rows, 0,
+                                   d_w_ih.data_ptr<float>(), width);
+    auto d_kept = torch::empty({kept_rows, width}, kept.options());
+    const auto w_ih_c = w_ih.contiguous();
+    tap_products::multiply_rows(d_kept_gates, 3 * hidden, kept_rows, w_ih_c.data_ptr<float>(), width, width, nullptr,
+                                nullptr, d_kept.data_ptr<float>());
+    auto d_inputs = packed.unpack_input_gradients(d_kept);
     auto d_b_ih = d_input_gates.sum(0);
     return {d_inputs, d_w_ih, d_w_hh, d_b_ih, d_b_hh, {}};
   }

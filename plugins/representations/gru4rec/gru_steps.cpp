@@ -2,27 +2,22 @@
 // LibTorch here.
 #include "gru_steps.h"
 
-
-#include "../recurrent_loops.h"
 #include "spotlight/sdk/vector_clones.h"
+#include "spotlight/sdk/vector_math.h"
 
 namespace gru_steps {
 
-using recurrent_loops::add_vector_times_matrix;
-using recurrent_loops::sigmoid;
+using spotlight::vector_math::sigmoid;
+using spotlight::vector_math::tanh;
 
 SPOTLIGHT_VECTOR_CLONES
-void forward(const float* __restrict input_gates, const float* __restrict h_prev, const float* __restrict w_hh_t,
-             const float* __restrict b_hh, int64_t hidden, float* __restrict gates, float* __restrict output) {
-  const int64_t width = 3 * hidden;
-  // gates[0, 3 hidden) = h_prev W_hh^T + b_hh, the recurrent pre-activations.
-  for (int64_t j = 0; j < width; ++j) gates[j] = b_hh[j];
-  add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
+void forward(const float* __restrict input_gates, const float* __restrict h_prev, int64_t hidden,
+             float* __restrict gates, float* __restrict output) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = sigmoid(input_gates[j] + gates[j]);
     const float z = sigmoid(input_gates[hidden + j] + gates[hidden + j]);
     const float recurrent_new = gates[2 * hidden + j];
-    const float n = recurrent_loops::tanh(input_gates[2 * hidden + j] + r * recurrent_new);
+    const float n = tanh(input_gates[2 * hidden + j] + r * recurrent_new);
     gates[j] = r;
     gates[hidden + j] = z;
     gates[2 * hidden + j] = n;
@@ -32,8 +27,8 @@ void forward(const float* __restrict input_gates, const float* __restrict h_prev
 }
 
 SPOTLIGHT_VECTOR_CLONES
-void backward(const float* __restrict gates, const float* __restrict h_prev, const float* __restrict w_hh,
-              int64_t hidden, const float* __restrict d_output, float* __restrict d_input_gates,
+void backward(const float* __restrict gates, const float* __restrict h_prev, int64_t hidden,
+              const float* __restrict d_output, float* __restrict d_input_gates,
               float* __restrict d_recurrent_gates, float* __restrict d_h_prev) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float r = gates[j], z = gates[hidden + j], n = gates[2 * hidden + j], recurrent_new = gates[3 * hidden + j];
@@ -50,7 +45,6 @@ void backward(const float* __restrict gates, const float* __restrict h_prev, con
     d_recurrent_gates[2 * hidden + j] = d_new * r;
     d_h_prev[j] = dh * z;
   }
-  add_vector_times_matrix(d_recurrent_gates, w_hh, 3 * hidden, hidden, d_h_prev);
 }
 
 }  // namespace gru_steps

@@ -8,18 +8,19 @@
 //   n = tanh(x W_in + b_in + r * (h W_hn + b_hn))  h' = (1 - z) * n + z * h
 namespace gru_steps {
 
-// `input_gates` holds x W_ih^T + b_ih (3 hidden). Writes the activations r, z, n and the
-// recurrent new-gate term h W_hn^T + b_hn into `gates` (4 hidden), and the new state into
-// `output`. w_hh_t is W_hh transposed (hidden x 3 hidden); h_prev points at zeros at the
-// first step (a null there would put a branch in the loop, which then does not vectorise).
-void forward(const float* input_gates, const float* h_prev, const float* w_hh_t, const float* b_hh, int64_t hidden,
-             float* gates, float* output);
+// `input_gates` holds x W_ih^T + b_ih (3 hidden), `gates` the recurrent pre-activations
+// h_prev W_hh^T + b_hh on entry. Writes the activations r, z, n and the recurrent new-gate term
+// h W_hn^T + b_hn into `gates` (4 hidden), and the new state into `output`. h_prev points at
+// zeros at the first step (a null there would put a branch in the loop, which then does not
+// vectorise).
+void forward(const float* input_gates, const float* h_prev, int64_t hidden, float* gates, float* output);
 
 // The matching backward step. `d_output` is d loss / d output of this step (from above and from
 // the next step). Writes d loss / d (x W_ih^T + b_ih) to d_input_gates, d loss / d
-// (h W_hh^T + b_hh) to d_recurrent_gates (3 hidden each) and d loss / d h_prev to d_h_prev;
-// w_hh is W_hh (3 hidden x hidden). h_prev points at zeros at the first step.
-void backward(const float* gates, const float* h_prev, const float* w_hh, int64_t hidden, const float* d_output,
-              float* d_input_gates, float* d_recurrent_gates, float* d_h_prev);
+// (h W_hh^T + b_hh) to d_recurrent_gates (3 hidden each) and the update gate's part of
+// d loss / d h_prev to d_h_prev; the caller adds d_recurrent_gates W_hh to it. h_prev points at
+// zeros at the first step.
+void backward(const float* gates, const float* h_prev, int64_t hidden, const float* d_output, float* d_input_gates,
+              float* d_recurrent_gates, float* d_h_prev);
 
 }  // namespace gru_steps

@@ -1,9 +1,11 @@
 // The one-layer LSTM of lstm and mixture as one autograd node (see lstm_layer.h).
 #include "lstm_layer.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "../recurrent_layer.h"
+#include "../tap_products.h"
 #include "lstm_steps.h"
 
 namespace {
@@ -28,8 +30,10 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const auto bias = b_ih + b_hh;
     auto gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
     gates.narrow(0, 0, packed.template_rows()).copy_(bias.expand({packed.template_rows(), 4 * hidden}));
-    auto kept_gates = gates.narrow(0, packed.template_rows(), kept.size(0));
-    torch::addmm_out(kept_gates, bias, kept, w_ih.t());
+    const auto w_ih_t = w_ih.t().contiguous();
+    tap_products::multiply_rows(kept.data_ptr<float>(), kept.size(1), kept.size(0), w_ih_t.data_ptr<float>(),
+                                4 * hidden, 4 * hidden, nullptr, bias.data_ptr<float>(),
+                                gates.data_ptr<float>() + packed.template_rows() * 4 * hidden);
     const auto w_hh_t = w_hh.t().contiguous();
     auto cells = torch::empty({packed.rows(), hidden}, kept.options());
     auto tanh_cells = torch::empty_like(cells);
@@ -41,8 +45,9 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const float* recurrent = w_hh_t.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.forward_steps([&](int64_t row, int64_t previous) {
-      lstm_steps::forward(g + row * 4 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(),
-                          previous >= 0 ? c + previous * hidden : zeros.data(), recurrent, hidden, c + row * hidden,
+      float* row_gates = g + row * 4 * hidden;
+      if (previous >= 0) tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden, row_gates);
+      lstm_steps::forward(row_gates, previous >= 0 ? c + previous * hidden : zeros.data(), hidden, c + row * hidden,
                           h + row * hidden, tc + row * hidden);
     });
     context->save_for_backward({kept, w_ih, w_hh, gates, cells, tanh_cells, outputs});
@@ -71,15 +76,26 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     // The carry is the cell's derivative.
     packed.backward_steps(hidden, d_rows.data_ptr<float>(),
                           [&](int64_t row, int64_t previous, const float* d_output, float* d_h_prev, float* d_cell) {
+                            float* row_d_gates = dg + row * 4 * hidden;
                             lstm_steps::backward(g + row * 4 * hidden,
                                                  previous >= 0 ? c + previous * hidden : zeros.data(),
-                                                 tc + row * hidden, recurrent, hidden, d_output, d_cell,
-                                                 dg + row * 4 * hidden, d_h_prev);
+                                                 tc + row * hidden, hidden, d_output, d_cell, row_d_gates);
+                            std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
+                            tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
                           });
-    auto d_w_hh = d_gates.t().mm(packed.previous_outputs(outputs));
-    const auto d_kept_gates = d_gates.narrow(0, packed.template_rows(), kept.size(0));
-    auto d_inputs = packed.unpack_input_gradients(d_kept_gates.mm(w_ih));
-    auto d_w_ih = d_kept_gates.t().mm(kept);
+    const int64_t width = kept.size(1), kept_rows = kept.size(0);
+    const float* d_kept_gates = dg + packed.template_rows() * 4 * hidden;
+    auto d_w_hh = torch::zeros_like(w_hh);
+    tap_products::accumulate_outer(dg, 4 * hidden, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
+                                   packed.rows(), 0, d_w_hh.data_ptr<float>(), hidden);
+    auto d_w_ih = torch::zeros_like(w_ih);
+    tap_products::accumulate_outer(d_kept_gates, 4 * hidden, kept.data_ptr<float>(), width, kept_rows, 0,
+                                   d_w_ih.data_ptr<float>(), width);
+    auto d_kept = torch::empty({kept_rows, width}, kept.options());
+    const auto w_ih_c = w_ih.contiguous();
+    tap_products::multiply_rows(d_kept_gates, 4 * hidden, kept_rows, w_ih_c.data_ptr<float>(), width, width, nullptr,
+                                nullptr, d_kept.data_ptr<float>());
+    auto d_inputs = packed.unpack_input_gradients(d_kept);
     auto d_bias = d_gates.sum(0);
     return {d_inputs, d_w_ih, d_w_hh, d_bias, d_bias.clone(), {}};
   }

@@ -2,27 +2,24 @@
 // LibTorch here.
 #include "lstm_steps.h"
 
-#include "../recurrent_loops.h"
 #include "spotlight/sdk/vector_clones.h"
+#include "spotlight/sdk/vector_math.h"
 
 namespace lstm_steps {
 
-using recurrent_loops::add_vector_times_matrix;
-using recurrent_loops::sigmoid;
+using spotlight::vector_math::sigmoid;
+using spotlight::vector_math::tanh;
 
 SPOTLIGHT_VECTOR_CLONES
-void forward(float* __restrict gates, const float* __restrict h_prev, const float* __restrict c_prev,
-             const float* __restrict w_hh_t, int64_t hidden, float* __restrict cell, float* __restrict output,
-             float* __restrict tanh_cell) {
-  const int64_t width = 4 * hidden;
-  add_vector_times_matrix(h_prev, w_hh_t, hidden, width, gates);
+void forward(float* __restrict gates, const float* __restrict c_prev, int64_t hidden, float* __restrict cell,
+             float* __restrict output, float* __restrict tanh_cell) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float i = sigmoid(gates[j]);
     const float f = sigmoid(gates[hidden + j]);
-    const float g = recurrent_loops::tanh(gates[2 * hidden + j]);
+    const float g = tanh(gates[2 * hidden + j]);
     const float o = sigmoid(gates[3 * hidden + j]);
     const float c = f * c_prev[j] + i * g;
-    const float t = recurrent_loops::tanh(c);
+    const float t = tanh(c);
     gates[j] = i;
     gates[hidden + j] = f;
     gates[2 * hidden + j] = g;
@@ -35,8 +32,8 @@ void forward(float* __restrict gates, const float* __restrict h_prev, const floa
 
 SPOTLIGHT_VECTOR_CLONES
 void backward(const float* __restrict gates, const float* __restrict c_prev, const float* __restrict tanh_cell,
-              const float* __restrict w_hh, int64_t hidden, const float* __restrict d_output,
-              float* __restrict d_cell, float* __restrict d_gates, float* __restrict d_h_prev) {
+              int64_t hidden, const float* __restrict d_output, float* __restrict d_cell,
+              float* __restrict d_gates) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float i = gates[j], f = gates[hidden + j], g = gates[2 * hidden + j], o = gates[3 * hidden + j];
     const float t = tanh_cell[j];
@@ -47,8 +44,6 @@ void backward(const float* __restrict gates, const float* __restrict c_prev, con
     d_gates[3 * hidden + j] = d_output[j] * t * o * (1.0f - o);
     d_cell[j] = dc * f;
   }
-  for (int64_t k = 0; k < hidden; ++k) d_h_prev[k] = 0.0f;
-  add_vector_times_matrix(d_gates, w_hh, 4 * hidden, hidden, d_h_prev);
 }
 
 }  // namespace lstm_steps
