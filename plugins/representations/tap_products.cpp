@@ -112,11 +112,19 @@ TAP_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64
                                 const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
                                 float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
+  // Row blocks outside, so that a block's source rows stay in the first-level cache across
+  // the column tiles.
   const int64_t tiled = n / (2 * L) * (2 * L);
-  for (int64_t c0 = 0; c0 < tiled; c0 += 2 * L) {
-    int64_t r = 0;
-    for (; r + R <= rows; r += R) multiply_tile<V, R>(src, k, r, taps, offset, b, ldb, n, init, bias, out, c0);
-    for (; r < rows; ++r) multiply_tile<V, 1>(src, k, r, taps, offset, b, ldb, n, init, bias, out, c0);
+  int64_t r = 0;
+  for (; r + R <= rows; r += R) {
+    for (int64_t c0 = 0; c0 < tiled; c0 += 2 * L) {
+      multiply_tile<V, R>(src, k, r, taps, offset, b, ldb, n, init, bias, out, c0);
+    }
+  }
+  for (; r < rows; ++r) {
+    for (int64_t c0 = 0; c0 < tiled; c0 += 2 * L) {
+      multiply_tile<V, 1>(src, k, r, taps, offset, b, ldb, n, init, bias, out, c0);
+    }
   }
   if (tiled < n) plain_multiply(src, k, rows, taps, offset, b, ldb, n, init, bias, out, tiled);
 }
@@ -153,7 +161,7 @@ template <class V, int R>
 TAP_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset,
                              float* out, int64_t ldo) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
-  constexpr int64_t kChunk = 256;  // rows of a and x kept in the first-level cache across tiles
+  constexpr int64_t kChunk = 64;  // rows of a and x kept in the first-level cache across tiles
   const int64_t tiled_rows = n / R * R, tiled_columns = k / (2 * L) * (2 * L);
   for (int64_t r0 = 0; r0 < rows; r0 += kChunk) {
     const int64_t r1 = std::min(rows, r0 + kChunk);
