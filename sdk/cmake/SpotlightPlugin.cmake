@@ -32,3 +32,14 @@ function(spotlight_add_plugin target)
     spotlight_use_pch(${target})
   endif()
 endfunction()
+
+# spotlight_vector_loop_sources(<files...>)
+#
+# Sources whose hot loops call spotlight/sdk/vector_math.h (or take a square root): compiled
+# without errno and without trapping floating-point math, so that GCC turns the activations'
+# branches into blends and vectorises those loops for AVX2 too (AVX-512's masked instructions
+# need neither). Nothing in Spotlight reads errno or the floating-point exception flags. Keep
+# LibTorch out of these files: the flags would not match the shared precompiled header.
+function(spotlight_vector_loop_sources)
+  set_property(SOURCE ${ARGN} APPEND PROPERTY COMPILE_OPTIONS -fno-math-errno -fno-trapping-math)
+endfunction()

@@ -9,60 +9,12 @@
 
 #include <torch/torch.h>
 
+#include "softmax_rows.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/loss.h"
 #include "spotlight/sdk/plugin.h"
-#include "spotlight/sdk/vector_clones.h"
-#include "spotlight/sdk/vector_math.h"
 
 namespace {
-
-constexpr int kLanes = 16;  // partial maxima and sums, so the reductions vectorise without reassociating
-
-// Each row of `logits` (rows x items) to its softmax in `probabilities` and log sum exp in
-// `log_normalisers`, in three passes over the row: its maximum, e^(x - max) and their sum,
-// the division. A -infinity logit (an item that is no target) gets probability 0.
-SPOTLIGHT_VECTOR_CLONES
-void softmax_rows(const float* __restrict logits, int64_t rows, int64_t items, float* __restrict probabilities,
-                  float* __restrict log_normalisers) {
-  constexpr float kNone = -std::numeric_limits<float>::infinity();
-  for (int64_t r = 0; r < rows; ++r) {
-    const float* x = logits + r * items;
-    float* p = probabilities + r * items;
-    float lane_max[kLanes];
-    std::fill(lane_max, lane_max + kLanes, kNone);
-    int64_t whole = items - items % kLanes;
-    for (int64_t j = 0; j < whole; j += kLanes) {
-      for (int k = 0; k < kLanes; ++k) lane_max[k] = x[j + k] > lane_max[k] ? x[j + k] : lane_max[k];
-    }
-    float top = kNone;
-    for (int k = 0; k < kLanes; ++k) top = lane_max[k] > top ? lane_max[k] : top;
-    for (int64_t j = whole; j < items; ++j) top = x[j] > top ? x[j] : top;
-    for (int64_t j = 0; j < items; ++j) p[j] = x[j] == kNone ? 0.0f : spotlight::vector_math::exp(x[j] - top);
-    float lane_sum[kLanes] = {};
-    for (int64_t j = 0; j < whole; j += kLanes) {
-      for (int k = 0; k < kLanes; ++k) lane_sum[k] += p[j + k];
-    }
-    float sum = 0.0f;
-    for (int k = 0; k < kLanes; ++k) sum += lane_sum[k];
-    for (int64_t j = whole; j < items; ++j) sum += p[j];
-    const float inverse = 1.0f / sum;
-    for (int64_t j = 0; j < items; ++j) p[j] *= inverse;
-    log_normalisers[r] = top + std::log(sum);
-  }
-}
-
-// out[r, j] = probabilities[r, j] * g[r].
-SPOTLIGHT_VECTOR_CLONES
-void scale_rows(const float* __restrict probabilities, const float* __restrict g, int64_t rows, int64_t items,
-                float* __restrict out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    const float scale = g[r];
-    const float* p = probabilities + r * items;
-    float* o = out + r * items;
-    for (int64_t j = 0; j < items; ++j) o[j] = p[j] * scale;
-  }
-}
 
 bool fused(const torch::Tensor& logits) { return logits.device().is_cpu() && logits.scalar_type() == torch::kFloat32; }
 
@@ -80,8 +32,8 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
       const auto scores = logits.contiguous();
       probabilities = torch::empty_like(scores);
       log_normalisers = torch::empty({scores.size(0)}, scores.options());
-      softmax_rows(scores.data_ptr<float>(), scores.size(0), scores.size(1), probabilities.data_ptr<float>(),
-                   log_normalisers.data_ptr<float>());
+      softmax_rows::softmax(scores.data_ptr<float>(), scores.size(0), scores.size(1),
+                            probabilities.data_ptr<float>(), log_normalisers.data_ptr<float>());
     } else {
       probabilities = torch::softmax(logits, 1);
       log_normalisers = torch::logsumexp(logits, 1);
@@ -99,8 +51,8 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
     torch::Tensor d_logits;
     if (fused(probabilities) && g.scalar_type() == torch::kFloat32) {
       d_logits = torch::empty_like(probabilities);
-      scale_rows(probabilities.data_ptr<float>(), g.data_ptr<float>(), probabilities.size(0), probabilities.size(1),
-                 d_logits.data_ptr<float>());
+      softmax_rows::scale(probabilities.data_ptr<float>(), g.data_ptr<float>(), probabilities.size(0),
+                          probabilities.size(1), d_logits.data_ptr<float>());
     } else {
       d_logits = probabilities * g.unsqueeze(1);
     }
