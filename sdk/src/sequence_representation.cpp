@@ -1,5 +1,7 @@
 #include "spotlight/sdk/nn/sequence_representation.h"
 
+#include <algorithm>
+
 #include <torch/torch.h>
 
 #include "spotlight/sdk/nn/embeddings.h"
@@ -22,13 +24,87 @@ std::vector<ExposedTable> SequenceRepresentation::exposed_tables() {
           {"item_biases", TableRows::items, table_values(item_biases_->all()).reshape({-1})}};
 }
 
+namespace {
+
+const ScaledEmbedding* readable_table(const EmbeddingLayer& layer);
+
+// The item vectors of (batch, length) ids behind `shift` (0 or 1) zero steps, (batch,
+// length + shift, dim), with padding ids (0) as zero vectors, as one autograd node that reads
+// the table in place: one pass over the output, and a backward pass that adds each real
+// step's gradient straight into the table's, where gathering, masking and padding are three
+// tensors each way.
+class ItemRows : public torch::autograd::Function<ItemRows> {
+ public:
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& table,
+                               const torch::Tensor& ids, int64_t padding_row, int64_t shift) {
+    context->save_for_backward({ids});
+    context->saved_data["rows"] = table.size(0);
+    context->saved_data["padding_row"] = padding_row;
+    context->saved_data["shift"] = shift;
+    const int64_t batch = ids.size(0), length = ids.size(1), rows = table.size(0), dim = table.size(1);
+    auto out = torch::empty({batch, length + shift, dim}, table.options());
+    const float* vectors = table.data_ptr<float>();
+    const int64_t* id = ids.data_ptr<int64_t>();
+    float* o = out.data_ptr<float>();
+    for (int64_t b = 0; b < batch; ++b) {
+      float* step = o + b * (length + shift) * dim;
+      std::fill(step, step + shift * dim, 0.0f);
+      step += shift * dim;
+      for (int64_t t = 0; t < length; ++t, step += dim) {
+        const int64_t item = id[b * length + t];
+        TORCH_CHECK(item >= 0 && item < rows, "item id ", item, " is outside the item table of ", rows, " rows");
+        if (item == 0) {
+          std::fill(step, step + dim, 0.0f);
+        } else {
+          std::copy(vectors + item * dim, vectors + (item + 1) * dim, step);
+        }
+      }
+    }
+    return out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto ids = context->get_saved_variables()[0];
+    const int64_t rows = context->saved_data["rows"].toInt();
+    const int64_t padding_row = context->saved_data["padding_row"].toInt();
+    const int64_t shift = context->saved_data["shift"].toInt();
+    const auto gradient = output_gradients[0].contiguous();
+    const int64_t batch = ids.size(0), length = ids.size(1), dim = gradient.size(2);
+    auto d_table = torch::zeros({rows, dim}, gradient.options());
+    const int64_t* id = ids.data_ptr<int64_t>();
+    const float* g = gradient.data_ptr<float>();
+    float* d = d_table.data_ptr<float>();
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t t = 0; t < length; ++t) {
+        const int64_t item = id[b * length + t];
+        if (item == 0 || item == padding_row) continue;  // padding reads no row; the padding row never learns
+        const float* step = g + (b * (length + shift) + t + shift) * dim;
+        float* row = d + item * dim;
+        for (int64_t k = 0; k < dim; ++k) row[k] += step[k];
+      }
+    }
+    return {d_table, torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+}  // namespace
+
 torch::Tensor SequenceRepresentation::embed(const torch::Tensor& item_sequences) {
+  if (const auto* table = readable_table(*items_); table && item_sequences.device().is_cpu() && item_sequences.dim() == 2) {
+    return ItemRows::apply(table->weight(), item_sequences.to(torch::kInt64).contiguous(),
+                           table->options().padding_idx, 0);
+  }
   auto vectors = items_->forward(item_sequences);
   return vectors * item_sequences.ne(0).unsqueeze(-1).to(vectors.scalar_type());
 }
 
 torch::Tensor SequenceRepresentation::embed_shifted(const torch::Tensor& item_sequences) {
-  // Pad one zero step on the left of the time axis (dim 1 of (batch, length, dim)).
+  // One zero step on the left of the time axis (dim 1 of (batch, length, dim)).
+  if (const auto* table = readable_table(*items_); table && item_sequences.device().is_cpu() && item_sequences.dim() == 2) {
+    return ItemRows::apply(table->weight(), item_sequences.to(torch::kInt64).contiguous(),
+                           table->options().padding_idx, 1);
+  }
   return torch::constant_pad_nd(embed(item_sequences), {0, 0, 1, 0});
 }
 
