@@ -487,46 +487,51 @@ TEST_F(FusedOptimizers, SparseAdamStepsDenseGradientsAsLibTorchsAdam) {
 
 // PyTorch's SparseAdam, written out: the touched rows' moments, bias corrections from the step
 // count, eps added to sqrt(v) before the correction; untouched rows keep values and moments.
+// Widths 1 and 4 take the staged run of narrow rows, 20 the step per row.
 TEST_F(FusedOptimizers, SparseAdamStepsOnlyTheTouchedRowsAsPyTorchsSparseAdam) {
-  torch::manual_seed(16);
-  const double lr = 0.05, beta1 = 0.8, beta2 = 0.99, eps = 1e-3;
-  const auto initial = torch::randn({50, 4});
-  auto fused_parameter = initial.clone().requires_grad_();
-  // A float64 copy is not fusable, so it takes the plugin's tensor-operation step.
-  auto tensor_parameter = initial.to(torch::kFloat64).requires_grad_();
-  const json config = {{"type", "sparse_adam"}, {"learning_rate", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}};
-  auto fused = make_optimizer(config, {fused_parameter});
-  auto tensor = make_optimizer(config, {tensor_parameter});
-  auto expected = initial.to(torch::kFloat64);
-  auto first = torch::zeros_like(expected), second = torch::zeros_like(expected);
-  for (int64_t step = 1; step <= 4; ++step) {
-    // Rows 3 and 7 (shifted by the step) appear twice: their values are summed first.
-    const std::vector<int64_t> rows{3 + step, 7 + step, 3 + step, 40 + step, step, 7 + step};
-    const auto values = torch::randn({6, 4});
-    auto gradient = torch::sparse_coo_tensor(torch::tensor(rows, torch::kInt64).unsqueeze(0), values, {50, 4});
-    fused_parameter.mutable_grad() = gradient.clone();
-    tensor_parameter.mutable_grad() = gradient.to(torch::kFloat64);
-    fused->step();
-    tensor->step();
-    const double step_size = lr * std::sqrt(1 - std::pow(beta2, step)) / (1 - std::pow(beta1, step));
-    for (const int64_t row : {step, 3 + step, 7 + step, 40 + step}) {
-      auto g = torch::zeros({4}, torch::kFloat64);
-      for (size_t k = 0; k < rows.size(); ++k) {
-        if (rows[k] == row) g += values[static_cast<int64_t>(k)].to(torch::kFloat64);
+  for (const int64_t width : {int64_t{1}, int64_t{4}, int64_t{20}}) {
+    SCOPED_TRACE(width);
+    torch::manual_seed(16);
+    const double lr = 0.05, beta1 = 0.8, beta2 = 0.99, eps = 1e-3;
+    const auto initial = torch::randn({50, width});
+    auto fused_parameter = initial.clone().requires_grad_();
+    // A float64 copy is not fusable, so it takes the plugin's tensor-operation step.
+    auto tensor_parameter = initial.to(torch::kFloat64).requires_grad_();
+    const json config = {
+        {"type", "sparse_adam"}, {"learning_rate", lr}, {"beta1", beta1}, {"beta2", beta2}, {"eps", eps}};
+    auto fused = make_optimizer(config, {fused_parameter});
+    auto tensor = make_optimizer(config, {tensor_parameter});
+    auto expected = initial.to(torch::kFloat64);
+    auto first = torch::zeros_like(expected), second = torch::zeros_like(expected);
+    for (int64_t step = 1; step <= 4; ++step) {
+      // Rows 3 and 7 (shifted by the step) appear twice: their values are summed first.
+      const std::vector<int64_t> rows{3 + step, 7 + step, 3 + step, 40 + step, step, 7 + step};
+      const auto values = torch::randn({6, width});
+      auto gradient = torch::sparse_coo_tensor(torch::tensor(rows, torch::kInt64).unsqueeze(0), values, {50, width});
+      fused_parameter.mutable_grad() = gradient.clone();
+      tensor_parameter.mutable_grad() = gradient.to(torch::kFloat64);
+      fused->step();
+      tensor->step();
+      const double step_size = lr * std::sqrt(1 - std::pow(beta2, step)) / (1 - std::pow(beta1, step));
+      for (const int64_t row : {step, 3 + step, 7 + step, 40 + step}) {
+        auto g = torch::zeros({width}, torch::kFloat64);
+        for (size_t k = 0; k < rows.size(); ++k) {
+          if (rows[k] == row) g += values[static_cast<int64_t>(k)].to(torch::kFloat64);
+        }
+        first[row] = beta1 * first[row] + (1 - beta1) * g;
+        second[row] = beta2 * second[row] + (1 - beta2) * g * g;
+        expected[row] -= step_size * first[row] / (second[row].sqrt() + eps);
       }
-      first[row] = beta1 * first[row] + (1 - beta1) * g;
-      second[row] = beta2 * second[row] + (1 - beta2) * g * g;
-      expected[row] -= step_size * first[row] / (second[row].sqrt() + eps);
     }
+    EXPECT_TRUE(torch::allclose(fused_parameter.to(torch::kFloat64), expected, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(tensor_parameter, expected, 1e-9, 1e-10));
+    EXPECT_TRUE(torch::equal(fused_parameter.detach()[20], initial[20]));  // never touched
+    const auto& state = static_cast<const torch::optim::AdamParamState&>(
+        *fused->state().at(c10::guts::to_string(fused_parameter.unsafeGetTensorImpl())));
+    EXPECT_EQ(state.step(), 4);
+    EXPECT_TRUE(torch::allclose(state.exp_avg_sq().to(torch::kFloat64), second, 1e-5, 1e-7));
+    EXPECT_TRUE(torch::equal(state.exp_avg()[20], torch::zeros({width})));
   }
-  EXPECT_TRUE(torch::allclose(fused_parameter.to(torch::kFloat64), expected, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(tensor_parameter, expected, 1e-9, 1e-10));
-  EXPECT_TRUE(torch::equal(fused_parameter.detach()[20], initial[20]));  // never touched
-  const auto& state = static_cast<const torch::optim::AdamParamState&>(
-      *fused->state().at(c10::guts::to_string(fused_parameter.unsafeGetTensorImpl())));
-  EXPECT_EQ(state.step(), 4);
-  EXPECT_TRUE(torch::allclose(state.exp_avg_sq().to(torch::kFloat64), second, 1e-5, 1e-7));
-  EXPECT_TRUE(torch::equal(state.exp_avg()[20], torch::zeros({4})));
 }
 
 TEST_F(FusedOptimizers, SgdStepsAsLibTorchsSgd) {

@@ -4,6 +4,7 @@
 // moment before the correction), so a step costs the rows a minibatch touched, not the whole
 // table. Dense gradients (a network's weights, a dense table) take LibTorch's Adam step. The
 // state is LibTorch's AdamParamState under LibTorch's keys, so checkpoints load into `adam`.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <vector>
@@ -110,6 +111,10 @@ class SparseAdam : public torch::optim::Adam {
         step.eps = static_cast<float>(options.eps()) / root;
         const int64_t width = parameter.size(1);
         row_sums_.sum(gradient, parameter.size(0));
+        if (width < kStagedWidth) {
+          step_staged(width, values, first, second, step);
+          continue;
+        }
         for (size_t k = 0; k < row_sums_.size(); ++k) {
           const int64_t offset = row_sums_.row(k) * width;
           adam_loop::update(values + offset, row_sums_.values(k), first + offset, second + offset, nullptr, width,
@@ -121,7 +126,34 @@ class SparseAdam : public torch::optim::Adam {
   }
 
  private:
+  // Rows narrower than a vector register (a bias table) are stepped as one run, gathered and
+  // scattered back, instead of one short call per row.
+  static constexpr int64_t kStagedWidth = 16;
+
+  void step_staged(int64_t width, float* values, float* first, float* second, const adam_loop::Step& step) {
+    const int64_t rows = static_cast<int64_t>(row_sums_.size()), n = rows * width;
+    if (n == 0) return;
+    staged_.resize(static_cast<size_t>(3 * n));
+    float* p = staged_.data();
+    float* m = p + n;
+    float* v = m + n;
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t offset = row_sums_.row(static_cast<size_t>(k)) * width;
+      std::copy(values + offset, values + offset + width, p + k * width);
+      std::copy(first + offset, first + offset + width, m + k * width);
+      std::copy(second + offset, second + offset + width, v + k * width);
+    }
+    adam_loop::update(p, row_sums_.values(0), m, v, nullptr, n, step);  // the sums lie row after row
+    for (int64_t k = 0; k < rows; ++k) {
+      const int64_t offset = row_sums_.row(static_cast<size_t>(k)) * width;
+      std::copy(p + k * width, p + (k + 1) * width, values + offset);
+      std::copy(m + k * width, m + (k + 1) * width, first + offset);
+      std::copy(v + k * width, v + (k + 1) * width, second + offset);
+    }
+  }
+
   fused::RowSums row_sums_;
+  std::vector<float> staged_;
 };
 
 class SparseAdamOptimizer : public spotlight::Optimizer {
