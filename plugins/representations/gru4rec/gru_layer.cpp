@@ -18,13 +18,7 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const recurrent_layer::PackedSequences packed(skip, steps);
     const auto kept = packed.pack_inputs(inputs);
     // The input gates of every row (the template's inputs are zero).
-    auto input_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
-    input_gates.narrow(0, 0, packed.template_rows()).copy_(b_ih.expand({packed.template_rows(), 3 * hidden}));
-    const auto w_ih_t = w_ih.t().contiguous();
-    const auto input_bias = b_ih.contiguous();
-    tap_products::multiply_rows(kept.data_ptr<float>(), kept.size(1), kept.size(0), w_ih_t.data_ptr<float>(),
-                                3 * hidden, 3 * hidden, nullptr, input_bias.data_ptr<float>(),
-                                input_gates.data_ptr<float>() + packed.template_rows() * 3 * hidden);
+    const auto input_gates = recurrent_layer::input_products(packed, kept, w_ih, b_ih);
     const auto w_hh_t = w_hh.t().contiguous();
     const auto recurrent_bias = b_hh.contiguous();
     auto gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
@@ -74,20 +68,9 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
                                                 d_output, dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
                             tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
                           });
-    const int64_t width = kept.size(1), kept_rows = kept.size(0);
-    const float* d_kept_gates = dig + packed.template_rows() * 3 * hidden;
-    auto d_w_hh = torch::zeros_like(w_hh);
-    tap_products::accumulate_outer(drg, 3 * hidden, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
-                                   packed.rows(), 0, d_w_hh.data_ptr<float>(), hidden);
+    auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, drg, outputs, w_hh);
     auto d_b_hh = d_recurrent_gates.sum(0);
-    auto d_w_ih = torch::zeros_like(w_ih);
-    tap_products::accumulate_outer(d_kept_gates, 3 * hidden, kept.data_ptr<float>(), width, kept_rows, 0,
-                                   d_w_ih.data_ptr<float>(), width);
-    auto d_kept = torch::empty({kept_rows, width}, kept.options());
-    const auto w_ih_c = w_ih.contiguous();
-    tap_products::multiply_rows(d_kept_gates, 3 * hidden, kept_rows, w_ih_c.data_ptr<float>(), width, width, nullptr,
-                                nullptr, d_kept.data_ptr<float>());
-    auto d_inputs = packed.unpack_input_gradients(d_kept);
+    auto [d_inputs, d_w_ih] = recurrent_layer::input_gradients(packed, kept, w_ih, dig);
     auto d_b_ih = d_input_gates.sum(0);
     return {d_inputs, d_w_ih, d_w_hh, d_b_ih, d_b_hh, {}};
   }

@@ -27,13 +27,7 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const auto kept = packed.pack_inputs(inputs);
     // Pre-activations of every gate of every row (the template's inputs are zero), then the
     // activations in place.
-    const auto bias = b_ih + b_hh;
-    auto gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
-    gates.narrow(0, 0, packed.template_rows()).copy_(bias.expand({packed.template_rows(), 4 * hidden}));
-    const auto w_ih_t = w_ih.t().contiguous();
-    tap_products::multiply_rows(kept.data_ptr<float>(), kept.size(1), kept.size(0), w_ih_t.data_ptr<float>(),
-                                4 * hidden, 4 * hidden, nullptr, bias.data_ptr<float>(),
-                                gates.data_ptr<float>() + packed.template_rows() * 4 * hidden);
+    auto gates = recurrent_layer::input_products(packed, kept, w_ih, b_ih + b_hh);
     const auto w_hh_t = w_hh.t().contiguous();
     auto cells = torch::empty({packed.rows(), hidden}, kept.options());
     auto tanh_cells = torch::empty_like(cells);
@@ -83,19 +77,8 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
                             std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
                             tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
                           });
-    const int64_t width = kept.size(1), kept_rows = kept.size(0);
-    const float* d_kept_gates = dg + packed.template_rows() * 4 * hidden;
-    auto d_w_hh = torch::zeros_like(w_hh);
-    tap_products::accumulate_outer(dg, 4 * hidden, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
-                                   packed.rows(), 0, d_w_hh.data_ptr<float>(), hidden);
-    auto d_w_ih = torch::zeros_like(w_ih);
-    tap_products::accumulate_outer(d_kept_gates, 4 * hidden, kept.data_ptr<float>(), width, kept_rows, 0,
-                                   d_w_ih.data_ptr<float>(), width);
-    auto d_kept = torch::empty({kept_rows, width}, kept.options());
-    const auto w_ih_c = w_ih.contiguous();
-    tap_products::multiply_rows(d_kept_gates, 4 * hidden, kept_rows, w_ih_c.data_ptr<float>(), width, width, nullptr,
-                                nullptr, d_kept.data_ptr<float>());
-    auto d_inputs = packed.unpack_input_gradients(d_kept);
+    auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, dg, outputs, w_hh);
+    auto [d_inputs, d_w_ih] = recurrent_layer::input_gradients(packed, kept, w_ih, dg);
     auto d_bias = d_gates.sum(0);
     return {d_inputs, d_w_ih, d_w_hh, d_bias, d_bias.clone(), {}};
   }
