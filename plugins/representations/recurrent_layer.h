@@ -32,8 +32,10 @@ class PackedSequences {
   }
 
   // 1 + the number of leading padding ids (0) of each row of item_sequences (batch, length):
-  // the rows of embed_shifted(item_sequences) that are zero and pass no gradient on.
+  // the rows of embed_shifted(item_sequences) that are zero and pass no gradient on. Empty
+  // (nothing skipped) for ids off the CPU, whose layers do not run these loops.
   static std::vector<int64_t> shifted_padding(const torch::Tensor& item_sequences) {
+    if (!item_sequences.device().is_cpu()) return {};
     const auto ids = item_sequences.to(torch::kInt64).contiguous();
     const int64_t batch = ids.size(0), length = ids.size(1);
     const int64_t* id = ids.data_ptr<int64_t>();
