@@ -68,18 +68,7 @@ class PackedSequences {
   }
 
   // (rows(), hidden) -> (batch, steps, hidden): the skipped steps read the template's rows.
-  torch::Tensor unpack_outputs(const torch::Tensor& packed) const {
-    const int64_t hidden = packed.size(1);
-    auto outputs = torch::empty({batch(), steps_, hidden}, packed.options());
-    const float* from = packed.data_ptr<float>();
-    float* to = outputs.data_ptr<float>();
-    for (int64_t b = 0; b < batch(); ++b) {
-      const int64_t s = skip(b);
-      std::copy(from, from + s * hidden, to + b * steps_ * hidden);
-      std::copy(from + start(b) * hidden, from + (start(b) + steps_ - s) * hidden, to + (b * steps_ + s) * hidden);
-    }
-    return outputs;
-  }
+  torch::Tensor unpack_outputs(const torch::Tensor& packed) const { return unpack(packed, true); }
 
   // (batch, steps, hidden) -> (rows(), hidden): a template row gets the sum over the sequences
   // that skipped its step.
@@ -99,19 +88,7 @@ class PackedSequences {
   }
 
   // (rows() - template_rows(), width) -> (batch, steps, width), zero at the skipped steps.
-  torch::Tensor unpack_input_gradients(const torch::Tensor& packed) const {
-    const int64_t width = packed.size(1);
-    auto d_inputs = torch::empty({batch(), steps_, width}, packed.options());
-    const float* from = packed.data_ptr<float>();
-    float* to = d_inputs.data_ptr<float>();
-    for (int64_t b = 0; b < batch(); ++b) {
-      const int64_t s = skip(b);
-      std::fill(to + b * steps_ * width, to + (b * steps_ + s) * width, 0.0f);
-      std::copy(from + (start(b) - template_rows_) * width, from + (start(b) - template_rows_ + steps_ - s) * width,
-                to + (b * steps_ + s) * width);
-    }
-    return d_inputs;
-  }
+  torch::Tensor unpack_input_gradients(const torch::Tensor& packed) const { return unpack(packed, false); }
 
   // Calls step(row, previous) for every row, in time order within a sequence; `previous` is
   // the row holding the state before it, or -1 for the zero state.
@@ -197,6 +174,28 @@ class PackedSequences {
   }
 
  private:
+  // Packed rows back to (batch, steps, width). With the template, `packed` holds every row and
+  // a skipped step reads the template's row; without it, `packed` holds the kept rows only and
+  // a skipped step is zero.
+  torch::Tensor unpack(const torch::Tensor& packed, bool with_template) const {
+    const int64_t width = packed.size(1), base = with_template ? 0 : template_rows_;
+    auto out = torch::empty({batch(), steps_, width}, packed.options());
+    const float* from = packed.data_ptr<float>();
+    float* to = out.data_ptr<float>();
+    for (int64_t b = 0; b < batch(); ++b) {
+      const int64_t s = skip(b);
+      float* row = to + b * steps_ * width;
+      if (with_template) {
+        std::copy(from, from + s * width, row);
+      } else {
+        std::fill(row, row + s * width, 0.0f);
+      }
+      const float* kept = from + (start(b) - base) * width;
+      std::copy(kept, kept + (steps_ - s) * width, row + s * width);
+    }
+    return out;
+  }
+
   int64_t skip(int64_t b) const { return skip_[static_cast<size_t>(b)]; }
   int64_t start(int64_t b) const { return start_[static_cast<size_t>(b)]; }
 

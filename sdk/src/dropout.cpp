@@ -60,7 +60,7 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
     const uint64_t seed = next_seed();
     context->saved_data["seed"] = static_cast<int64_t>(seed);
-    context->saved_data["drop_probability"] = p;
+    context->saved_data["p"] = p;
     return masked(x, seed, p);
   }
 
@@ -68,8 +68,7 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
                                                  torch::autograd::variable_list output_gradients) {
     // The same seed and drop probability give the forward pass's mask: nothing else is stored.
     const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
-    const double drop_probability = context->saved_data["drop_probability"].toDouble();
-    return {masked(output_gradients[0], seed, drop_probability), torch::Tensor()};
+    return {masked(output_gradients[0], seed, context->saved_data["p"].toDouble()), torch::Tensor()};
   }
 };
 
