@@ -68,7 +68,7 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
                                                  torch::autograd::variable_list output_gradients) {
     // The same seed and drop probability give the forward pass's mask: nothing else is stored.
     const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
-    return {masked(output_gradients[0], seed, context->saved_data["p"].toDouble()), torch::Tensor()};
+    return {masked(output_gradients[0], seed, context->saved_data["p"].to<double>()), torch::Tensor()};
   }
 };
 
