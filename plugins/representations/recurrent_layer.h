@@ -75,7 +75,8 @@ class PackedSequences {
   torch::Tensor pack_output_gradients(const torch::Tensor& d_outputs) const {
     const auto source = d_outputs.contiguous();
     const int64_t hidden = source.size(2);
-    auto packed = torch::zeros({rows(), hidden}, source.options());
+    auto packed = torch::empty({rows(), hidden}, source.options());
+    packed.narrow(0, 0, template_rows_).zero_();  // sums; the kept rows are copied whole
     const float* from = source.data_ptr<float>();
     float* to = packed.data_ptr<float>();
     for (int64_t b = 0; b < batch(); ++b) {

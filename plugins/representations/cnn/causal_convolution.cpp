@@ -198,11 +198,12 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
 
     // Back to (batch, steps, dim): the kept rows and the P rows before them (the steps that the
     // first kept rows' taps read), where those are steps of the sequence.
-    auto d_x = torch::zeros({batch, steps, dim}, h.options());
+    auto d_x = torch::empty({batch, steps, dim}, h.options());
     float* d_x_data = d_x.data_ptr<float>();
     for (int64_t b = 0; b < batch; ++b) {
       const int64_t s = packed.skip[static_cast<size_t>(b)], from_step = std::max<int64_t>(0, s - pad);
       const float* first = dx_data + (packed.start[static_cast<size_t>(b)] + from_step - (s - pad)) * dim;
+      std::fill(d_x_data + b * steps * dim, d_x_data + (b * steps + from_step) * dim, 0.0f);
       std::copy(first, first + (steps - from_step) * dim, d_x_data + (b * steps + from_step) * dim);
     }
     return {d_x, d_weight, d_z.sum(0), {}, {}, {}, {}};
