@@ -198,6 +198,22 @@ TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAndGradientsMatchLogSumExpInDoublePr
   EXPECT_EQ(ours.grad().select(1, 0).abs().max().item<float>(), 0.0f);  // nothing flows to the padding item
 }
 
+TEST_F(ManyNegativeLossPlugins, SoftmaxRefusesASecondBackwardPassThroughTheSameScores) {
+  // The backward pass writes the gradient over the probabilities it kept: a retained graph
+  // differentiated again would read a gradient, so it is an error, not a wrong number.
+  auto logits = torch::tensor({{1.0f, 2.0f, 3.0f}, {0.5f, 0.0f, -1.0f}}).requires_grad_(true);
+  const auto total = loss("softmax")->all_item_loss_terms(logits, torch::tensor({2, 0}, torch::kInt64)).sum();
+  total.backward({}, /*retain_graph=*/true);
+  // Row 0: softmax(1, 2, 3) - one_hot(2); its first entry is e / (e + e^2 + e^3) = 0.090031.
+  EXPECT_NEAR(logits.grad()[0][0].item<double>(), 0.090031, 1e-5);
+  EXPECT_NEAR(logits.grad()[0][2].item<double>(), 0.665241 - 1.0, 1e-5);
+  const std::string message = testing::error_message([&] { total.backward(); });
+  EXPECT_NE(message.find("softmax: its scores' graph was differentiated twice; the loss keeps its probabilities "
+                         "for one backward pass only"),
+            std::string::npos)
+      << message;
+}
+
 TEST_F(ImplicitLossPlugins, OldLossesTakeWeightsThroughTheirMask) {
   // hinge reduces with masked_mean: weights 2, 5, 1 on terms 0.5, 2, 0 give (1 + 10 + 0) / 8.
   ImplicitLossInput batch;

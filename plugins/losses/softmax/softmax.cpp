@@ -48,14 +48,20 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
     const auto& probabilities = saved[0];
     const auto& index = saved[1];
     const auto g = output_gradients[0].contiguous();
-    torch::Tensor d_logits;
-    if (fused(probabilities) && g.scalar_type() == torch::kFloat32) {
-      d_logits = torch::empty_like(probabilities);
-      softmax_rows::scale(probabilities.data_ptr<float>(), g.data_ptr<float>(), probabilities.size(0),
-                          probabilities.size(1), d_logits.data_ptr<float>());
-    } else {
-      d_logits = probabilities * g.unsqueeze(1);
+    if (fused(probabilities) && g.scalar_type() == torch::kFloat32 && index.scalar_type() == torch::kInt64) {
+      // The probabilities are read by nothing else: the gradient is written over them, so a
+      // second backward pass through this node (retain_graph) would read a gradient.
+      if (context->saved_data.count("spent")) {
+        throw spotlight::Error("softmax: its scores' graph was differentiated twice; the loss keeps its "
+                               "probabilities for one backward pass only");
+      }
+      context->saved_data["spent"] = true;
+      const auto positives = index.contiguous();
+      softmax_rows::cross_entropy_gradient(probabilities.data_ptr<float>(), positives.data_ptr<int64_t>(),
+                                           g.data_ptr<float>(), probabilities.size(0), probabilities.size(1));
+      return {probabilities, torch::Tensor()};
     }
+    auto d_logits = probabilities * g.unsqueeze(1);
     d_logits.scatter_add_(1, index, g.unsqueeze(1).neg());
     return {d_logits, torch::Tensor()};
   }

@@ -47,13 +47,13 @@ void softmax(const float* __restrict logits, int64_t rows, int64_t items, float*
 }
 
 SPOTLIGHT_VECTOR_CLONES
-void scale(const float* __restrict probabilities, const float* __restrict g, int64_t rows, int64_t items,
-           float* __restrict out) {
-  for (int64_t r = 0; r < rows; ++r) {
+void cross_entropy_gradient(float* __restrict rows, const int64_t* __restrict positives, const float* __restrict g,
+                            int64_t count, int64_t items) {
+  for (int64_t r = 0; r < count; ++r) {
     const float scale = g[r];
-    const float* p = probabilities + r * items;
-    float* o = out + r * items;
-    for (int64_t j = 0; j < items; ++j) o[j] = p[j] * scale;
+    float* p = rows + r * items;
+    for (int64_t j = 0; j < items; ++j) p[j] *= scale;
+    p[positives[r]] -= scale;
   }
 }
 

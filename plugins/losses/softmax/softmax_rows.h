@@ -10,7 +10,8 @@ namespace softmax_rows {
 // the division. A -infinity logit (an item that is no target) gets probability 0.
 void softmax(const float* logits, int64_t rows, int64_t items, float* probabilities, float* log_normalisers);
 
-// out[r, j] = probabilities[r, j] * g[r].
-void scale(const float* probabilities, const float* g, int64_t rows, int64_t items, float* out);
+// The cross-entropy's gradient over the probabilities, in place: rows[r, j] = g[r] *
+// (rows[r, j] - [j == positives[r]]), one pass over each row.
+void cross_entropy_gradient(float* rows, const int64_t* positives, const float* g, int64_t count, int64_t items);
 
 }  // namespace softmax_rows
