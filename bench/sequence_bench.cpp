@@ -6,6 +6,7 @@
 
 #include "spotlight/framework/config/component_graph.h"
 #include "spotlight/framework/training/model.h"
+#include "spotlight/framework/training/huge_pages.h"
 #include "spotlight/framework/training/runtime.h"
 #include "spotlight/framework/data/synthetic.h"
 #include "bench_registry.h"
@@ -23,6 +24,7 @@ const char* const kLosses[] = {"bpr", "adaptive_hinge", "softmax", "sampled_soft
 void SequenceEpoch(benchmark::State& state) {
   spotlight::set_compute_threads(1);
   spotlight::keep_freed_memory();
+  spotlight::use_huge_pages_for_large_tensors();
   spotlight::SequentialDataOptions data_options;
   data_options.num_users = 850;
   data_options.num_items = 1683;

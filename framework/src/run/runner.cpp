@@ -21,6 +21,7 @@
 #include "spotlight/framework/config/experiment.h"
 #include "spotlight/framework/training/model.h"
 #include "spotlight/framework/distributed/replicas.h"
+#include "spotlight/framework/training/huge_pages.h"
 #include "spotlight/framework/training/runtime.h"
 #include "spotlight/framework/data/memory_budget.h"
 #include "spotlight/framework/data/split.h"
@@ -394,6 +395,7 @@ RunReport run_loaded_experiment(const nlohmann::json& experiment, const RunOptio
   // blocks on one worker per core (evaluate_model).
   set_compute_threads(plan.threads == 0 ? 1 : plan.threads);
   keep_freed_memory();
+  use_huge_pages_for_large_tensors();
 
   const RunData data = load_run_data(plan, progress);
   nlohmann::json epochs = nlohmann::json::array();
