@@ -1,4 +1,4 @@
-// The convolution's and recurrences' small products (plugins/representations/tap_products.h)
+// The convolution's and recurrences' small products (SDK spotlight/sdk/nn/tap_products.h)
 // against the same products through LibTorch (OpenBLAS), on one thread: 13,000 rows (a
 // minibatch of 1,024 windows of 10 behind their padding) by 32 x 32 for each of 3 taps, and
 // the recurrent step's vector x matrix. Counter: multiply-adds per second.
@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "representations/tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 #include "spotlight/framework/training/runtime.h"
 
 namespace {
@@ -28,11 +28,11 @@ void TapProducts(benchmark::State& state) {
   const std::vector<const float*> taps = {w.data_ptr<float>(), w.data_ptr<float>() + kDim * kDim,
                                           w.data_ptr<float>() + 2 * kDim * kDim};
   for (auto _ : state) {
-    tap_products::multiply(src.data_ptr<float>(), kDim, kRows, kTaps, offsets.data(), taps.data(), kDim, kDim,
+    spotlight::nn::tap_products::multiply(src.data_ptr<float>(), kDim, kRows, kTaps, offsets.data(), taps.data(), kDim, kDim,
                            nullptr, nullptr, out.data_ptr<float>());
     benchmark::DoNotOptimize(out.data_ptr<float>());
   }
-  state.SetLabel(tap_products::name(tap_products::widest()));
+  state.SetLabel(spotlight::nn::tap_products::name(spotlight::nn::tap_products::widest()));
   set_rate(state, static_cast<double>(kRows * kTaps * kDim * kDim));
 }
 BENCHMARK(TapProducts)->Unit(benchmark::kMicrosecond);
@@ -58,12 +58,12 @@ void TapOuterProducts(benchmark::State& state) {
   auto dw = torch::zeros({kDim, kTaps * kDim});
   for (auto _ : state) {
     for (int64_t m = 0; m < kTaps; ++m) {
-      tap_products::accumulate_outer(dz.data_ptr<float>(), kDim, src.data_ptr<float>(), kDim, kRows, m,
+      spotlight::nn::tap_products::accumulate_outer(dz.data_ptr<float>(), kDim, src.data_ptr<float>(), kDim, kRows, m,
                                      dw.data_ptr<float>() + m * kDim, kTaps * kDim);
     }
     benchmark::DoNotOptimize(dw.data_ptr<float>());
   }
-  state.SetLabel(tap_products::name(tap_products::widest()));
+  state.SetLabel(spotlight::nn::tap_products::name(spotlight::nn::tap_products::widest()));
   set_rate(state, static_cast<double>(kRows * kTaps * kDim * kDim));
 }
 BENCHMARK(TapOuterProducts)->Unit(benchmark::kMicrosecond);
@@ -87,12 +87,12 @@ void RecurrentStepProducts(benchmark::State& state) {
   const auto w = torch::randn({4 * kDim, kDim});
   std::vector<float> gates(4 * kDim, 0.0f), d_h(kDim, 0.0f);
   for (auto _ : state) {
-    tap_products::add_vector_times_matrix(h.data_ptr<float>(), w_t.data_ptr<float>(), kDim, 4 * kDim, gates.data());
-    tap_products::add_vector_times_matrix(d_gates.data_ptr<float>(), w.data_ptr<float>(), 4 * kDim, kDim, d_h.data());
+    spotlight::nn::tap_products::add_vector_times_matrix(h.data_ptr<float>(), w_t.data_ptr<float>(), kDim, 4 * kDim, gates.data());
+    spotlight::nn::tap_products::add_vector_times_matrix(d_gates.data_ptr<float>(), w.data_ptr<float>(), 4 * kDim, kDim, d_h.data());
     benchmark::DoNotOptimize(gates.data());
     benchmark::DoNotOptimize(d_h.data());
   }
-  state.SetLabel(tap_products::name(tap_products::widest()));
+  state.SetLabel(spotlight::nn::tap_products::name(spotlight::nn::tap_products::widest()));
   set_rate(state, 2.0 * 4 * kDim * kDim);
 }
 BENCHMARK(RecurrentStepProducts);

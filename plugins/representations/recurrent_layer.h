@@ -7,7 +7,7 @@
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
 
-#include "tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 
 // The per-sequence loops around the step functions that the LSTM and GRU layers
 // (lstm/lstm_layer.cpp, gru4rec/gru_layer.cpp) share, over packed rows.
@@ -215,7 +215,7 @@ inline torch::Tensor input_products(const PackedSequences& packed, const torch::
   auto products = torch::empty({packed.rows(), gates}, kept.options());
   products.narrow(0, 0, packed.template_rows()).copy_(bias_values.expand({packed.template_rows(), gates}));
   const auto w_ih_t = w_ih.t().contiguous();
-  tap_products::multiply_rows(kept.data_ptr<float>(), width, kept.size(0), w_ih_t.data_ptr<float>(), gates, gates,
+  spotlight::nn::tap_products::multiply_rows(kept.data_ptr<float>(), width, kept.size(0), w_ih_t.data_ptr<float>(), gates, gates,
                               nullptr, bias_values.data_ptr<float>(),
                               products.data_ptr<float>() + packed.template_rows() * gates);
   return products;
@@ -234,10 +234,10 @@ inline InputGradients input_gradients(const PackedSequences& packed, const torch
   const auto w = w_ih.contiguous();
   InputGradients result;
   result.d_w_ih = torch::zeros_like(w);
-  tap_products::accumulate_outer(d_kept, gates, kept.data_ptr<float>(), width, kept_rows, 0,
+  spotlight::nn::tap_products::accumulate_outer(d_kept, gates, kept.data_ptr<float>(), width, kept_rows, 0,
                                  result.d_w_ih.data_ptr<float>(), width);
   auto d_rows = torch::empty({kept_rows, width}, kept.options());
-  tap_products::multiply_rows(d_kept, gates, kept_rows, w.data_ptr<float>(), width, width, nullptr, nullptr,
+  spotlight::nn::tap_products::multiply_rows(d_kept, gates, kept_rows, w.data_ptr<float>(), width, width, nullptr, nullptr,
                               d_rows.data_ptr<float>());
   result.d_inputs = packed.unpack_input_gradients(d_rows);
   return result;
@@ -249,7 +249,7 @@ inline torch::Tensor recurrent_weight_gradient(const PackedSequences& packed, co
                                                const torch::Tensor& outputs, const torch::Tensor& w_hh) {
   const int64_t gates = w_hh.size(0), hidden = w_hh.size(1);
   auto d_w_hh = torch::zeros({gates, hidden}, outputs.options());
-  tap_products::accumulate_outer(d_products, gates, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
+  spotlight::nn::tap_products::accumulate_outer(d_products, gates, packed.previous_outputs(outputs).data_ptr<float>(), hidden,
                                  packed.rows(), 0, d_w_hh.data_ptr<float>(), hidden);
   return d_w_hh;
 }

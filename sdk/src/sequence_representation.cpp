@@ -6,6 +6,7 @@
 
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
+#include "spotlight/sdk/nn/tap_products.h"
 
 namespace spotlight::nn {
 
@@ -192,6 +193,51 @@ const ScaledEmbedding* readable_table(const EmbeddingLayer& layer) {
   return table;
 }
 
+// Every item's score for each state, <state, item vector> + item bias, (rows, items), as one
+// autograd node over the SDK's tap-product kernels: the catalogue's products (one forward,
+// two backward) are narrow, dim-wide, where a BLAS call packs more than it multiplies, and
+// each row's sums run in the same order whatever rows are scored beside it.
+class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
+ public:
+  // states (rows, dim), vectors (items, dim), biases (items, 1), all contiguous float32 on the CPU.
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
+                               const torch::Tensor& vectors, const torch::Tensor& biases) {
+    context->save_for_backward({states, vectors});
+    const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
+    const auto columns = vectors.t().contiguous();  // (dim, items)
+    auto scores = torch::empty({rows, items}, states.options());
+    tap_products::multiply_rows(states.data_ptr<float>(), dim, rows, columns.data_ptr<float>(), items, items, nullptr,
+                                biases.data_ptr<float>(), scores.data_ptr<float>());
+    return scores;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto saved = context->get_saved_variables();
+    const auto& states = saved[0];
+    const auto& vectors = saved[1];
+    const auto gradient = output_gradients[0].contiguous();
+    const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
+    torch::Tensor d_states, d_vectors, d_biases;
+    if (context->needs_input_grad(0)) {
+      d_states = torch::empty_like(states);
+      tap_products::multiply_rows(gradient.data_ptr<float>(), items, rows, vectors.data_ptr<float>(), dim, dim, nullptr,
+                                  nullptr, d_states.data_ptr<float>());
+    }
+    if (context->needs_input_grad(1)) {
+      d_vectors = torch::zeros_like(vectors);
+      tap_products::accumulate_outer(gradient.data_ptr<float>(), items, states.data_ptr<float>(), dim, rows, 0,
+                                     d_vectors.data_ptr<float>(), dim);
+    }
+    if (context->needs_input_grad(2)) d_biases = gradient.sum(0).view({items, 1});
+    return {d_states, d_vectors, d_biases};
+  }
+};
+
+bool cpu_floats(const torch::Tensor& tensor) {
+  return tensor.device().is_cpu() && tensor.scalar_type() == torch::kFloat32;
+}
+
 }  // namespace
 
 torch::Tensor SequenceRepresentation::score(const torch::Tensor& states, const torch::Tensor& item_ids) {
@@ -217,7 +263,12 @@ torch::Tensor SequenceRepresentation::score(const torch::Tensor& states, const t
 }
 
 torch::Tensor SequenceRepresentation::score_all(const torch::Tensor& states) {
-  return torch::addmm(item_biases_->all().t(), states, items_->all().t());
+  const auto vectors = items_->all();
+  const auto biases = item_biases_->all();
+  if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && cpu_floats(biases)) {
+    return CatalogueScores::apply(states.contiguous(), vectors.contiguous(), biases.contiguous());
+  }
+  return torch::addmm(biases.t(), states, vectors.t());
 }
 
 SequenceTables sequence_tables(const ComponentArgs& args) {

@@ -136,6 +136,36 @@ TEST_F(SequencePlugins, ScoreAllAgreesWithScoreAndBroadcastsOverNegatives) {
   }
 }
 
+TEST_F(SequencePlugins, ScoreAllAndItsGradientsEqualTheProductInDoublePrecision) {
+  // 77 items and width 37: neither is a whole number of the kernels' vectors or row tiles, so
+  // the tiles' edges and the plain loops for the leftover columns run too.
+  auto net = representation({{"plugin", "pooling"}}, /*num_items=*/77, /*dim=*/37);
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& parameter : net->parameters()) parameter.normal_();  // the biases too
+  }
+  const auto states = torch::randn({13, 37}).requires_grad_(true);
+  const auto upstream = torch::randn({13, 77});
+  const auto scores = net->score_all(states);
+  (scores * upstream).sum().backward();
+  auto named = net->named_parameters();
+  const auto vectors = named["item_embeddings.table.weight"], biases = named["item_biases.table.weight"];
+  ASSERT_TRUE(vectors.defined() && biases.defined());
+  auto states64 = states.detach().to(torch::kFloat64).requires_grad_(true);
+  auto vectors64 = vectors.detach().to(torch::kFloat64).requires_grad_(true);
+  auto biases64 = biases.detach().to(torch::kFloat64).requires_grad_(true);
+  const auto expected = torch::mm(states64, vectors64.t()) + biases64.t();
+  (expected * upstream.to(torch::kFloat64)).sum().backward();
+  EXPECT_LT((scores.detach().to(torch::kFloat64) - expected.detach()).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((states.grad().to(torch::kFloat64) - states64.grad()).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((vectors.grad().to(torch::kFloat64) - vectors64.grad()).abs().max().item<double>(), 1e-4);
+  EXPECT_LT((biases.grad().to(torch::kFloat64) - biases64.grad()).abs().max().item<double>(), 1e-4);
+  // A row's scores do not depend on the rows scored with it.
+  torch::NoGradGuard no_grad;
+  const auto alone = net->score_all(states.detach().narrow(0, 5, 1));
+  EXPECT_TRUE(torch::equal(alone[0], scores.detach()[5]));
+}
+
 TEST_F(SequencePlugins, PoolingDividesTheSumSeenSoFarByCountPlusOne) {
   auto net = representation({{"plugin", "pooling"}}, 4, 2);
   set(*net, "item_embeddings.table.weight", torch::tensor({0.0f, 0.0f, 1.0f, 2.0f, 3.0f, -4.0f, 0.0f, 6.0f}));

@@ -1,7 +1,7 @@
-// The causal convolution's tap products (plugins/representations/tap_products.h), every
+// The causal convolution's tap products (SDK spotlight/sdk/nn/tap_products.h), every
 // kernel this CPU has, against the sums written out in double precision. The shapes leave
 // rows and columns over after the register tiles of every kernel.
-#include "representations/tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 
 #include <cmath>
 #include <string>
@@ -13,7 +13,7 @@
 
 namespace {
 
-using tap_products::Kernel;
+using spotlight::nn::tap_products::Kernel;
 
 std::vector<float> random_values(size_t n, uint64_t seed) {
   spotlight::Random random(seed);
@@ -43,18 +43,18 @@ TEST(TapProducts, MultiplySumsEveryTapWithInitAndBias) {
     }
   }
   for (const auto kernel : kKernels) {
-    if (!tap_products::available(kernel)) continue;
-    SCOPED_TRACE(tap_products::name(kernel));
+    if (!spotlight::nn::tap_products::available(kernel)) continue;
+    SCOPED_TRACE(spotlight::nn::tap_products::name(kernel));
     std::vector<float> out(static_cast<size_t>(rows * n));
-    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+    spotlight::nn::tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
                                 init.data(), bias.data(), out.data());
     for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(out[i], expected[i], 1e-4) << i;
     // In place: init is out itself. Without bias and init, the taps' sum alone.
     std::vector<float> in_place = init;
-    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+    spotlight::nn::tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
                                 in_place.data(), bias.data(), in_place.data());
     for (size_t i = 0; i < out.size(); ++i) ASSERT_NEAR(in_place[i], expected[i], 1e-4) << i;
-    tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
+    spotlight::nn::tap_products::multiply_with(kernel, src.data(), k, rows, taps, offset.data(), tap_matrices.data(), ldb, n,
                                 nullptr, nullptr, out.data());
     for (size_t i = 0; i < out.size(); ++i) {
       const int64_t r = static_cast<int64_t>(i) / n, c = static_cast<int64_t>(i) % n;
@@ -75,10 +75,10 @@ TEST(TapProducts, AccumulateOuterAddsEveryRowsOuterProduct) {
     }
   }
   for (const auto kernel : kKernels) {
-    if (!tap_products::available(kernel)) continue;
-    SCOPED_TRACE(tap_products::name(kernel));
+    if (!spotlight::nn::tap_products::available(kernel)) continue;
+    SCOPED_TRACE(spotlight::nn::tap_products::name(kernel));
     std::vector<float> out = start;
-    tap_products::accumulate_outer_with(kernel, a.data(), n, x.data(), k, rows, offset, out.data(), ldo);
+    spotlight::nn::tap_products::accumulate_outer_with(kernel, a.data(), n, x.data(), k, rows, offset, out.data(), ldo);
     for (int64_t o = 0; o < n; ++o) {
       for (int64_t i = 0; i < ldo; ++i) {
         const auto at = static_cast<size_t>(o * ldo + i);
@@ -104,10 +104,10 @@ TEST(TapProducts, VectorTimesMatrixAddsIntoEveryColumn) {
         for (int64_t c = 0; c < width; ++c) expected[c] += double{v[r]} * m[r * width + c];
       }
       for (const auto kernel : kKernels) {
-        if (!tap_products::available(kernel)) continue;
-        SCOPED_TRACE(tap_products::name(kernel));
+        if (!spotlight::nn::tap_products::available(kernel)) continue;
+        SCOPED_TRACE(spotlight::nn::tap_products::name(kernel));
         std::vector<float> out = start;
-        tap_products::add_vector_times_matrix_with(kernel, v.data(), m.data(), rows, width, out.data());
+        spotlight::nn::tap_products::add_vector_times_matrix_with(kernel, v.data(), m.data(), rows, width, out.data());
         for (int64_t c = 0; c < width; ++c) ASSERT_NEAR(out[c], expected[c], 1e-4) << c;
       }
     }
@@ -115,8 +115,8 @@ TEST(TapProducts, VectorTimesMatrixAddsIntoEveryColumn) {
 }
 
 TEST(TapProducts, TheWidestKernelIsOneThisCpuRuns) {
-  EXPECT_TRUE(tap_products::available(tap_products::widest()));
-  EXPECT_TRUE(tap_products::available(Kernel::plain));
+  EXPECT_TRUE(spotlight::nn::tap_products::available(spotlight::nn::tap_products::widest()));
+  EXPECT_TRUE(spotlight::nn::tap_products::available(Kernel::plain));
 }
 
 }  // namespace

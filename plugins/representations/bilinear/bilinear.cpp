@@ -12,7 +12,7 @@
 #include "spotlight/sdk/nn/graph_tables.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
-#include "../tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 
 namespace {
 
@@ -105,7 +105,7 @@ class BilinearNet : public spotlight::Representation,
     const auto columns = items.t().contiguous();  // (width + 2, items)
     const int64_t width = rows.size(1), count = columns.size(1);
     auto scores = torch::empty({rows.size(0), count}, rows.options());
-    tap_products::multiply_rows(rows.data_ptr<float>(), width, rows.size(0), columns.data_ptr<float>(), count, count,
+    spotlight::nn::tap_products::multiply_rows(rows.data_ptr<float>(), width, rows.size(0), columns.data_ptr<float>(), count, count,
                                 nullptr, nullptr, scores.data_ptr<float>());
     return scores;
   }

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <vector>
 
-#include "../tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 #include "convolution_activations.h"
 
 namespace {
@@ -102,7 +102,7 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
       offsets.push_back(m * dilation);
       taps.push_back(w_t.data_ptr<float>() + m * dim * dim);
     }
-    tap_products::multiply(rows.data_ptr<float>(), dim, packed.product_rows(), kernel_width, offsets.data(),
+    spotlight::nn::tap_products::multiply(rows.data_ptr<float>(), dim, packed.product_rows(), kernel_width, offsets.data(),
                            taps.data(), dim, dim, nullptr, bias_values.data_ptr<float>(), z.data_ptr<float>());
     // The skipped rows' output: f(bias), plus their zero input.
     std::vector<float> constant(static_cast<size_t>(dim));
@@ -190,10 +190,10 @@ class CausalConvolutionNode : public torch::autograd::Function<CausalConvolution
     for (int64_t m = 0; m < kernel_width; ++m) {
       offsets.push_back((kernel_width - 1 - m) * dilation);
       taps.push_back(w.data_ptr<float>() + m * dim);
-      tap_products::accumulate_outer(dz_data, dim, rows.data_ptr<float>(), dim, product_rows, m * dilation,
+      spotlight::nn::tap_products::accumulate_outer(dz_data, dim, rows.data_ptr<float>(), dim, product_rows, m * dilation,
                                      d_weight.data_ptr<float>() + m * dim, kernel_width * dim);
     }
-    tap_products::multiply(d_z_padded.data_ptr<float>(), dim, packed.rows(), kernel_width, offsets.data(),
+    spotlight::nn::tap_products::multiply(d_z_padded.data_ptr<float>(), dim, packed.rows(), kernel_width, offsets.data(),
                            taps.data(), kernel_width * dim, dim, residual ? dx_data : nullptr, nullptr, dx_data);
 
     // Back to (batch, steps, dim): the kept rows and the P rows before them (the steps that the

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "../recurrent_layer.h"
-#include "../tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 #include "gru_steps.h"
 
 namespace {
@@ -32,7 +32,7 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
       std::copy(bias, bias + 3 * hidden, row_gates);
-      if (previous >= 0) tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden, row_gates);
+      if (previous >= 0) spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden, row_gates);
       gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), hidden, row_gates,
                          h + row * hidden);
     });
@@ -66,7 +66,7 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
                             gru_steps::backward(g + row * 4 * hidden,
                                                 previous >= 0 ? h + previous * hidden : zeros.data(), hidden,
                                                 d_output, dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
-                            tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
+                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
                           });
     auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, drg, outputs, w_hh);
     auto d_b_hh = d_recurrent_gates.sum(0);

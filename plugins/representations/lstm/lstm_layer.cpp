@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "../recurrent_layer.h"
-#include "../tap_products.h"
+#include "spotlight/sdk/nn/tap_products.h"
 #include "lstm_steps.h"
 
 namespace {
@@ -40,7 +40,7 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
-      if (previous >= 0) tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden, row_gates);
+      if (previous >= 0) spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden, row_gates);
       lstm_steps::forward(row_gates, previous >= 0 ? c + previous * hidden : zeros.data(), hidden, c + row * hidden,
                           h + row * hidden, tc + row * hidden);
     });
@@ -75,7 +75,7 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
                                                  previous >= 0 ? c + previous * hidden : zeros.data(),
                                                  tc + row * hidden, hidden, d_output, d_cell, row_d_gates);
                             std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
-                            tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
+                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
                           });
     auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, dg, outputs, w_hh);
     auto [d_inputs, d_w_ih] = recurrent_layer::input_gradients(packed, kept, w_ih, dg);
