@@ -7,6 +7,7 @@
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
 #include "spotlight/sdk/nn/tap_products.h"
+#include "item_score_loops.h"
 
 namespace spotlight::nn {
 
@@ -126,22 +127,12 @@ class ItemScores : public torch::autograd::Function<ItemScores> {
     const int64_t rows = vectors.size(0), dim = vectors.size(1);
     const int64_t m_count = states.size(0), k_count = ids.size(0);
     auto scores = torch::empty({k_count, m_count}, states.options());
-    const float* state = states.data_ptr<float>();
-    const float* vector = vectors.data_ptr<float>();
-    const float* bias = biases.data_ptr<float>();
     const int64_t* id = ids.data_ptr<int64_t>();
-    float* out = scores.data_ptr<float>();
-    for (int64_t k = 0; k < k_count; ++k) {
-      for (int64_t m = 0; m < m_count; ++m) {
-        const int64_t item = id[k * m_count + m];
-        TORCH_CHECK(item >= 0 && item < rows, "item id ", item, " is outside the item table of ", rows, " rows");
-        const float* a = state + m * dim;
-        const float* b = vector + item * dim;
-        float dot = 0.0f;
-        for (int64_t d = 0; d < dim; ++d) dot += a[d] * b[d];
-        out[k * m_count + m] = dot + bias[item];
-      }
+    for (int64_t i = 0; i < k_count * m_count; ++i) {
+      TORCH_CHECK(id[i] >= 0 && id[i] < rows, "item id ", id[i], " is outside the item table of ", rows, " rows");
     }
+    item_score_loops::scores(states.data_ptr<float>(), m_count, dim, vectors.data_ptr<float>(),
+                             biases.data_ptr<float>(), id, k_count, scores.data_ptr<float>());
     return scores;
   }
 
@@ -158,28 +149,9 @@ class ItemScores : public torch::autograd::Function<ItemScores> {
     auto d_states = torch::zeros_like(states);
     auto d_vectors = torch::zeros_like(vectors);
     auto d_biases = torch::zeros({vectors.size(0), 1}, vectors.options());
-    const float* state = states.data_ptr<float>();
-    const float* vector = vectors.data_ptr<float>();
-    const int64_t* id = ids.data_ptr<int64_t>();
-    const float* g = gradient.data_ptr<float>();
-    float* ds = d_states.data_ptr<float>();
-    float* dv = d_vectors.data_ptr<float>();
-    float* db = d_biases.data_ptr<float>();
-    for (int64_t k = 0; k < k_count; ++k) {
-      for (int64_t m = 0; m < m_count; ++m) {
-        const float weight = g[k * m_count + m];
-        if (weight == 0.0f) continue;
-        const int64_t item = id[k * m_count + m];
-        const float* a = state + m * dim;
-        const float* b = vector + item * dim;
-        float* da = ds + m * dim;
-        for (int64_t d = 0; d < dim; ++d) da[d] += weight * b[d];
-        if (item == padding_row) continue;  // the padding row never learns
-        float* dvi = dv + item * dim;
-        for (int64_t d = 0; d < dim; ++d) dvi[d] += weight * a[d];
-        db[item] += weight;
-      }
-    }
+    item_score_loops::gradients(states.data_ptr<float>(), m_count, dim, vectors.data_ptr<float>(),
+                                ids.data_ptr<int64_t>(), k_count, gradient.data_ptr<float>(), padding_row,
+                                d_states.data_ptr<float>(), d_vectors.data_ptr<float>(), d_biases.data_ptr<float>());
     return {d_states, d_vectors, d_biases, torch::Tensor(), torch::Tensor()};
   }
 };
