@@ -4,10 +4,10 @@
 
 #include <torch/torch.h>
 
+#include "item_score_loops.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
 #include "spotlight/sdk/nn/tap_products.h"
-#include "item_score_loops.h"
 
 namespace spotlight::nn {
 

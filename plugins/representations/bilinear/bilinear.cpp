@@ -10,9 +10,9 @@
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
+#include "spotlight/sdk/nn/tap_products.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
-#include "spotlight/sdk/nn/tap_products.h"
 
 namespace {
 
