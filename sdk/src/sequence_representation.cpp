@@ -165,13 +165,12 @@ const ScaledEmbedding* readable_table(const EmbeddingLayer& layer) {
   return table;
 }
 
-// Every item's score for each state, <state, item vector> + item bias, (rows, items), as one
-// autograd node over the SDK's tap-product kernels: the catalogue's products (one forward,
-// two backward) are narrow, dim-wide, where a BLAS call packs more than it multiplies, and
-// each row's sums run in the same order whatever rows are scored beside it.
+// catalogue_scores() on CPU float32 tensors, one autograd node over the SDK's tap-product
+// kernels: the catalogue's products (one forward, two backward) are narrow, dim-wide, where a
+// BLAS call packs more than it multiplies.
 class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
  public:
-  // states (rows, dim), vectors (items, dim), biases (items, 1), all contiguous float32 on the CPU.
+  // states (rows, dim), vectors (items, dim), biases (items, 1), all contiguous.
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
                                const torch::Tensor& vectors, const torch::Tensor& biases) {
     context->save_for_backward({states, vectors});
@@ -235,12 +234,17 @@ torch::Tensor SequenceRepresentation::score(const torch::Tensor& states, const t
 }
 
 torch::Tensor SequenceRepresentation::score_all(const torch::Tensor& states) {
-  const auto vectors = items_->all();
-  const auto biases = item_biases_->all();
-  if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && cpu_floats(biases)) {
-    return CatalogueScores::apply(states.contiguous(), vectors.contiguous(), biases.contiguous());
+  return catalogue_scores(states, items_->all(), item_biases_->all());
+}
+
+torch::Tensor catalogue_scores(const torch::Tensor& states, const torch::Tensor& vectors, const torch::Tensor& biases) {
+  if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && (!biases.defined() || cpu_floats(biases))) {
+    // No biases: zeros, which need no gradient (autograd Functions take no undefined inputs).
+    return CatalogueScores::apply(states.contiguous(), vectors.contiguous(),
+                                  biases.defined() ? biases.contiguous()
+                                                   : torch::zeros({vectors.size(0), 1}, vectors.options()));
   }
-  return torch::addmm(biases.t(), states, vectors.t());
+  return biases.defined() ? torch::addmm(biases.t(), states, vectors.t()) : torch::mm(states, vectors.t());
 }
 
 SequenceTables sequence_tables(const ComponentArgs& args) {

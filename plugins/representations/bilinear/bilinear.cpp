@@ -10,7 +10,7 @@
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
-#include "spotlight/sdk/nn/tap_products.h"
+#include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
 
@@ -89,25 +89,12 @@ class BilinearNet : public spotlight::Representation,
             {"item_biases", TableRows::items, table_values(item_biases_->all()).reshape({-1})}};
   }
 
-  // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias].
-  // Without gradients on the CPU (evaluation, recommendations) the product is our own
-  // register-tiled loop, whose sums run in the same order for every row: a user's scores do
-  // not depend on the rows scored beside it (a BLAS kernel may round edge rows otherwise).
+  // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias],
+  // each row summed alike whatever rows are scored beside it (nn::catalogue_scores).
   torch::Tensor score_all(const torch::Tensor& states) override {
     auto ones = torch::ones({1, 1}, states.options());
-    const auto augmented = torch::cat({states, ones.expand({states.size(0), 1})}, 1);
-    const auto items = item_matrix();
-    const bool differentiated = torch::GradMode::is_enabled() && (augmented.requires_grad() || items.requires_grad());
-    if (differentiated || !augmented.device().is_cpu() || augmented.scalar_type() != torch::kFloat32) {
-      return torch::mm(augmented, items.t());
-    }
-    const auto rows = augmented.contiguous();
-    const auto columns = items.t().contiguous();  // (width + 2, items)
-    const int64_t width = rows.size(1), count = columns.size(1);
-    auto scores = torch::empty({rows.size(0), count}, rows.options());
-    spotlight::nn::tap_products::multiply_rows(rows.data_ptr<float>(), width, rows.size(0), columns.data_ptr<float>(), count, count,
-                                nullptr, nullptr, scores.data_ptr<float>());
-    return scores;
+    return spotlight::nn::catalogue_scores(torch::cat({states, ones.expand({states.size(0), 1})}, 1), item_matrix(),
+                                           torch::Tensor());
   }
 
   // By hand over plain tables on the CPU (a Bloom table or a padding row go through autograd,
