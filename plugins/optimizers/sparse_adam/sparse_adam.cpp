@@ -116,6 +116,9 @@ class SparseAdam : public torch::optim::Adam {
           continue;
         }
         for (size_t k = 0; k < row_sums_.size(); ++k) {
+          if (k + kPrefetchAhead < row_sums_.size()) {
+            prefetch_row(row_sums_.row(k + kPrefetchAhead) * width, width, values, first, second);
+          }
           const int64_t offset = row_sums_.row(k) * width;
           adam_loop::update(values + offset, row_sums_.values(k), first + offset, second + offset, nullptr, width,
                             step);
@@ -129,6 +132,19 @@ class SparseAdam : public torch::optim::Adam {
   // Rows narrower than a vector register (a bias table) are stepped as one run, gathered and
   // scattered back, instead of one short call per row.
   static constexpr int64_t kStagedWidth = 16;
+  // The rows a step touches lie anywhere in tables larger than a core's cache: the loads of a
+  // row a few ahead are started while this one is stepped.
+  static constexpr size_t kPrefetchAhead = 4;
+
+  static void prefetch_row(int64_t offset, int64_t width, const float* values, const float* first,
+                           const float* second) {
+    constexpr int64_t kLine = 64 / sizeof(float);
+    for (int64_t d = 0; d < width; d += kLine) {
+      __builtin_prefetch(values + offset + d, 1);
+      __builtin_prefetch(first + offset + d, 1);
+      __builtin_prefetch(second + offset + d, 1);
+    }
+  }
 
   void step_staged(int64_t width, float* values, float* first, float* second, const adam_loop::Step& step) {
     const int64_t rows = static_cast<int64_t>(row_sums_.size()), n = rows * width;
