@@ -19,8 +19,8 @@ AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch
   // One more row, never a key, for the slots past a sequence's end.
   const auto keys = torch::cat({row_is_key, torch::zeros({1}, row_is_key.options())});
   AttentionGroups result;
-  std::vector<int64_t> real_rows;  // the rows in group order
-  real_rows.reserve(static_cast<size_t>(total));
+  std::vector<int64_t> slots;  // every group's rows, in group order
+  std::vector<int64_t> back(static_cast<size_t>(total));
   for (int64_t first = 0; first < count;) {
     const int64_t width = lengths[static_cast<size_t>(by_length[static_cast<size_t>(first)])];
     int64_t last = first + 1;
@@ -31,27 +31,25 @@ AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch
     AttentionGroup group;
     group.sequences = last - first;
     group.width = width;
-    std::vector<int64_t> rows(static_cast<size_t>(group.sequences * width), total), real;
+    const auto first_slot = static_cast<int64_t>(slots.size());
+    std::vector<int64_t> rows(static_cast<size_t>(group.sequences * width), total);
     for (int64_t g = 0; g < group.sequences; ++g) {
       const auto s = static_cast<size_t>(by_length[static_cast<size_t>(first + g)]);
       for (int64_t r = 0; r < lengths[s]; ++r) {
         rows[static_cast<size_t>(g * width + r)] = offsets[s] + r;
-        real.push_back(g * width + r);
-        real_rows.push_back(offsets[s] + r);
+        back[static_cast<size_t>(offsets[s] + r)] = first_slot + g * width + r;
       }
     }
+    slots.insert(slots.end(), rows.begin(), rows.end());
+    result.slot_counts.push_back(group.sequences * width);
     group.rows = torch::tensor(rows, index_options).to(device);
-    group.real = torch::tensor(real, index_options).to(device);
     const auto later = torch::ones({width, width}, keys.options()).triu(1);
     const auto slot_is_key = keys.index_select(0, group.rows).view({group.sequences, 1, width});
     group.hidden = later.unsqueeze(0).logical_or(slot_is_key.logical_not()).unsqueeze(1);
     result.groups.push_back(std::move(group));
     first = last;
   }
-  // order[row] = the place of `row` among the real slots, so that the groups' outputs, in
-  // group order, gathered by `order`, are back in row order.
-  std::vector<int64_t> order(static_cast<size_t>(total));
-  for (size_t place = 0; place < real_rows.size(); ++place) order[static_cast<size_t>(real_rows[place])] = static_cast<int64_t>(place);
-  result.order = torch::tensor(order, index_options).to(device);
+  result.slots = torch::tensor(slots, index_options).to(device);
+  result.back = torch::tensor(back, index_options).to(device);
   return result;
 }

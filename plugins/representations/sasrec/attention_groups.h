@@ -14,12 +14,13 @@ struct AttentionGroup {
   int64_t width = 0;      // n: the group's longest sequence
   torch::Tensor rows;     // (G * n) row of each slot; slots past a sequence's end read row `rows` of the matrix (a zero row appended)
   torch::Tensor hidden;   // (G, 1, n, n) true where a slot's query may not read a key slot: later slots, slots that are no key
-  torch::Tensor real;     // indices of the slots that hold a row, in slot order
 };
 
 struct AttentionGroups {
   std::vector<AttentionGroup> groups;
-  torch::Tensor order;  // (rows) for each row, its place among the groups' real slots in group order
+  torch::Tensor slots;               // every group's `rows`, one group after another
+  std::vector<int64_t> slot_counts;  // G * n of each group: how `slots` splits into groups
+  torch::Tensor back;                // (rows) for each row, the place in `slots` of the slot holding it
 };
 
 // lengths[s]: rows of sequence s; row_is_key (rows): whether a row may be read. Every

@@ -33,25 +33,28 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
   const int64_t heads = options_.num_heads(), head_dim = options_.dim() / heads;
   const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
   // The projections over every row at once (plus a zero row for the slots past a sequence's
-  // end); the attention per group, as (sequences, heads, width, head_dim) products.
-  auto with_zero_row = [&](const torch::Tensor& t) { return torch::constant_pad_nd(t, {0, 0, 0, 1}); };
-  const auto q = with_zero_row(query_->forward(x)), k = with_zero_row(key_->forward(x));
-  const auto v = with_zero_row(value_->forward(x));
+  // end), gathered into every group's slots by one index_select each and split by group: one
+  // scatter-add backward per projection, not one over the whole matrix per group. The
+  // attention per group, as (sequences, heads, width, head_dim) products.
+  auto slots = [&](const torch::Tensor& t) {
+    return torch::constant_pad_nd(t, {0, 0, 0, 1}).index_select(0, groups.slots).split_with_sizes(groups.slot_counts);
+  };
+  const auto q = slots(query_->forward(x)), k = slots(key_->forward(x)), v = slots(value_->forward(x));
   std::vector<torch::Tensor> mixed;
   mixed.reserve(groups.groups.size());
-  for (const auto& group : groups.groups) {
+  for (size_t g = 0; g < groups.groups.size(); ++g) {
+    const auto& group = groups.groups[g];
     auto split = [&](const torch::Tensor& t) {
-      return t.index_select(0, group.rows).view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
+      return t.view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
     };
-    auto scores = torch::matmul(split(q), split(k).transpose(-2, -1)).mul_(scale);
+    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).mul_(scale);
     scores.masked_fill_(group.hidden, -std::numeric_limits<float>::infinity());
     auto weights = drop(torch::softmax(scores, -1));
-    mixed.push_back(torch::matmul(weights, split(v))
-                        .transpose(1, 2)
-                        .reshape({group.sequences * group.width, options_.dim()})
-                        .index_select(0, group.real));
+    mixed.push_back(
+        torch::matmul(weights, split(v[g])).transpose(1, 2).reshape({group.sequences * group.width, options_.dim()}));
   }
-  return output_->forward(torch::cat(mixed, 0).index_select(0, groups.order));
+  // Every row from the slot that holds it, back in row order.
+  return output_->forward(torch::cat(mixed, 0).index_select(0, groups.back));
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {
