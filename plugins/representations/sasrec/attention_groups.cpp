@@ -1,10 +1,11 @@
 #include "attention_groups.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch::Tensor& row_is_key,
-                                double min_fill) {
+                                torch::ScalarType score_type, double min_fill) {
   const int64_t count = static_cast<int64_t>(lengths.size());
   std::vector<int64_t> offsets(lengths.size() + 1, 0);
   std::partial_sum(lengths.begin(), lengths.end(), offsets.begin() + 1);
@@ -45,7 +46,9 @@ AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch
     group.rows = torch::tensor(rows, index_options).to(device);
     const auto later = torch::ones({width, width}, keys.options()).triu(1);
     const auto slot_is_key = keys.index_select(0, group.rows).view({group.sequences, 1, width});
-    group.hidden = later.unsqueeze(0).logical_or(slot_is_key.logical_not()).unsqueeze(1);
+    const auto masked = later.unsqueeze(0).logical_or(slot_is_key.logical_not()).unsqueeze(1);
+    group.hidden = torch::zeros(masked.sizes(), torch::TensorOptions().dtype(score_type).device(device))
+                       .masked_fill_(masked, -std::numeric_limits<double>::infinity());
     result.groups.push_back(std::move(group));
     first = last;
   }

@@ -13,7 +13,8 @@ struct AttentionGroup {
   int64_t sequences = 0;  // G
   int64_t width = 0;      // n: the group's longest sequence
   torch::Tensor rows;     // (G * n) row of each slot; slots past a sequence's end read row `rows` of the matrix (a zero row appended)
-  torch::Tensor hidden;   // (G, 1, n, n) true where a slot's query may not read a key slot: later slots, slots that are no key
+  torch::Tensor hidden;   // (G, 1, n, n) -infinity where a slot's query may not read a key slot (later slots, slots
+                          // that are no key), else 0: added to the scores, it passes their gradient on unchanged
 };
 
 struct AttentionGroups {
@@ -25,6 +26,6 @@ struct AttentionGroups {
 
 // lengths[s]: rows of sequence s; row_is_key (rows): whether a row may be read. Every
 // sequence's first row must be a key. A sequence joins a group while its length is at least
-// `min_fill` of the group's width.
+// `min_fill` of the group's width. The masks take the scores' dtype, `score_type`.
 AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch::Tensor& row_is_key,
-                                double min_fill = 0.8);
+                                torch::ScalarType score_type, double min_fill = 0.8);

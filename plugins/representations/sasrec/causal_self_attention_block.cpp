@@ -1,7 +1,6 @@
 #include "causal_self_attention_block.h"
 
 #include <cmath>
-#include <limits>
 
 #include "spotlight/sdk/nn/dropout.h"
 
@@ -39,7 +38,8 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
   auto slots = [&](const torch::Tensor& t) {
     return torch::constant_pad_nd(t, {0, 0, 0, 1}).index_select(0, groups.slots).split_with_sizes(groups.slot_counts);
   };
-  const auto q = slots(query_->forward(x)), k = slots(key_->forward(x)), v = slots(value_->forward(x));
+  // The scale goes on the queries (rows x dim) rather than on every group's scores.
+  const auto q = slots(query_->forward(x).mul(scale)), k = slots(key_->forward(x)), v = slots(value_->forward(x));
   std::vector<torch::Tensor> mixed;
   mixed.reserve(groups.groups.size());
   for (size_t g = 0; g < groups.groups.size(); ++g) {
@@ -47,8 +47,7 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
     auto split = [&](const torch::Tensor& t) {
       return t.view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
     };
-    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).mul_(scale);
-    scores.masked_fill_(group.hidden, -std::numeric_limits<float>::infinity());
+    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).add_(group.hidden);
     auto weights = drop(torch::softmax(scores, -1));
     mixed.push_back(
         torch::matmul(weights, split(v[g])).transpose(1, 2).reshape({group.sequences * group.width, options_.dim()}));

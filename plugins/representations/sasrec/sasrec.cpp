@@ -81,7 +81,7 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     x = spotlight::nn::dropout(x.reshape({batch * (length + 1), dim()}).index_select(0, rows), dropout_, is_training());
     const auto lengths_tensor = kept.sum(1).cpu();
     const std::vector<int64_t> lengths(lengths_tensor.data_ptr<int64_t>(), lengths_tensor.data_ptr<int64_t>() + batch);
-    const auto groups = group_sequences(lengths, key.reshape({-1}).index_select(0, rows));
+    const auto groups = group_sequences(lengths, key.reshape({-1}).index_select(0, rows), x.scalar_type());
     for (auto& block : blocks_) x = block->forward(x, groups);
     x = final_norm_->forward(x);
     // Back to (batch, length + 1, dim); the states of steps whose item is padding are zero.
