@@ -8,9 +8,9 @@
 
 #include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/hand_gradients.h"
+#include "spotlight/sdk/nn/catalogue_scores.h"
 #include "spotlight/sdk/nn/embeddings.h"
 #include "spotlight/sdk/nn/graph_tables.h"
-#include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 #include "spotlight/sdk/representation.h"
 

@@ -4,6 +4,7 @@
 
 #include "spotlight/sdk/component_args.h"
 #include "spotlight/sdk/embedding.h"
+#include "spotlight/sdk/nn/catalogue_scores.h"
 #include "spotlight/sdk/export.h"
 #include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/parameters.h"
@@ -58,13 +59,6 @@ struct SequenceTables {
   std::shared_ptr<EmbeddingLayer> item_biases;
   int64_t dim = 0;
 };
-// Every item's score for each state: states (rows, dim) . vectors (items, dim)^T + biases
-// (items, 1; undefined for none), (rows, items). On CPU float32 tensors one autograd node over
-// the tap-product kernels (nn/tap_products.h), whose sums run in the same order for every row,
-// so a row's scores do not depend on the rows scored beside it; elsewhere LibTorch's product.
-SPOTLIGHT_SDK_API torch::Tensor catalogue_scores(const torch::Tensor& states, const torch::Tensor& vectors,
-                                                 const torch::Tensor& biases);
-
 SPOTLIGHT_SDK_API SequenceTables sequence_tables(const ComponentArgs& args);
 
 // The parameters sequence_tables() reads, for a plugin's schema:

@@ -1,0 +1,67 @@
+#include "spotlight/sdk/nn/catalogue_scores.h"
+
+#include <torch/autograd.h>
+
+#include "spotlight/sdk/nn/tap_products.h"
+
+namespace spotlight::nn {
+
+namespace {
+
+// catalogue_scores() on CPU float32 tensors, one autograd node over the SDK's tap-product
+// kernels: the catalogue's products (one forward, two backward) are narrow, dim-wide, where a
+// BLAS call packs more than it multiplies.
+class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
+ public:
+  // states (rows, dim), vectors (items, dim), biases (items, 1), all contiguous.
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
+                               const torch::Tensor& vectors, const torch::Tensor& biases) {
+    context->save_for_backward({states, vectors});
+    const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
+    const auto columns = vectors.t().contiguous();  // (dim, items)
+    auto scores = torch::empty({rows, items}, states.options());
+    tap_products::multiply_rows(states.data_ptr<float>(), dim, rows, columns.data_ptr<float>(), items, items, nullptr,
+                                biases.data_ptr<float>(), scores.data_ptr<float>());
+    return scores;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
+                                                 torch::autograd::variable_list output_gradients) {
+    const auto saved = context->get_saved_variables();
+    const auto& states = saved[0];
+    const auto& vectors = saved[1];
+    const auto gradient = output_gradients[0].contiguous();
+    const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
+    torch::Tensor d_states, d_vectors, d_biases;
+    if (context->needs_input_grad(0)) {
+      d_states = torch::empty_like(states);
+      tap_products::multiply_rows(gradient.data_ptr<float>(), items, rows, vectors.data_ptr<float>(), dim, dim, nullptr,
+                                  nullptr, d_states.data_ptr<float>());
+    }
+    if (context->needs_input_grad(1)) {
+      d_vectors = torch::zeros_like(vectors);
+      tap_products::accumulate_outer(gradient.data_ptr<float>(), items, states.data_ptr<float>(), dim, rows, 0,
+                                     d_vectors.data_ptr<float>(), dim);
+    }
+    if (context->needs_input_grad(2)) d_biases = gradient.sum(0).view({items, 1});
+    return {d_states, d_vectors, d_biases};
+  }
+};
+
+bool cpu_floats(const torch::Tensor& tensor) {
+  return tensor.device().is_cpu() && tensor.scalar_type() == torch::kFloat32;
+}
+
+}  // namespace
+
+torch::Tensor catalogue_scores(const torch::Tensor& states, const torch::Tensor& vectors, const torch::Tensor& biases) {
+  if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && (!biases.defined() || cpu_floats(biases))) {
+    // No biases: zeros, which need no gradient (autograd Functions take no undefined inputs).
+    return CatalogueScores::apply(states.contiguous(), vectors.contiguous(),
+                                  biases.defined() ? biases.contiguous()
+                                                   : torch::zeros({vectors.size(0), 1}, vectors.options()));
+  }
+  return biases.defined() ? torch::addmm(biases.t(), states, vectors.t()) : torch::mm(states, vectors.t());
+}
+
+}  // namespace spotlight::nn
