@@ -43,12 +43,12 @@ AttentionGroups group_sequences(const std::vector<int64_t>& lengths, const torch
     }
     slots.insert(slots.end(), rows.begin(), rows.end());
     result.slot_counts.push_back(group.sequences * width);
-    group.rows = torch::tensor(rows, index_options).to(device);
     const auto later = torch::ones({width, width}, keys.options()).triu(1);
-    const auto slot_is_key = keys.index_select(0, group.rows).view({group.sequences, 1, width});
+    const auto slot_is_key =
+        keys.index_select(0, torch::tensor(rows, index_options).to(device)).view({group.sequences, 1, width});
     const auto masked = later.unsqueeze(0).logical_or(slot_is_key.logical_not()).unsqueeze(1);
-    group.hidden = torch::zeros(masked.sizes(), torch::TensorOptions().dtype(score_type).device(device))
-                       .masked_fill_(masked, -std::numeric_limits<double>::infinity());
+    group.mask = torch::zeros(masked.sizes(), torch::TensorOptions().dtype(score_type).device(device))
+                     .masked_fill_(masked, -std::numeric_limits<double>::infinity());
     result.groups.push_back(std::move(group));
     first = last;
   }

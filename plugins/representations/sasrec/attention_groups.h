@@ -12,14 +12,14 @@
 struct AttentionGroup {
   int64_t sequences = 0;  // G
   int64_t width = 0;      // n: the group's longest sequence
-  torch::Tensor rows;     // (G * n) row of each slot; slots past a sequence's end read row `rows` of the matrix (a zero row appended)
-  torch::Tensor hidden;   // (G, 1, n, n) -infinity where a slot's query may not read a key slot (later slots, slots
+  torch::Tensor mask;     // (G, 1, n, n) -infinity where a slot's query may not read a key slot (later slots, slots
                           // that are no key), else 0: added to the scores, it passes their gradient on unchanged
 };
 
 struct AttentionGroups {
   std::vector<AttentionGroup> groups;
-  torch::Tensor slots;               // every group's `rows`, one group after another
+  torch::Tensor slots;               // the row each group's slots read, group after group; slots past a
+                                     // sequence's end read row `rows` of the matrix (a zero row appended)
   std::vector<int64_t> slot_counts;  // G * n of each group: how `slots` splits into groups
   torch::Tensor back;                // (rows) for each row, the place in `slots` of the slot holding it
 };

@@ -47,7 +47,7 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
     auto split = [&](const torch::Tensor& t) {
       return t.view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
     };
-    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).add_(group.hidden);
+    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).add_(group.mask);
     auto weights = drop(torch::softmax(scores, -1));
     mixed.push_back(
         torch::matmul(weights, split(v[g])).transpose(1, 2).reshape({group.sequences * group.width, options_.dim()}));
