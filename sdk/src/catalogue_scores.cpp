@@ -13,12 +13,13 @@ namespace {
 // BLAS call packs more than it multiplies.
 class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
  public:
-  // states (rows, dim), vectors (items, dim), biases (items, 1), all contiguous.
+  // states (rows, dim) and biases (items, 1) contiguous; vectors (items, dim) in either layout:
+  // the product reads its transpose, (dim, items), which a column-major `vectors` already is.
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
                                const torch::Tensor& vectors, const torch::Tensor& biases) {
     context->save_for_backward({states, vectors});
     const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
-    const auto columns = vectors.t().contiguous();  // (dim, items)
+    const auto columns = vectors.t().contiguous();
     auto scores = torch::empty({rows, items}, states.options());
     tap_products::multiply_rows(states.data_ptr<float>(), dim, rows, columns.data_ptr<float>(), items, items, nullptr,
                                 biases.data_ptr<float>(), scores.data_ptr<float>());
@@ -29,7 +30,7 @@ class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
                                                  torch::autograd::variable_list output_gradients) {
     const auto saved = context->get_saved_variables();
     const auto& states = saved[0];
-    const auto& vectors = saved[1];
+    const auto vectors = saved[1].contiguous();
     const auto gradient = output_gradients[0].contiguous();
     const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
     torch::Tensor d_states, d_vectors, d_biases;
@@ -57,7 +58,7 @@ bool cpu_floats(const torch::Tensor& tensor) {
 torch::Tensor catalogue_scores(const torch::Tensor& states, const torch::Tensor& vectors, const torch::Tensor& biases) {
   if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && (!biases.defined() || cpu_floats(biases))) {
     // No biases: zeros, which need no gradient (autograd Functions take no undefined inputs).
-    return CatalogueScores::apply(states.contiguous(), vectors.contiguous(),
+    return CatalogueScores::apply(states.contiguous(), vectors.t().is_contiguous() ? vectors : vectors.contiguous(),
                                   biases.defined() ? biases.contiguous()
                                                    : torch::zeros({vectors.size(0), 1}, vectors.options()));
   }

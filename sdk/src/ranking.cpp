@@ -14,40 +14,64 @@ void push_to_bottom(float* scores, const int64_t* items, int64_t count) {
 
 namespace {
 
-constexpr int64_t kTargetsPerPass = 16;
-
-// For each of 16 target scores, the items scoring above it and the items scoring the same
-// (the target among them), in one branch-free pass over the scores: the inner loop runs
-// across the targets, so the compiler keeps them in one vector register (16 lanes with
-// AVX-512, two of 8 with AVX2). A NaN target matches nothing.
-SPOTLIGHT_VECTOR_CLONES
-void count_above_and_tied(const float* scores, int64_t num_items, const float* targets, int32_t* above,
-                          int32_t* tied) {
-  int32_t better[kTargetsPerPass] = {}, same[kTargetsPerPass] = {};
+// For each of `Width` target scores, the items scoring above it and the items scoring the
+// same (the target among them), in one branch-free pass over the scores: the inner loop runs
+// across the targets, so the compiler keeps them in vector registers (8 lanes each with AVX2,
+// 16 with AVX-512). A NaN target matches nothing.
+template <int Width>
+[[gnu::always_inline]] inline void count_above_and_tied(const float* scores, int64_t num_items, const float* targets,
+                                                        int32_t* above, int32_t* tied) {
+  int32_t better[Width] = {}, same[Width] = {};
   for (int64_t item = 0; item < num_items; ++item) {
     const float score = scores[item];
-    for (int64_t k = 0; k < kTargetsPerPass; ++k) {
+    for (int k = 0; k < Width; ++k) {
       better[k] += score > targets[k];
       same[k] += score == targets[k];
     }
   }
-  for (int64_t k = 0; k < kTargetsPerPass; ++k) {
+  for (int k = 0; k < Width; ++k) {
     above[k] = better[k];
     tied[k] = same[k];
   }
 }
 
+// One clone set per width: a pass costs about one vector compare pair per 8 (or 16) targets
+// per item, so a user with 5 test items pays for 8 lanes, not 32.
+SPOTLIGHT_VECTOR_CLONES
+void count_8(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
+  count_above_and_tied<8>(scores, n, targets, above, tied);
+}
+SPOTLIGHT_VECTOR_CLONES
+void count_16(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
+  count_above_and_tied<16>(scores, n, targets, above, tied);
+}
+SPOTLIGHT_VECTOR_CLONES
+void count_24(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
+  count_above_and_tied<24>(scores, n, targets, above, tied);
+}
+SPOTLIGHT_VECTOR_CLONES
+void count_32(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
+  count_above_and_tied<32>(scores, n, targets, above, tied);
+}
+
+constexpr int64_t kWidestPass = 32;
+
 }  // namespace
 
 std::vector<double> average_ranks(const float* scores, int64_t num_items, const int64_t* targets, int64_t num_targets) {
   std::vector<double> ranks(static_cast<size_t>(num_targets));
-  for (int64_t first = 0; first < num_targets; first += kTargetsPerPass) {
-    const int64_t count = std::min(kTargetsPerPass, num_targets - first);
-    float block[kTargetsPerPass];
-    std::fill(block, block + kTargetsPerPass, std::numeric_limits<float>::quiet_NaN());
+  for (int64_t first = 0; first < num_targets; first += kWidestPass) {
+    const int64_t count = std::min(kWidestPass, num_targets - first);
+    float block[kWidestPass];
+    std::fill(block, block + kWidestPass, std::numeric_limits<float>::quiet_NaN());
     for (int64_t k = 0; k < count; ++k) block[k] = scores[targets[first + k]];
-    int32_t above[kTargetsPerPass], tied[kTargetsPerPass];  // tied includes the target itself
-    count_above_and_tied(scores, num_items, block, above, tied);
+    int32_t above[kWidestPass], tied[kWidestPass];  // tied includes the target itself
+    switch ((count + 7) / 8) {
+      case 1: count_8(scores, num_items, block, above, tied); break;
+      case 2: count_16(scores, num_items, block, above, tied); break;
+      case 3: count_24(scores, num_items, block, above, tied); break;
+      default: count_32(scores, num_items, block, above, tied); break;
+    }
     for (int64_t k = 0; k < count; ++k) {
       ranks[static_cast<size_t>(first + k)] = static_cast<double>(above[k]) + (static_cast<double>(tied[k]) + 1.0) / 2.0;
     }

@@ -33,12 +33,12 @@ TEST(Ranking, HandComputedRanksWithTies) {
 
 TEST(Ranking, MatchesTheDefinitionOnRandomScoresWithManyTies) {
   Random random(9);
-  for (int trial = 0; trial < 50; ++trial) {
+  for (int trial = 0; trial < 150; ++trial) {
     std::vector<float> scores(200);
     for (auto& score : scores) score = static_cast<float>(random.below(20));  // many ties
     std::vector<int64_t> targets;
-    // 15 targets fill one padded pass, 60 take four (the last one partial).
-    const int count = trial % 2 == 0 ? 15 : 60;
+    // Every pass width (8, 16, 24, 32 targets), padded or full, and several passes: 1 to 75 targets.
+    const int count = 1 + (trial * 37) % 75;
     for (int k = 0; k < count; ++k) targets.push_back(static_cast<int64_t>(random.below(200)));
     auto ranks = average_ranks(scores.data(), 200, targets.data(), static_cast<int64_t>(targets.size()));
     for (size_t k = 0; k < targets.size(); ++k) EXPECT_DOUBLE_EQ(ranks[k], brute_force_rank(scores, targets[k]));

@@ -77,10 +77,10 @@ Interactions Interactions::select(const std::vector<size_t>& rows) const {
 namespace {
 
 // The rows of `data` grouped by user, items ascending within a user, repeated items in their
-// original order: two stable counting sorts, by item and then by user, with no comparisons.
-// Row numbers are `Row`s, 4 bytes when they fit.
+// original order: a stable counting sort by item, whose rows are then dealt to their users'
+// slots in that order, with no comparisons. Row numbers are `Row`s, 4 bytes when they fit.
 template <typename Row>
-std::vector<Row> matrix_order(const Interactions& data, const std::vector<int64_t>& row_offsets) {
+void fill_matrix(const Interactions& data, InteractionMatrix& matrix) {
   std::vector<int64_t> item_starts(static_cast<size_t>(data.num_items) + 1, 0);
   for (int64_t item : data.item_ids) ++item_starts[static_cast<size_t>(item) + 1];
   std::partial_sum(item_starts.begin(), item_starts.end(), item_starts.begin());
@@ -88,20 +88,19 @@ std::vector<Row> matrix_order(const Interactions& data, const std::vector<int64_
   for (size_t row = 0; row < data.size(); ++row) {
     by_item[static_cast<size_t>(item_starts[static_cast<size_t>(data.item_ids[row])]++)] = static_cast<Row>(row);
   }
-  std::vector<int64_t> next(row_offsets.begin(), row_offsets.end() - 1);
-  std::vector<Row> order(data.size());
-  for (Row row : by_item) order[static_cast<size_t>(next[static_cast<size_t>(data.user_ids[row])]++)] = row;
-  return order;
-}
-
-template <typename Row>
-void fill_matrix(const Interactions& data, InteractionMatrix& matrix) {
-  const std::vector<Row> order = matrix_order<Row>(data, matrix.row_offsets);
+  std::vector<int64_t> next(matrix.row_offsets.begin(), matrix.row_offsets.end() - 1);
   matrix.item_ids.resize(data.size());
-  for (size_t i = 0; i < order.size(); ++i) matrix.item_ids[i] = data.item_ids[order[i]];
-  if (data.has_ratings()) {
-    matrix.ratings.resize(data.size());
-    for (size_t i = 0; i < order.size(); ++i) matrix.ratings[i] = data.ratings[order[i]];
+  if (!data.has_ratings()) {
+    for (Row row : by_item) {
+      matrix.item_ids[static_cast<size_t>(next[static_cast<size_t>(data.user_ids[row])]++)] = data.item_ids[row];
+    }
+    return;
+  }
+  matrix.ratings.resize(data.size());
+  for (Row row : by_item) {
+    const auto slot = static_cast<size_t>(next[static_cast<size_t>(data.user_ids[row])]++);
+    matrix.item_ids[slot] = data.item_ids[row];
+    matrix.ratings[slot] = data.ratings[row];
   }
 }
 

@@ -167,8 +167,8 @@ class BilinearNet : public spotlight::Representation,
 
  private:
   // [item, 1, item bias] for every item. In evaluation mode (evaluation, recommendation) it is
-  // built once and reused while the tables stay the same, so scoring many blocks of users
-  // does not copy the item table each time.
+  // built once, column-major, and reused while the tables stay the same, so scoring many blocks
+  // of users does not copy the item table each time.
   torch::Tensor item_matrix() {
     const auto& vectors = items_->all();
     const auto& biases = item_biases_->all();
@@ -183,7 +183,7 @@ class BilinearNet : public spotlight::Representation,
     const std::array<const void*, 2> storage{vectors.data_ptr(), biases.data_ptr()};
     std::lock_guard<std::mutex> lock(item_matrix_mutex_);
     if (!item_matrix_.defined() || versions != item_matrix_versions_ || storage != item_matrix_storage_) {
-      item_matrix_ = build();
+      item_matrix_ = build().t().contiguous().t();  // column-major: the layout the product reads
       item_matrix_versions_ = versions;
       item_matrix_storage_ = storage;
     }

@@ -14,7 +14,7 @@ namespace spotlight {
 SPOTLIGHT_SDK_API void push_to_bottom(float* scores, const int64_t* items, int64_t count);
 
 // The 1-based rank of each of `targets` among all `num_items` scores, ties sharing their
-// average rank (scipy's rankdata "average" on negated scores). One vectorised pass over the scores per 16 targets.
+// average rank (scipy's rankdata "average" on negated scores). One vectorised pass over the scores per 32 targets, as wide as the targets need.
 SPOTLIGHT_SDK_API std::vector<double> average_ranks(const float* scores, int64_t num_items, const int64_t* targets,
                                                     int64_t num_targets);
 
