@@ -1,8 +1,10 @@
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "models/fixed_scorer.h"
@@ -241,6 +243,43 @@ TEST(ScoringWorkers, EveryBlockRunsOnceAndTheFirstFailureReachesTheCaller) {
   }
   set_scoring_workers(0);  // below one: one worker
   EXPECT_EQ(scoring_workers(), 1);
+}
+
+// Helpers are made once: many calls run on the same few threads, each helper sees the
+// caller's grad mode, and a call made from inside a block (or from a second thread while one
+// is served) runs its blocks on its own thread instead of waiting for busy helpers.
+TEST(ScoringWorkers, HelpersAreKeptAndNestedOrConcurrentCallsStillRunEveryBlock) {
+  // Each thread that runs a block counts itself once: a fresh thread per call would count 80.
+  static std::atomic<int> threads_seen{0};
+  std::atomic<int> grad_mode_seen{0};
+  {
+    torch::NoGradGuard no_grad;
+    for (int call = 0; call < 40; ++call) {
+      for_each_block_on(3, 6, [&](int64_t) {
+        thread_local bool counted = false;
+        if (!counted) {
+          counted = true;
+          ++threads_seen;
+        }
+        if (!torch::GradMode::is_enabled()) ++grad_mode_seen;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      });
+    }
+  }
+  EXPECT_EQ(grad_mode_seen.load(), 40 * 6);
+  EXPECT_GE(threads_seen.load(), 2);  // the helpers took blocks
+  EXPECT_LE(threads_seen.load(), 8);  // the caller and the kept helpers only
+
+  std::vector<std::atomic<int>> inner_runs(8 * 5);
+  auto nested = [&] {
+    for_each_block_on(2, 8, [&](int64_t outer) {
+      for_each_block_on(2, 5, [&](int64_t inner) { ++inner_runs[static_cast<size_t>(outer * 5 + inner)]; });
+    });
+  };
+  std::thread other(nested);
+  nested();
+  other.join();
+  for (const auto& count : inner_runs) EXPECT_EQ(count.load(), 2);
 }
 
 class RmsePlugin : public PluginTest {};

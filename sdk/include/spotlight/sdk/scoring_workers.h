@@ -16,9 +16,11 @@ namespace spotlight {
 SPOTLIGHT_SDK_API void set_scoring_workers(int workers);
 SPOTLIGHT_SDK_API int scoring_workers();
 
-// Calls block(b) for every b in [0, blocks) on up to scoring_workers() threads, each started
-// with the caller's LibTorch thread-local state (grad mode among it). The first exception a
-// block throws stops the others from taking new blocks and reaches the caller.
+// Calls block(b) for every b in [0, blocks) on up to scoring_workers() threads: the caller and
+// helper threads made once per process and kept, each running with the caller's LibTorch
+// thread-local state (grad mode among it). A call made while the helpers serve another (from
+// inside a block, or from a second thread) runs its blocks on the calling thread. The first
+// exception a block throws stops the others from taking new blocks and reaches the caller.
 SPOTLIGHT_SDK_API void for_each_block(int64_t blocks, const std::function<void(int64_t block)>& block);
 // The same on up to `workers` threads, whatever scoring_workers() says (the host trains the
 // parts of a minibatch with it).
