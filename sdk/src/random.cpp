@@ -13,37 +13,10 @@ uint64_t splitmix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 }  // namespace
 
 Random::Random(uint64_t seed) {
   for (auto& word : state_) word = splitmix64(seed);
-}
-
-uint64_t Random::next() {
-  const uint64_t result = rotl(state_[1] * 5, 7) * 9;
-  const uint64_t t = state_[1] << 17;
-  state_[2] ^= state_[0];
-  state_[3] ^= state_[1];
-  state_[1] ^= state_[2];
-  state_[0] ^= state_[3];
-  state_[2] ^= t;
-  state_[3] = rotl(state_[3], 45);
-  return result;
-}
-
-uint64_t Random::below(uint64_t bound) {
-  unsigned __int128 product = static_cast<unsigned __int128>(next()) * bound;
-  uint64_t low = static_cast<uint64_t>(product);
-  if (low < bound) {
-    const uint64_t threshold = -bound % bound;
-    while (low < threshold) {
-      product = static_cast<unsigned __int128>(next()) * bound;
-      low = static_cast<uint64_t>(product);
-    }
-  }
-  return static_cast<uint64_t>(product >> 64);
 }
 
 double Random::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }

@@ -13,9 +13,31 @@ class SPOTLIGHT_SDK_API Random {
  public:
   explicit Random(uint64_t seed = 0);
 
-  uint64_t next();
+  // Both inline: a sampler calls them once per negative, millions of times an epoch.
+  uint64_t next() {
+    const uint64_t result = rotl(state_[1] * 5, 7) * 9;
+    const uint64_t t = state_[1] << 17;
+    state_[2] ^= state_[0];
+    state_[3] ^= state_[1];
+    state_[1] ^= state_[2];
+    state_[0] ^= state_[3];
+    state_[2] ^= t;
+    state_[3] = rotl(state_[3], 45);
+    return result;
+  }
   // Uniform in [0, bound) without modulo bias (Lemire's method). bound must be > 0.
-  uint64_t below(uint64_t bound);
+  uint64_t below(uint64_t bound) {
+    unsigned __int128 product = static_cast<unsigned __int128>(next()) * bound;
+    auto low = static_cast<uint64_t>(product);
+    if (low < bound) {
+      const uint64_t threshold = -bound % bound;
+      while (low < threshold) {
+        product = static_cast<unsigned __int128>(next()) * bound;
+        low = static_cast<uint64_t>(product);
+      }
+    }
+    return static_cast<uint64_t>(product >> 64);
+  }
   // Uniform in [0, 1) with 53 random bits.
   double uniform();
   // Standard normal (Box-Muller; draws two uniforms per call).
@@ -32,6 +54,8 @@ class SPOTLIGHT_SDK_API Random {
   void set_state(const uint64_t state[4]);
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
   uint64_t state_[4];
 };
 
