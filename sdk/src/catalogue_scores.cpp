@@ -8,22 +8,29 @@ namespace spotlight::nn {
 
 namespace {
 
+// states (rows, dim) . vectors (items, dim)^T + biases (items, 1; undefined for none) on the
+// tap-product kernels. `vectors` in either layout: the product reads its transpose, (dim,
+// items), which a column-major `vectors` already is.
+torch::Tensor product(const torch::Tensor& states, const torch::Tensor& vectors, const torch::Tensor& biases) {
+  const auto rows_in = states.contiguous();
+  const auto columns = vectors.t().contiguous();
+  const auto bias = biases.defined() ? biases.contiguous() : torch::Tensor();
+  const int64_t rows = rows_in.size(0), dim = rows_in.size(1), items = vectors.size(0);
+  auto scores = torch::empty({rows, items}, states.options());
+  tap_products::multiply_rows(rows_in.data_ptr<float>(), dim, rows, columns.data_ptr<float>(), items, items, nullptr,
+                              bias.defined() ? bias.data_ptr<float>() : nullptr, scores.data_ptr<float>());
+  return scores;
+}
+
 // catalogue_scores() on CPU float32 tensors, one autograd node over the SDK's tap-product
 // kernels: the catalogue's products (one forward, two backward) are narrow, dim-wide, where a
 // BLAS call packs more than it multiplies.
 class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
  public:
-  // states (rows, dim) and biases (items, 1) contiguous; vectors (items, dim) in either layout:
-  // the product reads its transpose, (dim, items), which a column-major `vectors` already is.
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& states,
                                const torch::Tensor& vectors, const torch::Tensor& biases) {
     context->save_for_backward({states, vectors});
-    const int64_t rows = states.size(0), dim = states.size(1), items = vectors.size(0);
-    const auto columns = vectors.t().contiguous();
-    auto scores = torch::empty({rows, items}, states.options());
-    tap_products::multiply_rows(states.data_ptr<float>(), dim, rows, columns.data_ptr<float>(), items, items, nullptr,
-                                biases.data_ptr<float>(), scores.data_ptr<float>());
-    return scores;
+    return product(states, vectors, biases);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
@@ -57,6 +64,11 @@ bool cpu_floats(const torch::Tensor& tensor) {
 
 torch::Tensor catalogue_scores(const torch::Tensor& states, const torch::Tensor& vectors, const torch::Tensor& biases) {
   if (states.dim() == 2 && cpu_floats(states) && cpu_floats(vectors) && (!biases.defined() || cpu_floats(biases))) {
+    const bool needs_gradients = torch::GradMode::is_enabled() && (states.requires_grad() || vectors.requires_grad() ||
+                                                                   (biases.defined() && biases.requires_grad()));
+    // Scores no gradient flows through (evaluation, recommendation): no autograd node, and no
+    // zero biases made up when there are none.
+    if (!needs_gradients) return product(states, vectors, biases);
     // No biases: zeros, which need no gradient (autograd Functions take no undefined inputs).
     return CatalogueScores::apply(states.contiguous(), vectors.t().is_contiguous() ? vectors : vectors.contiguous(),
                                   biases.defined() ? biases.contiguous()

@@ -113,6 +113,25 @@ TEST_F(BilinearPlugin, ScoresAreDotProductPlusBiases) {
   // Many negatives per positive broadcast against (1, batch, state).
   auto negatives = net->score(states.unsqueeze(0), torch::tensor({{0, 1}, {2, 3}}, torch::kInt64));
   EXPECT_NEAR(negatives[1][1].item<float>(), 10.f, 1e-5);
+
+  // Evaluation (no gradients, evaluation mode) copies rows by hand and keeps a column-major
+  // item matrix: the same states and scores, twice over the cached matrix.
+  net->eval();
+  torch::NoGradGuard no_grad;
+  const auto copied = net->encode_users(torch::tensor({0, 2}, torch::kInt64));
+  EXPECT_TRUE(torch::equal(copied, torch::tensor({{1.f, 2.f, 0.5f}, {3.f, -1.f, -1.f}})));
+  for (int call = 0; call < 2; ++call) {
+    const auto scored = net->score_all(copied);
+    for (int u = 0; u < 2; ++u) {
+      for (int i = 0; i < 4; ++i) EXPECT_NEAR(scored[u][i].item<float>(), expected[u][i], 1e-5) << u << "," << i;
+    }
+  }
+  try {
+    net->encode_users(torch::tensor({3}, torch::kInt64));
+    ADD_FAILURE() << "expected an error";
+  } catch (const Error& error) {
+    EXPECT_STREQ(error.what(), "bilinear: user id 3 is outside its 3 rows");
+  }
 }
 
 class UniformSampler : public PluginTest {};

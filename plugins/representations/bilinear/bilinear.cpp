@@ -1,11 +1,13 @@
 // bilinear: Spotlight's BilinearNet. score(u, i) = <user_u, item_i> + user_bias_u + item_bias_i,
 // with embeddings from N(0, 1/dim) and zero-initialised biases. Any of the four tables can
 // come from the graph (e.g. an item table shared with another component).
+#include <algorithm>
 #include <array>
 #include <mutex>
 
 #include <torch/torch.h>
 
+#include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/exposed_tables.h"
 #include "spotlight/sdk/hand_gradients.h"
 #include "spotlight/sdk/nn/catalogue_scores.h"
@@ -70,6 +72,7 @@ class BilinearNet : public spotlight::Representation,
 
   // A user's state is its vector with its bias appended: (batch, dim + 1).
   torch::Tensor encode_users(const torch::Tensor& user_ids) override {
+    if (copies_rows_by_hand(user_ids)) return gather_users(user_ids);
     return torch::cat({users_->forward(user_ids), user_biases_->forward(user_ids)}, -1);
   }
 
@@ -94,6 +97,10 @@ class BilinearNet : public spotlight::Representation,
   // One matrix product and no separate bias pass: [user, user bias, 1] . [item, 1, item bias],
   // each row summed alike whatever rows are scored beside it (nn::catalogue_scores).
   torch::Tensor score_all(const torch::Tensor& states) override {
+    if (!torch::GradMode::is_enabled() && states.device().is_cpu() && states.scalar_type() == torch::kFloat32 &&
+        states.dim() == 2) {
+      return spotlight::nn::catalogue_scores(with_ones_column(states), item_matrix(), torch::Tensor());
+    }
     auto ones = torch::ones({1, 1}, states.options());
     return spotlight::nn::catalogue_scores(torch::cat({states, ones.expand({states.size(0), 1})}, 1), item_matrix(),
                                            torch::Tensor());
@@ -183,11 +190,74 @@ class BilinearNet : public spotlight::Representation,
     const std::array<const void*, 2> storage{vectors.data_ptr(), biases.data_ptr()};
     std::lock_guard<std::mutex> lock(item_matrix_mutex_);
     if (!item_matrix_.defined() || versions != item_matrix_versions_ || storage != item_matrix_storage_) {
-      item_matrix_ = build().t().contiguous().t();  // column-major: the layout the product reads
+      item_matrix_ = item_columns(vectors, biases).t();  // column-major: the layout the product reads
       item_matrix_versions_ = versions;
       item_matrix_storage_ = storage;
     }
     return item_matrix_;
+  }
+
+  // Scoring without gradients (evaluation, recommendation) from plain CPU tables: the user
+  // rows and biases copied straight into [user, user bias], which is two lookups and a
+  // concatenation through LibTorch otherwise.
+  bool copies_rows_by_hand(const torch::Tensor& user_ids) {
+    return !torch::GradMode::is_enabled() && user_ids.device().is_cpu() && user_ids.scalar_type() == torch::kInt64 &&
+           user_ids.dim() == 1 && user_ids.is_contiguous() && hand_gradients_available();
+  }
+  torch::Tensor gather_users(const torch::Tensor& user_ids) {
+    const int64_t rows = user_ids.size(0), width = dim_ + 1;
+    const int64_t* ids = user_ids.data_ptr<int64_t>();
+    const float* vectors = weight(*users_).data_ptr<float>();
+    const float* biases = weight(*user_biases_).data_ptr<float>();
+    const int64_t table_rows = weight(*users_).size(0);
+    auto states = torch::empty({rows, width}, weight(*users_).options());
+    float* out = states.data_ptr<float>();
+    for (int64_t row = 0; row < rows; ++row) {
+      const int64_t id = ids[row];
+      if (id < 0 || id >= table_rows) {
+        throw spotlight::Error("bilinear: user id " + std::to_string(id) + " is outside its " +
+                               std::to_string(table_rows) + " rows");
+      }
+      std::copy(vectors + id * dim_, vectors + (id + 1) * dim_, out + row * width);
+      out[row * width + dim_] = biases[id];
+    }
+    return states;
+  }
+
+  // [state, 1] for each row of CPU float states, copied by hand.
+  static torch::Tensor with_ones_column(const torch::Tensor& states) {
+    const auto rows = states.contiguous();
+    const int64_t count = rows.size(0), width = rows.size(1);
+    auto extended = torch::empty({count, width + 1}, rows.options());
+    const float* in = rows.data_ptr<float>();
+    float* out = extended.data_ptr<float>();
+    for (int64_t row = 0; row < count; ++row) {
+      std::copy(in + row * width, in + (row + 1) * width, out + row * (width + 1));
+      out[row * (width + 1) + width] = 1.0f;
+    }
+    return extended;
+  }
+
+  // [item, 1, item bias] transposed, (dim + 2, items): by hand from plain CPU float tables.
+  static torch::Tensor item_columns(const torch::Tensor& vectors, const torch::Tensor& biases) {
+    if (!vectors.device().is_cpu() || vectors.scalar_type() != torch::kFloat32 ||
+        biases.scalar_type() != torch::kFloat32) {
+      auto ones = torch::ones({vectors.size(0), 1}, vectors.options());
+      return torch::cat({vectors, ones, biases}, 1).t().contiguous();
+    }
+    const auto rows = vectors.contiguous();
+    const auto bias = biases.contiguous();
+    const int64_t items = rows.size(0), dim = rows.size(1);
+    auto columns = torch::empty({dim + 2, items}, rows.options());
+    const float* in = rows.data_ptr<float>();
+    const float* b = bias.data_ptr<float>();
+    float* out = columns.data_ptr<float>();
+    for (int64_t item = 0; item < items; ++item) {
+      for (int64_t d = 0; d < dim; ++d) out[d * items + item] = in[item * dim + d];
+      out[dim * items + item] = 1.0f;
+      out[(dim + 1) * items + item] = b[item];
+    }
+    return columns;
   }
 
   // Only for tables hand_gradients_available() accepted.

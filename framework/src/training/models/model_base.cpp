@@ -1,5 +1,6 @@
 #include "src/training/models/model_base.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
@@ -234,8 +235,17 @@ void ModelBase::check_gradients_fit_optimizer() const {
 void ModelBase::check_ids(const torch::Tensor& user_ids, const torch::Tensor& item_ids) const {
   auto check = [](const torch::Tensor& ids, int64_t count, const char* what) {
     if (!ids.defined() || ids.numel() == 0) return;
-    const int64_t lowest = ids.min().item<int64_t>();
-    const int64_t highest = ids.max().item<int64_t>();
+    int64_t lowest = 0, highest = 0;
+    if (ids.device().is_cpu() && ids.scalar_type() == torch::kInt64 && ids.is_contiguous()) {
+      // A loop over the ids, not two reductions: scoring a block of users calls this every time.
+      const int64_t* data = ids.data_ptr<int64_t>();
+      const auto [low, high] = std::minmax_element(data, data + ids.numel());
+      lowest = *low;
+      highest = *high;
+    } else {
+      lowest = ids.min().item<int64_t>();
+      highest = ids.max().item<int64_t>();
+    }
     if (lowest < 0 || highest >= count) {
       throw DataError(std::string(what) + " id " + std::to_string(lowest < 0 ? lowest : highest) +
                       " is outside the model's " + std::to_string(count) + " " + what + "s");
