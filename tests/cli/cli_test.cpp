@@ -136,7 +136,7 @@ TEST(Cli, ABrokenLibraryOnThePathIsReportedByNameWithItsReason) {
     }
   }
   EXPECT_EQ(abi_reason,
-            "wrong SDK ABI version: built for version 3, this host supports version 2; rebuild it against this SDK");
+            "wrong SDK ABI version: built for version 4, this host supports version 3; rebuild it against this SDK");
 }
 
 TEST(Cli, RunTrainsAndWritesOutputs) {

@@ -93,7 +93,7 @@ TEST(Registry, RefusesAnUnrecognisedHandshake) {
 TEST(Registry, RefusesAnotherSdkAbiVersion) {
   Registry registry;
   EXPECT_EQ(refusal_reason(registry, fixture("wrong_abi_version")),
-            "wrong SDK ABI version: built for version 3, this host supports version 2; rebuild it against this SDK");
+            "wrong SDK ABI version: built for version 4, this host supports version 3; rebuild it against this SDK");
 }
 
 TEST(Registry, RefusesAnotherHandshakeLayout) {

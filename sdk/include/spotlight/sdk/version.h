@@ -4,7 +4,7 @@
 
 // Bumped whenever an SDK interface, the plugin descriptor or the handshake changes in a
 // way that makes plugins built against the old headers unsafe to load.
-#define SPOTLIGHT_SDK_ABI_VERSION 2u
+#define SPOTLIGHT_SDK_ABI_VERSION 3u
 
 // "Spotlight plugin" in ASCII: the first field of every handshake.
 #define SPOTLIGHT_PLUGIN_MAGIC 0x53504c47u
