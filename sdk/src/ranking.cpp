@@ -37,22 +37,16 @@ template <int Width>
 
 // One clone set per width: a pass costs about one vector compare pair per 8 (or 16) targets
 // per item, so a user with 5 test items pays for 8 lanes, not 32.
-SPOTLIGHT_VECTOR_CLONES
-void count_8(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
-  count_above_and_tied<8>(scores, n, targets, above, tied);
-}
-SPOTLIGHT_VECTOR_CLONES
-void count_16(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
-  count_above_and_tied<16>(scores, n, targets, above, tied);
-}
-SPOTLIGHT_VECTOR_CLONES
-void count_24(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
-  count_above_and_tied<24>(scores, n, targets, above, tied);
-}
-SPOTLIGHT_VECTOR_CLONES
-void count_32(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) {
-  count_above_and_tied<32>(scores, n, targets, above, tied);
-}
+#define SPOTLIGHT_COUNT_PASS(width)                                                                       \
+  SPOTLIGHT_VECTOR_CLONES                                                                                 \
+  void count_##width(const float* scores, int64_t n, const float* targets, int32_t* above, int32_t* tied) { \
+    count_above_and_tied<width>(scores, n, targets, above, tied);                                         \
+  }
+SPOTLIGHT_COUNT_PASS(8)
+SPOTLIGHT_COUNT_PASS(16)
+SPOTLIGHT_COUNT_PASS(24)
+SPOTLIGHT_COUNT_PASS(32)
+#undef SPOTLIGHT_COUNT_PASS
 
 constexpr int64_t kWidestPass = 32;
 
