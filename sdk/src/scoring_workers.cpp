@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -42,6 +43,23 @@ struct Job {
   }
 };
 
+// Spins until ready() holds or `budget` has passed; true when it holds. A thread asleep on a
+// futex took 100-300 microseconds to wake on a 2-vCPU VM, longer than the serial work between
+// two minibatches' parts, so the helpers and the caller first wait awake for a while, unless
+// the pool has more threads than the machine has cores (then spinning steals a working core).
+template <typename Ready>
+bool spin_until(std::chrono::microseconds budget, const Ready& ready) {
+  if (budget.count() == 0) return ready();
+  const auto give_up = std::chrono::steady_clock::now() + budget;
+  for (int round = 1;; ++round) {
+    if (ready()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+    if (round % 64 == 0 && std::chrono::steady_clock::now() > give_up) return ready();
+  }
+}
+
 // Helper threads made once and kept for the process: the parts of a minibatch are a fraction
 // of a millisecond of work each, about what starting a thread for each part cost, so the
 // caller used to finish every part before a new thread had begun. One call runs at a time;
@@ -62,15 +80,22 @@ class HelperPool {
       job_ = &job;
       wanted_ = helpers;
       joined_ = 0;
-      finished_ = 0;
-      ++generation_;
+      finished_.store(0);
+      generation_.fetch_add(1);
     }
     wake_.notify_all();
     job.work();
-    std::unique_lock<std::mutex> lock(mutex_);
-    // Helpers that have not joined yet will find no job; the blocks are all taken.
-    wanted_ = joined_;
-    done_.wait(lock, [&] { return finished_ == joined_; });
+    int joined = 0;
+    {
+      // Helpers that have not joined yet will find no job; the blocks are all taken.
+      std::lock_guard<std::mutex> lock(mutex_);
+      wanted_ = joined = joined_;
+    }
+    if (!spin_until(spin_budget_, [&] { return finished_.load() == joined; })) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      done_.wait(lock, [&] { return finished_.load() == joined; });
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
     job_ = nullptr;
     return true;
   }
@@ -81,14 +106,17 @@ class HelperPool {
       threads_.emplace_back([this] { serve(); });
       threads_.back().detach();  // kept until the process ends
     }
+    const bool one_core_each = threads_.size() < std::max(1u, std::thread::hardware_concurrency());
+    spin_budget_ = std::chrono::microseconds(one_core_each ? 1000 : 0);
   }
 
   void serve() {
     uint64_t seen = 0;
-    std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-      wake_.wait(lock, [&] { return generation_ != seen; });
-      seen = generation_;
+      spin_until(spin_budget_, [&] { return generation_.load() != seen; });
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [&] { return generation_.load() != seen; });
+      seen = generation_.load();
       if (!job_ || joined_ >= wanted_) continue;
       ++joined_;
       Job& job = *job_;
@@ -100,18 +128,21 @@ class HelperPool {
         job.work();
       }
       lock.lock();
-      ++finished_;
+      finished_.fetch_add(1);
+      lock.unlock();
       done_.notify_one();
     }
   }
 
   std::atomic<bool> busy_{false};  // a call is being served
-  std::mutex mutex_;                // guards the fields below
+  std::atomic<uint64_t> generation_{0};  // counts calls; changed under mutex_
+  std::atomic<int> finished_{0};         // helpers done with this call; changed under mutex_
+  std::mutex mutex_;                     // guards the fields below
   std::condition_variable wake_, done_;
   std::vector<std::thread> threads_;
-  uint64_t generation_ = 0;
+  std::atomic<std::chrono::microseconds> spin_budget_{std::chrono::microseconds(0)};
   Job* job_ = nullptr;
-  int wanted_ = 0, joined_ = 0, finished_ = 0;
+  int wanted_ = 0, joined_ = 0;
 };
 
 HelperPool& helper_pool() {
