@@ -282,6 +282,26 @@ TEST(ScoringWorkers, HelpersAreKeptAndNestedOrConcurrentCallsStillRunEveryBlock)
   for (const auto& count : inner_runs) EXPECT_EQ(count.load(), 2);
 }
 
+// The helpers wait awake for a while after a call and then sleep: calls spaced beyond that
+// wait (helpers asleep, woken by the call) and back-to-back calls (helpers awake) both run
+// every block exactly once, and a block the helper takes is waited for before the call returns.
+TEST(ScoringWorkers, CallsRunEveryBlockWhetherTheHelpersSleptOrStayedAwake) {
+  for (const auto gap : {std::chrono::microseconds(0), std::chrono::microseconds(5000)}) {
+    for (int call = 0; call < 6; ++call) {
+      std::this_thread::sleep_for(gap);
+      std::vector<std::atomic<int>> runs(4);
+      std::atomic<int> finished{0};
+      for_each_block_on(2, 4, [&](int64_t block) {
+        std::this_thread::sleep_for(std::chrono::microseconds(300));
+        ++runs[static_cast<size_t>(block)];
+        ++finished;
+      });
+      EXPECT_EQ(finished.load(), 4) << "gap " << gap.count() << " us, call " << call;
+      for (const auto& count : runs) EXPECT_EQ(count.load(), 1);
+    }
+  }
+}
+
 class RmsePlugin : public PluginTest {};
 
 TEST_F(RmsePlugin, MatchesHandComputedErrorOverEveryInteraction) {
