@@ -2,7 +2,19 @@
 
 #include <cmath>
 
+#include "spotlight/sdk/nn/catalogue_scores.h"
 #include "spotlight/sdk/nn/dropout.h"
+
+namespace {
+
+// layer(x) for x (rows, dim) on the SDK's tap-product kernels: catalogue_scores computes
+// x W^T + b for a layer's (out, in) weight as for an item table. These layers are as narrow
+// as the embedding, where a BLAS call spends more time packing its operands than multiplying.
+torch::Tensor narrow_linear(const torch::nn::Linear& layer, const torch::Tensor& x) {
+  return spotlight::nn::catalogue_scores(x, layer->weight, layer->bias.unsqueeze(1));
+}
+
+}  // namespace
 
 CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options)
     : options_(options) {
@@ -39,7 +51,8 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
     return torch::constant_pad_nd(t, {0, 0, 0, 1}).index_select(0, groups.slots).split_with_sizes(groups.slot_counts);
   };
   // The scale goes on the queries (rows x dim) rather than on every group's scores.
-  const auto q = slots(query_->forward(x).mul(scale)), k = slots(key_->forward(x)), v = slots(value_->forward(x));
+  const auto q = slots(narrow_linear(query_, x).mul(scale));
+  const auto k = slots(narrow_linear(key_, x)), v = slots(narrow_linear(value_, x));
   std::vector<torch::Tensor> mixed;
   mixed.reserve(groups.groups.size());
   for (size_t g = 0; g < groups.groups.size(); ++g) {
@@ -53,7 +66,7 @@ torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const
         torch::matmul(weights, split(v[g])).transpose(1, 2).reshape({group.sequences * group.width, options_.dim()}));
   }
   // Every row from the slot that holds it, back in row order.
-  return output_->forward(torch::cat(mixed, 0).index_select(0, groups.back));
+  return narrow_linear(output_, torch::cat(mixed, 0).index_select(0, groups.back));
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {
@@ -61,7 +74,7 @@ torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::feed_forward(const torch::Tensor& x) {
-  auto hidden = expand_->forward(x);
+  auto hidden = narrow_linear(expand_, x);
   hidden = options_.gelu() ? torch::gelu(hidden) : torch::relu(hidden);
-  return drop(contract_->forward(drop(hidden)));
+  return drop(narrow_linear(contract_, drop(hidden)));
 }
