@@ -46,7 +46,7 @@ struct Job {
 // Spins until ready() holds or `budget` has passed; true when it holds. A thread asleep on a
 // futex took 100-300 microseconds to wake on a 2-vCPU VM, longer than the serial work between
 // two minibatches' parts, so the helpers and the caller first wait awake for a while, unless
-// the pool has more threads than the machine has cores (then spinning steals a working core).
+// the helpers and the caller outnumber the cores (then spinning would steal a working core).
 template <typename Ready>
 bool spin_until(std::chrono::microseconds budget, const Ready& ready) {
   if (budget.count() == 0) return ready();
