@@ -102,10 +102,12 @@ class HelperPool {
 
  private:
   void grow(int helpers) {
+    if (static_cast<int>(threads_.size()) >= helpers) return;
     while (static_cast<int>(threads_.size()) < helpers) {
       threads_.emplace_back([this] { serve(); });
       threads_.back().detach();  // kept until the process ends
     }
+    // Only when the pool grows: hardware_concurrency() reads the system's CPU list.
     const bool one_core_each = threads_.size() < std::max(1u, std::thread::hardware_concurrency());
     spin_budget_ = std::chrono::microseconds(one_core_each ? 1000 : 0);
   }

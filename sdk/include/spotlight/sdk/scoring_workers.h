@@ -20,9 +20,10 @@ SPOTLIGHT_SDK_API int scoring_workers();
 // helper threads made once per process and kept, each running with the caller's LibTorch
 // thread-local state (grad mode among it). Between calls the helpers, and the caller at the
 // end of a call, wait awake for up to 1 ms before sleeping (not when the helpers and the
-// caller outnumber the cores), so back-to-back calls do not pay a thread's wake-up. A call made while the helpers serve another (from
-// inside a block, or from a second thread) runs its blocks on the calling thread. The first
-// exception a block throws stops the others from taking new blocks and reaches the caller.
+// caller outnumber the cores), so back-to-back calls do not pay a thread's wake-up. A call
+// made while the helpers serve another (from inside a block, or from a second thread) runs
+// its blocks on the calling thread. The first exception a block throws stops the others from
+// taking new blocks and reaches the caller.
 SPOTLIGHT_SDK_API void for_each_block(int64_t blocks, const std::function<void(int64_t block)>& block);
 // The same on up to `workers` threads, whatever scoring_workers() says (the host trains the
 // parts of a minibatch with it).
