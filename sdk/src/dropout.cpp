@@ -3,22 +3,12 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "dropout_hash.h"
 #include "spotlight/sdk/vector_clones.h"
 
 namespace spotlight::nn {
 
 namespace {
-
-// A 32-bit integer hash with good avalanche (lowbias32, Chris Wellons); bijective, so
-// distinct inputs never share a draw.
-inline uint32_t mix(uint32_t x) {
-  x ^= x >> 16;
-  x *= 0x7feb352dU;
-  x ^= x >> 15;
-  x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
 
 // out[i] = in[i] * scale where element i is kept, else 0. An element is kept when its hash is
 // at or above `threshold` (p * 2^32).
@@ -49,16 +39,10 @@ torch::Tensor masked(const torch::Tensor& x, uint64_t seed, double p) {
 // The seed source a DropoutSeeds set on this thread; null: LibTorch's default generator.
 thread_local Random* thread_seeds = nullptr;
 
-uint64_t next_seed() {
-  if (thread_seeds) return thread_seeds->next();
-  const auto parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
-  return static_cast<uint64_t>(parts[0].item<int64_t>()) << 32 | static_cast<uint64_t>(parts[1].item<int64_t>());
-}
-
 class HashedDropout : public torch::autograd::Function<HashedDropout> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x, double p) {
-    const uint64_t seed = next_seed();
+    const uint64_t seed = next_dropout_seed();
     context->saved_data["seed"] = static_cast<int64_t>(seed);
     context->saved_data["p"] = p;
     return masked(x, seed, p);
@@ -73,6 +57,12 @@ class HashedDropout : public torch::autograd::Function<HashedDropout> {
 };
 
 }  // namespace
+
+uint64_t next_dropout_seed() {
+  if (thread_seeds) return thread_seeds->next();
+  const auto parts = torch::randint(0, int64_t{1} << 32, {2}, torch::kInt64);
+  return static_cast<uint64_t>(parts[0].item<int64_t>()) << 32 | static_cast<uint64_t>(parts[1].item<int64_t>());
+}
 
 torch::Tensor dropout(const torch::Tensor& x, double p, bool training) {
   if (!training || p <= 0.0) return x;

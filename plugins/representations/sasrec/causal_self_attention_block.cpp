@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "spotlight/sdk/nn/catalogue_scores.h"
+#include "spotlight/sdk/nn/causal_attention.h"
 #include "spotlight/sdk/nn/dropout.h"
 
 namespace {
@@ -31,42 +32,25 @@ CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAtten
   feed_forward_norm_ = register_module("feed_forward_norm", torch::nn::LayerNorm(norm));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const AttentionGroups& groups) {
+torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths,
+                                                   const torch::Tensor& is_key) {
   if (options_.norm_first()) {
-    auto h = x + drop(attend(attention_norm_->forward(x), groups));
+    auto h = x + drop(attend(attention_norm_->forward(x), lengths, is_key));
     return h + feed_forward(feed_forward_norm_->forward(h));
   }
-  auto h = attention_norm_->forward(x + drop(attend(x, groups)));
+  auto h = attention_norm_->forward(x + drop(attend(x, lengths, is_key)));
   return feed_forward_norm_->forward(h + feed_forward(h));
 }
 
-torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const AttentionGroups& groups) {
-  const int64_t heads = options_.num_heads(), head_dim = options_.dim() / heads;
-  const double scale = 1.0 / std::sqrt(static_cast<double>(head_dim));
-  // The projections over every row at once (plus a zero row for the slots past a sequence's
-  // end), gathered into every group's slots by one index_select each and split by group: one
-  // scatter-add backward per projection, not one over the whole matrix per group. The
-  // attention per group, as (sequences, heads, width, head_dim) products.
-  auto slots = [&](const torch::Tensor& t) {
-    return torch::constant_pad_nd(t, {0, 0, 0, 1}).index_select(0, groups.slots).split_with_sizes(groups.slot_counts);
-  };
-  // The scale goes on the queries (rows x dim) rather than on every group's scores.
-  const auto q = slots(narrow_linear(query_, x).mul(scale));
-  const auto k = slots(narrow_linear(key_, x)), v = slots(narrow_linear(value_, x));
-  std::vector<torch::Tensor> mixed;
-  mixed.reserve(groups.groups.size());
-  for (size_t g = 0; g < groups.groups.size(); ++g) {
-    const auto& group = groups.groups[g];
-    auto split = [&](const torch::Tensor& t) {
-      return t.view({group.sequences, group.width, heads, head_dim}).transpose(1, 2);
-    };
-    auto scores = torch::matmul(split(q[g]), split(k[g]).transpose(-2, -1)).add_(group.mask);
-    auto weights = drop(torch::softmax(scores, -1));
-    mixed.push_back(
-        torch::matmul(weights, split(v[g])).transpose(1, 2).reshape({group.sequences * group.width, options_.dim()}));
-  }
-  // Every row from the slot that holds it, back in row order.
-  return narrow_linear(output_, torch::cat(mixed, 0).index_select(0, groups.back));
+torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& lengths,
+                                                  const torch::Tensor& is_key) {
+  const int64_t heads = options_.num_heads();
+  // The scale goes on the queries, before their products with the keys.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(options_.dim() / heads));
+  const auto mixed = spotlight::nn::causal_attention(narrow_linear(query_, x).mul(scale), narrow_linear(key_, x),
+                                                     narrow_linear(value_, x), lengths, is_key, heads,
+                                                     options_.dropout(), is_training());
+  return narrow_linear(output_, mixed);
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::drop(const torch::Tensor& x) {

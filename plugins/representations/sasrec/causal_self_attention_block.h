@@ -4,7 +4,6 @@
 
 #include <torch/torch.h>
 
-#include "attention_groups.h"
 
 // One SASRec block (Kang & McAuley 2018): multi-head self-attention in which each position
 // sees only itself, earlier positions and no padding, then a point-wise feed-forward layer,
@@ -25,12 +24,13 @@ class CausalSelfAttentionBlockImpl : public torch::nn::Module {
  public:
   explicit CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options);
 
-  // x (rows, dim): the rows of several sequences one after another, in step order; `groups`
-  // says which rows attend to which (attention_groups.h).
-  torch::Tensor forward(const torch::Tensor& x, const AttentionGroups& groups);
+  // x (rows, dim): the rows of several sequences one after another, in step order, sequence s
+  // holding lengths[s] rows (a CPU int64 tensor); a row attends to the earlier rows of its
+  // sequence, and itself, that are keys (is_key, one flag per row).
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& lengths, const torch::Tensor& is_key);
 
  private:
-  torch::Tensor attend(const torch::Tensor& x, const AttentionGroups& groups);
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& lengths, const torch::Tensor& is_key);
   torch::Tensor feed_forward(const torch::Tensor& x);
   // Dropout on attention weights and sub-layer outputs, while training.
   torch::Tensor drop(const torch::Tensor& x);

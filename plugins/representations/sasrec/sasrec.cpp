@@ -79,10 +79,9 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     // (padding inputs are no key, and every other output is discarded).
     const auto rows = kept.reshape({-1}).nonzero().squeeze(1);
     x = spotlight::nn::dropout(x.reshape({batch * (length + 1), dim()}).index_select(0, rows), dropout_, is_training());
-    const auto lengths_tensor = kept.sum(1).cpu();
-    const std::vector<int64_t> lengths(lengths_tensor.data_ptr<int64_t>(), lengths_tensor.data_ptr<int64_t>() + batch);
-    const auto groups = group_sequences(lengths, key.reshape({-1}).index_select(0, rows), x.scalar_type());
-    for (auto& block : blocks_) x = block->forward(x, groups);
+    const auto lengths = kept.sum(1).cpu();
+    const auto row_is_key = key.reshape({-1}).index_select(0, rows);
+    for (auto& block : blocks_) x = block->forward(x, lengths, row_is_key);
     x = final_norm_->forward(x);
     // Back to (batch, length + 1, dim); the states of steps whose item is padding are zero.
     x = torch::zeros({batch * (length + 1), dim()}, x.options()).index_copy(0, rows, x).view({batch, length + 1, dim()});
