@@ -23,18 +23,19 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& queries,
                                const torch::Tensor& keys, const torch::Tensor& values, const torch::Tensor& lengths,
-                               const torch::Tensor& is_key, int64_t heads, double dropout) {
+                               const torch::Tensor& is_key, int64_t heads, double dropout, int64_t kernel) {
     const auto q = queries.contiguous(), k = keys.contiguous(), v = values.contiguous();
     const auto layout = layout_of(q, lengths, is_key, heads);
     const uint64_t seed = dropout > 0.0 ? next_dropout_seed() : 0;
     auto probs = torch::empty({loops::prob_count(layout)}, q.options());
     auto out = torch::empty_like(q);
-    loops::forward(layout, q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), seed, dropout,
-                   probs.data_ptr<float>(), out.data_ptr<float>());
+    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, q.data_ptr<float>(), k.data_ptr<float>(),
+                   v.data_ptr<float>(), seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
     context->save_for_backward({q, k, v, probs, lengths, is_key});
     context->saved_data["seed"] = static_cast<int64_t>(seed);
     context->saved_data["dropout"] = dropout;
     context->saved_data["heads"] = heads;
+    context->saved_data["kernel"] = kernel;
     return out;
   }
 
@@ -45,11 +46,13 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
     const auto layout = layout_of(q, saved[4], saved[5], context->saved_data["heads"].toInt());
     const auto grad_out = output_gradients[0].contiguous();
     auto grad_q = torch::zeros_like(q), grad_k = torch::zeros_like(k), grad_v = torch::zeros_like(v);
-    loops::backward(layout, q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), probs.data_ptr<float>(),
+    loops::backward(static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()), layout,
+                    q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), probs.data_ptr<float>(),
                     grad_out.data_ptr<float>(), static_cast<uint64_t>(context->saved_data["seed"].toInt()),
                     context->saved_data["dropout"].toDouble(), grad_q.data_ptr<float>(), grad_k.data_ptr<float>(),
                     grad_v.data_ptr<float>());
-    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor()};
   }
 };
 
@@ -62,7 +65,9 @@ torch::Tensor by_sequence(const torch::Tensor& queries, const torch::Tensor& key
   int64_t first = 0;
   for (int64_t s = 0; s < lengths.numel(); ++s) {
     const int64_t n = lengths[s].item<int64_t>();
-    auto by_head = [&](const torch::Tensor& t) { return t.narrow(0, first, n).view({n, heads, width}).transpose(0, 1); };
+    auto by_head = [&](const torch::Tensor& t) {
+      return t.narrow(0, first, n).view({n, heads, width}).transpose(0, 1);
+    };
     const auto allowed =
         torch::ones({n, n}, is_key.options()).tril().logical_and(is_key.narrow(0, first, n).unsqueeze(0));
     const auto scores = torch::matmul(by_head(queries), by_head(keys).transpose(1, 2))
@@ -81,6 +86,16 @@ torch::Tensor by_sequence(const torch::Tensor& queries, const torch::Tensor& key
 torch::Tensor causal_attention(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
                                const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads,
                                double dropout, bool training) {
+  return causal_attention_with(tap_products::widest(), queries, keys, values, lengths, is_key, heads, dropout,
+                               training);
+}
+
+torch::Tensor causal_attention_with(tap_products::Kernel kernel, const torch::Tensor& queries,
+                                    const torch::Tensor& keys, const torch::Tensor& values,
+                                    const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads,
+                                    double dropout, bool training) {
+  TORCH_CHECK(tap_products::available(kernel), "causal_attention: the ", tap_products::name(kernel),
+              " kernel does not run on this CPU");
   TORCH_CHECK(queries.dim() == 2 && keys.sizes() == queries.sizes() && values.sizes() == queries.sizes(),
               "causal_attention: queries, keys and values must be (rows, dim) tensors of one shape");
   TORCH_CHECK(heads >= 1 && queries.size(1) % heads == 0, "causal_attention: ", heads,
@@ -91,7 +106,8 @@ torch::Tensor causal_attention(const torch::Tensor& queries, const torch::Tensor
                                        lengths.sum().item<int64_t>() == queries.size(0)),
               "causal_attention: the lengths must be non-negative and sum to the rows (", queries.size(0), ")");
   TORCH_CHECK(lengths.numel() > 0 || queries.size(0) == 0, "causal_attention: rows without sequences");
-  TORCH_CHECK(is_key.dim() == 1 && is_key.numel() == queries.size(0), "causal_attention: is_key must hold one flag per row");
+  TORCH_CHECK(is_key.dim() == 1 && is_key.numel() == queries.size(0),
+              "causal_attention: is_key must hold one flag per row");
   TORCH_CHECK(dropout >= 0.0 && dropout < 1.0, "causal_attention: dropout must be in [0, 1)");
   const double p = training ? dropout : 0.0;
   if (!queries.device().is_cpu() || queries.scalar_type() != torch::kFloat32 ||
@@ -99,7 +115,7 @@ torch::Tensor causal_attention(const torch::Tensor& queries, const torch::Tensor
     return by_sequence(queries, keys, values, lengths, is_key.to(torch::kBool), heads, p, training);
   }
   return CausalAttention::apply(queries, keys, values, lengths.contiguous(), is_key.to(torch::kUInt8).contiguous(),
-                                heads, p);
+                                heads, p, static_cast<int64_t>(kernel));
 }
 
 }  // namespace spotlight::nn

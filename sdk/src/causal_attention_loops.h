@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "spotlight/sdk/nn/tap_products.h"
+
 // The loops of nn::causal_attention's autograd node (causal_attention.cpp) on raw float rows,
 // compiled for AVX-512, AVX2 and baseline x86-64. No LibTorch here.
 //
@@ -11,9 +13,9 @@
 // gets zeros. `probs` holds every (sequence, head, row)'s softmax weights before dropout, row i
 // of a sequence holding i + 1 floats: prob_count() floats in all.
 //
-// Dropout (p > 0) drops weight j of a row when a hash of (seed, the row's place in the call,
-// j) falls below p 2^32, and scales the kept ones by 1 / (1 - p): backward() recomputes the
-// same mask from the same seed.
+// Dropout (p > 0) drops weight j of a row when the top 24 bits of a hash of (seed, the row's
+// place in the call, j) fall below p 2^24, and scales the kept ones by 1 / (1 - p): backward()
+// recomputes the same mask from the same seed.
 namespace spotlight::nn::causal_attention_loops {
 
 struct Layout {
@@ -27,14 +29,15 @@ struct Layout {
 // Floats `probs` needs for this layout.
 int64_t prob_count(const Layout& layout);
 
-// out (rows x dim) = the attention of every row; probs as above.
-void forward(const Layout& layout, const float* queries, const float* keys, const float* values, uint64_t seed,
-             double p, float* probs, float* out);
+// out (rows x dim) = the attention of every row; probs as above. Both functions run `kernel`'s
+// loops (tap_products::Kernel: AVX-512, AVX2 or plain), which must be available.
+void forward(tap_products::Kernel kernel, const Layout& layout, const float* queries, const float* keys,
+             const float* values, uint64_t seed, double p, float* probs, float* out);
 
 // With grad_out (rows x dim), sets grad_queries, grad_keys and grad_values (rows x dim each,
 // zeroed by the caller) to the gradients of the forward pass that wrote `probs`.
-void backward(const Layout& layout, const float* queries, const float* keys, const float* values,
-              const float* probs, const float* grad_out, uint64_t seed, double p, float* grad_queries,
-              float* grad_keys, float* grad_values);
+void backward(tap_products::Kernel kernel, const Layout& layout, const float* queries, const float* keys,
+              const float* values, const float* probs, const float* grad_out, uint64_t seed, double p,
+              float* grad_queries, float* grad_keys, float* grad_values);
 
 }  // namespace spotlight::nn::causal_attention_loops

@@ -64,6 +64,16 @@ torch::Tensor flags(const std::vector<bool>& is_key) {
 
 torch::Tensor as_tensor(const std::vector<int64_t>& lengths) { return torch::tensor(lengths, torch::kInt64); }
 
+// Every kernel this CPU runs: the plain loops always, AVX2 and AVX-512 where available.
+std::vector<nn::tap_products::Kernel> kernels() {
+  std::vector<nn::tap_products::Kernel> result;
+  for (const auto kernel :
+       {nn::tap_products::Kernel::plain, nn::tap_products::Kernel::avx2, nn::tap_products::Kernel::avx512}) {
+    if (nn::tap_products::available(kernel)) result.push_back(kernel);
+  }
+  return result;
+}
+
 TEST(CausalAttention, OutputsAndGradientsMatchAttentionWrittenOutRowByRow) {
   torch::manual_seed(3);
   // Sequences of 5, 1, 0, 37 and 18 rows; the 37-row one opens with two rows that are no key
@@ -74,79 +84,89 @@ TEST(CausalAttention, OutputsAndGradientsMatchAttentionWrittenOutRowByRow) {
   const auto draws = torch::rand({rows});
   for (int64_t r = 0; r < rows; ++r) is_key[static_cast<size_t>(r)] = draws[r].item<double>() > 0.2;
   is_key[6] = is_key[7] = false;
-  // Head widths of 16, 32 and 64 floats (whole registers), 48 (three) and 3 (plain loops).
-  for (const auto& [dim, heads] : std::vector<std::pair<int64_t, int64_t>>{{16, 1}, {64, 2}, {48, 1}, {128, 2}, {6, 2}}) {
-    SCOPED_TRACE("dim " + std::to_string(dim) + ", heads " + std::to_string(heads));
-    const auto in = random_inputs(rows, dim);
-    const auto out = nn::causal_attention(in.q, in.k, in.v, as_tensor(lengths), flags(is_key), heads, 0.0, true);
-    const auto gradient_weights = torch::randn({rows, dim});
-    (out * gradient_weights).sum().backward();
+  // Head widths of 16, 32, 48 and 64 floats (held in registers) and 3 (plain loops).
+  for (const auto kernel : kernels()) {
+    for (const auto& [dim, heads] :
+         std::vector<std::pair<int64_t, int64_t>>{{16, 1}, {64, 2}, {48, 1}, {128, 2}, {6, 2}}) {
+      SCOPED_TRACE(std::string(nn::tap_products::name(kernel)) + ", dim " + std::to_string(dim) + ", heads " +
+                   std::to_string(heads));
+      const auto in = random_inputs(rows, dim);
+      const auto out =
+          nn::causal_attention_with(kernel, in.q, in.k, in.v, as_tensor(lengths), flags(is_key), heads, 0.0, true);
+      const auto gradient_weights = torch::randn({rows, dim});
+      (out * gradient_weights).sum().backward();
 
-    const auto q64 = in.q.detach().to(torch::kFloat64).requires_grad_();
-    const auto k64 = in.k.detach().to(torch::kFloat64).requires_grad_();
-    const auto v64 = in.v.detach().to(torch::kFloat64).requires_grad_();
-    const auto expected = attention_by_rows(q64, k64, v64, lengths, is_key, heads);
-    (expected * gradient_weights.to(torch::kFloat64)).sum().backward();
+      const auto q64 = in.q.detach().to(torch::kFloat64).requires_grad_();
+      const auto k64 = in.k.detach().to(torch::kFloat64).requires_grad_();
+      const auto v64 = in.v.detach().to(torch::kFloat64).requires_grad_();
+      const auto expected = attention_by_rows(q64, k64, v64, lengths, is_key, heads);
+      (expected * gradient_weights.to(torch::kFloat64)).sum().backward();
 
-    EXPECT_TRUE(torch::allclose(out.to(torch::kFloat64), expected, 1e-5, 1e-5));
-    EXPECT_TRUE(torch::allclose(in.q.grad().to(torch::kFloat64), q64.grad(), 1e-4, 1e-4));
-    EXPECT_TRUE(torch::allclose(in.k.grad().to(torch::kFloat64), k64.grad(), 1e-4, 1e-4));
-    EXPECT_TRUE(torch::allclose(in.v.grad().to(torch::kFloat64), v64.grad(), 1e-4, 1e-4));
-    EXPECT_TRUE(torch::all(out.narrow(0, 6, 2).eq(0)).item<bool>());
+      EXPECT_TRUE(torch::allclose(out.to(torch::kFloat64), expected, 1e-5, 1e-5));
+      EXPECT_TRUE(torch::allclose(in.q.grad().to(torch::kFloat64), q64.grad(), 1e-4, 1e-4));
+      EXPECT_TRUE(torch::allclose(in.k.grad().to(torch::kFloat64), k64.grad(), 1e-4, 1e-4));
+      EXPECT_TRUE(torch::allclose(in.v.grad().to(torch::kFloat64), v64.grad(), 1e-4, 1e-4));
+      EXPECT_TRUE(torch::all(out.narrow(0, 6, 2).eq(0)).item<bool>());
+    }
   }
 }
 
 TEST(CausalAttention, DropsWeightsWhileTrainingAndBackwardFollowsTheSameMask) {
-  torch::manual_seed(4);
-  // One sequence of 48 rows of width 48, every row a key. With the identity as values, row i's
-  // output is its weights after dropout.
-  const int64_t n = 48;
-  const std::vector<int64_t> lengths{n};
-  const std::vector<bool> is_key(n, true);
-  const double p = 0.3;
-  const auto in = random_inputs(n, n);
-  const auto identity = torch::eye(n);
-  Random seeds_a(11), seeds_b(11);
-  torch::Tensor weights;
-  {
-    nn::DropoutSeeds use(seeds_a);
-    weights = nn::causal_attention(in.q, in.k, identity, as_tensor(lengths), flags(is_key), 1, p, true).detach();
-  }
-  const auto plain =
-      attention_by_rows(in.q.detach().to(torch::kFloat64), in.k.detach().to(torch::kFloat64),
-                        identity.to(torch::kFloat64), lengths, is_key, 1);
-  const auto causal = torch::ones({n, n}, torch::kBool).tril();
-  const auto kept = weights.ne(0);
-  // Nothing after the row; each earlier weight either dropped or scaled by 1 / (1 - p).
-  EXPECT_FALSE(torch::any(kept.logical_and(causal.logical_not())).item<bool>());
-  EXPECT_TRUE(torch::allclose(weights.masked_select(kept).to(torch::kFloat64),
-                              (plain / (1.0 - p)).masked_select(kept), 1e-5, 1e-6));
-  // 1,176 weights: the dropped fraction's standard deviation is 0.013.
-  const double dropped = 1.0 - kept.sum().item<double>() / static_cast<double>(n * (n + 1) / 2);
-  EXPECT_NEAR(dropped, p, 0.05);
+  for (const auto kernel : kernels()) {
+    SCOPED_TRACE(nn::tap_products::name(kernel));
+    torch::manual_seed(4);
+    // One sequence of 48 rows of width 48, every row a key. With the identity as values, row i's
+    // output is its weights after dropout.
+    const int64_t n = 48;
+    const std::vector<int64_t> lengths{n};
+    const std::vector<bool> is_key(n, true);
+    const double p = 0.3;
+    const auto in = random_inputs(n, n);
+    const auto identity = torch::eye(n);
+    Random seeds_a(11), seeds_b(11);
+    torch::Tensor weights;
+    {
+      nn::DropoutSeeds use(seeds_a);
+      weights = nn::causal_attention_with(kernel, in.q, in.k, identity, as_tensor(lengths), flags(is_key), 1, p, true)
+                    .detach();
+    }
+    const auto plain =
+        attention_by_rows(in.q.detach().to(torch::kFloat64), in.k.detach().to(torch::kFloat64),
+                          identity.to(torch::kFloat64), lengths, is_key, 1);
+    const auto causal = torch::ones({n, n}, torch::kBool).tril();
+    const auto kept = weights.ne(0);
+    // Nothing after the row; each earlier weight either dropped or scaled by 1 / (1 - p).
+    EXPECT_FALSE(torch::any(kept.logical_and(causal.logical_not())).item<bool>());
+    EXPECT_TRUE(torch::allclose(weights.masked_select(kept).to(torch::kFloat64),
+                                (plain / (1.0 - p)).masked_select(kept), 1e-5, 1e-6));
+    // 1,176 weights: the dropped fraction's standard deviation is 0.013.
+    const double dropped = 1.0 - kept.sum().item<double>() / static_cast<double>(n * (n + 1) / 2);
+    EXPECT_NEAR(dropped, p, 0.05);
 
-  // The same seeds again, with other values: the same mask, forward and backward.
-  const auto values = torch::randn({n, n}).requires_grad_();
-  torch::Tensor out;
-  {
-    nn::DropoutSeeds use(seeds_b);
-    out = nn::causal_attention(in.q, in.k, values, as_tensor(lengths), flags(is_key), 1, p, true);
-  }
-  const auto gradient_weights = torch::randn({n, n});
-  (out * gradient_weights).sum().backward();
-  const auto q64 = in.q.detach().to(torch::kFloat64).requires_grad_();
-  const auto k64 = in.k.detach().to(torch::kFloat64).requires_grad_();
-  const auto v64 = values.detach().to(torch::kFloat64).requires_grad_();
-  const auto expected = attention_by_rows(q64, k64, v64, lengths, is_key, 1, kept.to(torch::kFloat64), p);
-  (expected * gradient_weights.to(torch::kFloat64)).sum().backward();
-  EXPECT_TRUE(torch::allclose(out.to(torch::kFloat64), expected, 1e-5, 1e-5));
-  EXPECT_TRUE(torch::allclose(in.q.grad().to(torch::kFloat64), q64.grad(), 1e-4, 1e-4));
-  EXPECT_TRUE(torch::allclose(in.k.grad().to(torch::kFloat64), k64.grad(), 1e-4, 1e-4));
-  EXPECT_TRUE(torch::allclose(values.grad().to(torch::kFloat64), v64.grad(), 1e-4, 1e-4));
+    // The same seeds again, with other values: the same mask, forward and backward.
+    const auto values = torch::randn({n, n}).requires_grad_();
+    torch::Tensor out;
+    {
+      nn::DropoutSeeds use(seeds_b);
+      out = nn::causal_attention_with(kernel, in.q, in.k, values, as_tensor(lengths), flags(is_key), 1, p, true);
+    }
+    const auto gradient_weights = torch::randn({n, n});
+    (out * gradient_weights).sum().backward();
+    const auto q64 = in.q.detach().to(torch::kFloat64).requires_grad_();
+    const auto k64 = in.k.detach().to(torch::kFloat64).requires_grad_();
+    const auto v64 = values.detach().to(torch::kFloat64).requires_grad_();
+    const auto expected = attention_by_rows(q64, k64, v64, lengths, is_key, 1, kept.to(torch::kFloat64), p);
+    (expected * gradient_weights.to(torch::kFloat64)).sum().backward();
+    EXPECT_TRUE(torch::allclose(out.to(torch::kFloat64), expected, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(in.q.grad().to(torch::kFloat64), q64.grad(), 1e-4, 1e-4));
+    EXPECT_TRUE(torch::allclose(in.k.grad().to(torch::kFloat64), k64.grad(), 1e-4, 1e-4));
+    EXPECT_TRUE(torch::allclose(values.grad().to(torch::kFloat64), v64.grad(), 1e-4, 1e-4));
 
-  // Outside training the dropout probability is ignored.
-  const auto evaluated = nn::causal_attention(in.q, in.k, identity, as_tensor(lengths), flags(is_key), 1, p, false);
-  EXPECT_TRUE(torch::allclose(evaluated.to(torch::kFloat64), plain, 1e-5, 1e-6));
+    // Outside training the dropout probability is ignored.
+    const auto evaluated =
+        nn::causal_attention_with(kernel, in.q, in.k, identity, as_tensor(lengths), flags(is_key), 1, p, false);
+    EXPECT_TRUE(torch::allclose(evaluated.to(torch::kFloat64), plain, 1e-5, 1e-6));
+  }
 }
 
 TEST(CausalAttention, OtherTypesRunOnLibTorchsOperatorsWithTheSameResult) {
@@ -177,7 +197,8 @@ TEST(CausalAttention, RefusesLengthsThatDoNotCoverTheRowsAndHeadsThatDoNotDivide
   auto message = [&](const torch::Tensor& lengths, int64_t heads) {
     return testing::error_message([&] { nn::causal_attention(in.q, in.k, in.v, lengths, keys, heads, 0.0, true); });
   };
-  EXPECT_NE(message(as_tensor({4, 5}), 1).find("causal_attention: the lengths must be non-negative and sum to the rows (10)"),
+  EXPECT_NE(message(as_tensor({4, 5}), 1)
+                .find("causal_attention: the lengths must be non-negative and sum to the rows (10)"),
             std::string::npos);
   EXPECT_NE(message(as_tensor({-1, 11}), 1).find("the lengths must be non-negative"), std::string::npos);
   EXPECT_NE(message(as_tensor({10}), 4).find("causal_attention: 4 heads do not divide the width 6"), std::string::npos);

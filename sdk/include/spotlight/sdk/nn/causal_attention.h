@@ -3,6 +3,7 @@
 #include <torch/types.h>
 
 #include "spotlight/sdk/export.h"
+#include "spotlight/sdk/nn/tap_products.h"
 
 namespace spotlight::nn {
 
@@ -19,11 +20,18 @@ namespace spotlight::nn {
 //
 // On CPU float32 tensors one autograd node whose loops compute only the causal half of each
 // sequence's scores and keep one row of them in cache at a time: no padding, no masked
-// products, no (sequences, length, length) tensor beyond the weights kept for backward.
+// products, no (sequences, length, length) tensor beyond the weights kept for backward. They
+// run at the CPU's widest vector width (AVX-512, AVX2 or baseline, as the tap products).
 // Elsewhere, per-sequence LibTorch products.
 SPOTLIGHT_SDK_API torch::Tensor causal_attention(const torch::Tensor& queries, const torch::Tensor& keys,
                                                  const torch::Tensor& values, const torch::Tensor& lengths,
                                                  const torch::Tensor& is_key, int64_t heads, double dropout,
                                                  bool training);
+
+// The same on a given kernel of nn/tap_products.h's list, which must be available (for tests).
+SPOTLIGHT_SDK_API torch::Tensor causal_attention_with(tap_products::Kernel kernel, const torch::Tensor& queries,
+                                                      const torch::Tensor& keys, const torch::Tensor& values,
+                                                      const torch::Tensor& lengths, const torch::Tensor& is_key,
+                                                      int64_t heads, double dropout, bool training);
 
 }  // namespace spotlight::nn
