@@ -3,8 +3,8 @@
 // causal self-attention; the output at step t predicts item t, scored like every sequence
 // network here against the item table: <state, item vector> + item bias.
 //
-// The network reads the history behind one start slot (embed_shifted's zero vector, plus
-// the position-0 vector), so input t holds item t-1. The start slot is a key every query may
+// The network reads the history behind one start slot (a zero item vector, plus the
+// position-0 vector), so input t holds item t-1. The start slot is a key every query may
 // read: a query whose earlier inputs are all left padding still has one key to weigh, so
 // its softmax never divides by zero (NaN), and it predicts the first item from the start
 // slot alone. Padding inputs are zero and never a key, so padding reaches no state. Steps
@@ -70,23 +70,32 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     const auto item_real = item_sequences.ne(0);
     const auto always = torch::ones({batch, 1}, item_real.options());
     const auto key = torch::cat({always, item_real}, 1);
-    const auto kept = key.logical_or(torch::cat({item_real, always}, 1));
-    auto positions = positions_->weight.narrow(0, 0, length + 1).unsqueeze(0);
-    auto x = (embed_shifted(item_sequences) * std::sqrt(static_cast<double>(dim())) + positions) *
-             key.unsqueeze(-1).to(positions.scalar_type());
+    const auto kept = key.logical_or(torch::cat({item_real, always}, 1)).reshape({-1});
     // Only the kept inputs go through the blocks, as rows of one (rows, dim) matrix, sequence
     // after sequence: padding costs nothing, and the result is the one of every input at once
-    // (padding inputs are no key, and every other output is discarded).
-    const auto rows = kept.reshape({-1}).nonzero().squeeze(1);
-    x = spotlight::nn::dropout(x.reshape({batch * (length + 1), dim()}).index_select(0, rows), dropout_, is_training());
-    const auto lengths = kept.sum(1).cpu();
+    // (padding inputs are no key, and every other output is discarded). A kept input that is
+    // no key (the one before a sequence's first item) is zero, like the start slot's item part.
+    const auto rows = kept.nonzero().squeeze(1);
     const auto row_is_key = key.reshape({-1}).index_select(0, rows);
+    const auto shifted_ids = torch::constant_pad_nd(item_sequences.to(torch::kInt64), {1, 0}).reshape({-1});
+    const auto item_part = embed(shifted_ids.index_select(0, rows).unsqueeze(0)).squeeze(0);
+    const auto position_part = positions_->weight.index_select(0, rows.remainder(length + 1));
+    auto x = item_part * std::sqrt(static_cast<double>(dim())) +
+             position_part * row_is_key.unsqueeze(1).to(position_part.scalar_type());
+    x = spotlight::nn::dropout(x, dropout_, is_training());
+    const auto lengths = kept.view({batch, length + 1}).sum(1).cpu();
     for (auto& block : blocks_) x = block->forward(x, lengths, row_is_key);
     x = final_norm_->forward(x);
-    // Back to (batch, length + 1, dim); the states of steps whose item is padding are zero.
-    x = torch::zeros({batch * (length + 1), dim()}, x.options()).index_copy(0, rows, x).view({batch, length + 1, dim()});
-    const auto per_step = x.narrow(1, 0, length) * item_real.unsqueeze(-1).to(x.scalar_type());
-    return {per_step, x.select(1, length)};
+    // Each step's state is the row of its input when its item is real, else a zero row after
+    // the last; the final state is the row of input `length`.
+    const auto row_of_input = kept.cumsum(0).sub_(1).view({batch, length + 1});
+    const auto zero_row = x.size(0);
+    const auto step_rows = torch::where(item_real, row_of_input.narrow(1, 0, length),
+                                        torch::full({}, zero_row, row_of_input.options()));
+    const auto per_step = torch::constant_pad_nd(x, {0, 0, 0, 1})
+                              .index_select(0, step_rows.reshape({-1}))
+                              .view({batch, length, dim()});
+    return {per_step, x.index_select(0, row_of_input.select(1, length))};
   }
 
  private:
