@@ -112,90 +112,149 @@ ATTENTION_INLINE Ints up_to(int64_t c, int64_t i) {
   return splat(static_cast<float>(i - c)) >= __builtin_convertvector(lane_indices(), Floats);
 }
 
-// out[0, width) = sum over j < count of weights[j] rows[j] (rows `stride` floats apart).
-// NV > 0: width is NV vectors, summed in interleaved partial sums (j mod kChains) when NV is
-// small, so that the multiply-adds into one register do not wait on each other.
+// Query rows handled together: each key's and value's row is then loaded once for all of them,
+// and each gradient row stored once. Fewer for wide heads, whose rows fill the registers; one
+// for the plain loops.
 template <int NV>
-ATTENTION_INLINE void weighted_rows(const float* weights, int64_t count, const float* rows, int64_t stride,
-                                    int64_t width, float* out) {
+constexpr int block_rows() {
+  return NV == 0 ? 1 : (NV <= 2 ? 4 : (NV <= 4 ? 2 : 1));
+}
+constexpr int kMaxBlock = 4;
+
+// out_r[0, width) = sum over j < count of weights_r[j] rows[j], for the R rows of `weights`
+// (ldw floats apart) and of out (stride floats apart, like `rows`). NV > 0: width is NV vectors.
+template <int NV, int R>
+ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t count, const float* rows,
+                                    int64_t stride, int64_t width, float* out) {
   if constexpr (NV > 0) {
-    constexpr int kChains = NV <= 2 ? 4 : (NV <= 4 ? 2 : 1);
-    Floats acc[kChains][NV] = {};
-    int64_t j = 0;
-    for (; j + kChains <= count; j += kChains) {
-#pragma GCC unroll 4
-      for (int t = 0; t < kChains; ++t) {
-        const float a = weights[j + t];
-        const float* row = rows + (j + t) * stride;
+    Floats acc[R][NV] = {};
+    for (int64_t j = 0; j < count; ++j) {
+      Floats x[NV];
 #pragma GCC unroll 16
-        for (int u = 0; u < NV; ++u) acc[t][u] += a * load(row + u * kLanes);
+      for (int u = 0; u < NV; ++u) x[u] = load(rows + j * stride + u * kLanes);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const float a = weights[r * ldw + j];
+#pragma GCC unroll 16
+        for (int u = 0; u < NV; ++u) acc[r][u] += a * x[u];
       }
     }
-    for (; j < count; ++j) {
-      const float a = weights[j];
-      const float* row = rows + j * stride;
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) acc[0][u] += a * load(row + u * kLanes);
-    }
-#pragma GCC unroll 16
-    for (int u = 0; u < NV; ++u) {
-      Floats total = acc[0][u];
-      for (int t = 1; t < kChains; ++t) total += acc[t][u];
-      store(out + u * kLanes, total);
+      for (int u = 0; u < NV; ++u) store(out + r * stride + u * kLanes, acc[r][u]);
     }
   } else {
-    std::fill(out, out + width, 0.0f);
-    for (int64_t j = 0; j < count; ++j) {
-      const float a = weights[j];
-      const float* row = rows + j * stride;
-      for (int64_t d = 0; d < width; ++d) out[d] += a * row[d];
+    for (int r = 0; r < R; ++r) {
+      float* o = out + r * stride;
+      std::fill(o, o + width, 0.0f);
+      for (int64_t j = 0; j < count; ++j) {
+        const float a = weights[r * ldw + j];
+        const float* row = rows + j * stride;
+        for (int64_t d = 0; d < width; ++d) o[d] += a * row[d];
+      }
     }
   }
 }
 
-// rows[j][0, width) += weights[j] x for j < count.
-template <int NV>
-ATTENTION_INLINE void add_to_rows(const float* weights, int64_t count, const float* x, float* rows, int64_t stride,
-                                  int64_t width) {
+// rows[j][0, width) += sum over r < R of weights_r[j] xs_r for j < count (the R rows xs_r
+// stride floats apart, like `rows`; weights' rows ldw apart).
+template <int NV, int R>
+ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs, float* rows,
+                                  int64_t stride, int64_t width) {
   if constexpr (NV > 0) {
-    Floats xs[NV];
+    Floats x[R][NV];
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 16
-    for (int u = 0; u < NV; ++u) xs[u] = load(x + u * kLanes);
+      for (int u = 0; u < NV; ++u) x[r][u] = load(xs + r * stride + u * kLanes);
+    }
     for (int64_t j = 0; j < count; ++j) {
-      const float a = weights[j];
       float* row = rows + j * stride;
+      Floats acc[NV];
 #pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) store(row + u * kLanes, load(row + u * kLanes) + a * xs[u]);
+      for (int u = 0; u < NV; ++u) acc[u] = load(row + u * kLanes);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const float a = weights[r * ldw + j];
+#pragma GCC unroll 16
+        for (int u = 0; u < NV; ++u) acc[u] += a * x[r][u];
+      }
+#pragma GCC unroll 16
+      for (int u = 0; u < NV; ++u) store(row + u * kLanes, acc[u]);
     }
   } else {
     for (int64_t j = 0; j < count; ++j) {
-      const float a = weights[j];
       float* row = rows + j * stride;
-      for (int64_t d = 0; d < width; ++d) row[d] += a * x[d];
+      for (int r = 0; r < R; ++r) {
+        const float a = weights[r * ldw + j];
+        for (int64_t d = 0; d < width; ++d) row[d] += a * xs[r * stride + d];
+      }
     }
   }
 }
 
-// out[c] = <x, column c of t> for c < count (a multiple of kLanes); t is width x stride. Four
-// vectors of columns at a time, so that four chains of multiply-adds run side by side.
-ATTENTION_INLINE void row_times_columns(const float* x, const float* t, int64_t stride, int64_t width, int64_t count,
-                                        float* out) {
+// out_r[c] = <x_r, column c of t> for the R rows x_r (xstride floats apart) and c < count (a
+// whole number of vectors); t is width x tstride, out's rows ldo apart. Several vectors of
+// columns at a time, so that several chains of multiply-adds run side by side.
+template <int R>
+ATTENTION_INLINE void rows_times_columns(const float* x, int64_t xstride, const float* t, int64_t tstride,
+                                         int64_t width, int64_t count, float* out, int64_t ldo) {
+  constexpr int C = R >= 4 ? 2 : 4;
   int64_t c = 0;
-  for (; c + 4 * kLanes <= count; c += 4 * kLanes) {
-    Floats acc[4] = {};
+  for (; c + C * kLanes <= count; c += C * kLanes) {
+    Floats acc[R][C] = {};
     for (int64_t d = 0; d < width; ++d) {
-      const float* column = t + d * stride + c;
+      Floats column[C];
 #pragma GCC unroll 4
-      for (int u = 0; u < 4; ++u) acc[u] += x[d] * load(column + u * kLanes);
+      for (int u = 0; u < C; ++u) column[u] = load(t + d * tstride + c + u * kLanes);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) {
+        const float s = x[r * xstride + d];
+#pragma GCC unroll 4
+        for (int u = 0; u < C; ++u) acc[r][u] += s * column[u];
+      }
     }
 #pragma GCC unroll 4
-    for (int u = 0; u < 4; ++u) store(out + c + u * kLanes, acc[u]);
+    for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 4
+      for (int u = 0; u < C; ++u) store(out + r * ldo + c + u * kLanes, acc[r][u]);
+    }
   }
   for (; c < count; c += kLanes) {
-    Floats acc{};
-    for (int64_t d = 0; d < width; ++d) acc += x[d] * load(t + d * stride + c);
-    store(out + c, acc);
+    Floats acc[R] = {};
+    for (int64_t d = 0; d < width; ++d) {
+      const Floats column = load(t + d * tstride + c);
+#pragma GCC unroll 4
+      for (int r = 0; r < R; ++r) acc[r] += x[r * xstride + d] * column;
+    }
+#pragma GCC unroll 4
+    for (int r = 0; r < R; ++r) store(out + r * ldo + c, acc[r]);
   }
+}
+
+// weights[0, span) = the softmax of scores over the keys j <= i, zero elsewhere (all zero when
+// there is no such key).
+ATTENTION_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span, float* weights) {
+  Floats top = splat(-std::numeric_limits<float>::infinity());
+  for (int64_t c = 0; c < span; c += kLanes) {
+    const Floats s = load(scores + c);
+    top = select(up_to(c, i) & (load(keys + c) > 0.0f) & (s > top), s, top);
+  }
+  const float m = max_of(top);
+  if (m == -std::numeric_limits<float>::infinity()) {
+    std::fill(weights, weights + span, 0.0f);
+    return;
+  }
+  Floats total{};
+  for (int64_t c = 0; c < span; c += kLanes) {
+    const Ints take = up_to(c, i) & (load(keys + c) > 0.0f);
+    const Floats e = keep_where(take, exp_nonpositive(load(scores + c) - m));
+    store(weights + c, e);
+    total += e;
+  }
+  const float inverse = 1.0f / sum_of(total);
+  for (int64_t c = 0; c < span; c += kLanes) store(weights + c, load(weights + c) * inverse);
 }
 
 // One sequence and head: n rows of width hd, `stride` floats apart, and the work space.
@@ -207,8 +266,9 @@ struct Head {
   uint64_t first_row;  // the place of the head's row 0 in the call, for the dropout draws
   float* transposed;   // hd x padded(n)
   float* keys;         // padded(n): 1 for a key, else 0
-  float* a;            // padded(n) each
+  float* a;            // kMaxBlock rows of padded(n) each
   float* b;
+  float* c;
 };
 
 // transposed[d][j] = rows[j][d], zero past n; keys[j] = whether row j is a key.
@@ -222,86 +282,93 @@ inline void prepare(const Head& head, const float* rows) {
   for (int64_t j = 0; j < np; ++j) head.keys[j] = j < head.n && head.is_key[j] ? 1.0f : 0.0f;
 }
 
-template <int NV>
-ATTENTION_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v, uint64_t seed,
-                                   float threshold, float scale, float* probs, float* out) {
-  const int64_t np = padded(head.n);
-  prepare(head, k);
-  float* scores = head.a;
-  float* weights = head.b;
-  for (int64_t i = 0; i < head.n; ++i) {
-    const int64_t width = i + 1, span = padded(width);
-    float* row = probs + triangle(i);
-    float* out_row = out + i * head.stride;
-    row_times_columns(q + i * head.stride, head.transposed, np, head.hd, span, scores);
-    const Floats minus_infinity = splat(-std::numeric_limits<float>::infinity());
-    Floats top = minus_infinity;
-    for (int64_t c = 0; c < span; c += kLanes) {
-      const Floats s = load(scores + c);
-      const Ints take = up_to(c, i) & (load(head.keys + c) > 0.0f);
-      top = select(take & (s > top), s, top);
-    }
-    const float m = max_of(top);
-    if (m == -std::numeric_limits<float>::infinity()) {  // no key at or before row i
-      std::fill(row, row + width, 0.0f);
-      std::fill(out_row, out_row + head.hd, 0.0f);
-      continue;
-    }
-    Floats total{};
-    for (int64_t c = 0; c < span; c += kLanes) {
-      const Ints take = up_to(c, i) & (load(head.keys + c) > 0.0f);
-      const Floats e = keep_where(take, exp_nonpositive(load(scores + c) - m));
-      store(weights + c, e);
-      total += e;
-    }
-    const float inverse = 1.0f / sum_of(total);
-    for (int64_t c = 0; c < span; c += kLanes) store(weights + c, load(weights + c) * inverse);
-    std::copy(weights, weights + width, row);
+// Query rows [i0, i0 + R): their scores (a), weights (b; stored to probs before dropout) and
+// outputs.
+template <int NV, int R>
+ATTENTION_INLINE void forward_block(const Head& head, int64_t i0, const float* q, const float* v, uint64_t seed,
+                                    float threshold, float scale, float* probs, float* out) {
+  const int64_t np = padded(head.n), span = padded(i0 + R);
+  rows_times_columns<R>(q + i0 * head.stride, head.stride, head.transposed, np, head.hd, span, head.a, np);
+  for (int r = 0; r < R; ++r) {
+    const int64_t i = i0 + r;
+    float* weights = head.b + r * np;
+    softmax_row(head.a + r * np, head.keys, i, span, weights);
+    std::copy(weights, weights + i + 1, probs + triangle(i));
     if (threshold > 0) {
       const uint32_t stream = row_stream(seed, head.first_row + static_cast<uint64_t>(i));
       for (int64_t c = 0; c < span; c += kLanes) {
         store(weights + c, keep_where(kept(stream, c, threshold), load(weights + c) * scale));
       }
     }
-    weighted_rows<NV>(weights, width, v, head.stride, head.hd, out_row);
   }
+  weighted_rows<NV, R>(head.b, np, i0 + R, v, head.stride, head.hd, out + i0 * head.stride);
+}
+
+// The gradients of query rows [i0, i0 + R): weights (a), their gradients (b), the weights
+// after dropout (c).
+template <int NV, int R>
+ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* q, const float* k, const float* probs,
+                                     const float* grad_out, uint64_t seed, float threshold, float scale,
+                                     float* grad_q, float* grad_k, float* grad_v) {
+  const int64_t np = padded(head.n), span = padded(i0 + R), count = i0 + R;
+  for (int r = 0; r < R; ++r) {
+    const int64_t i = i0 + r;
+    const float* row = probs + triangle(i);
+    std::copy(row, row + i + 1, head.a + r * np);
+    std::fill(head.a + r * np + i + 1, head.a + r * np + span, 0.0f);
+  }
+  // d(weight j after dropout) = <grad_out_i, v_j>; grad_v_j += (weight j after dropout) grad_out_i.
+  const float* go = grad_out + i0 * head.stride;
+  rows_times_columns<R>(go, head.stride, head.transposed, np, head.hd, span, head.b, np);
+  const float* dropped = head.a;
+  if (threshold > 0) {
+    for (int r = 0; r < R; ++r) {
+      const uint32_t stream = row_stream(seed, head.first_row + static_cast<uint64_t>(i0 + r));
+      float *weights = head.a + r * np, *grads = head.b + r * np, *kept_weights = head.c + r * np;
+      for (int64_t c = 0; c < span; c += kLanes) {
+        const Ints keep = kept(stream, c, threshold);
+        store(kept_weights + c, keep_where(keep, load(weights + c) * scale));
+        store(grads + c, keep_where(keep, load(grads + c) * scale));
+      }
+    }
+    dropped = head.c;
+  }
+  add_to_rows<NV, R>(dropped, np, count, go, grad_v, head.stride, head.hd);
+  // Through the softmax: d score j = weight j (d weight j - sum over l of weight l d weight l).
+  for (int r = 0; r < R; ++r) {
+    const float *weights = head.a + r * np;
+    float* grads = head.b + r * np;
+    Floats dot{};
+    for (int64_t c = 0; c < span; c += kLanes) dot += load(weights + c) * load(grads + c);
+    const float total = sum_of(dot);
+    for (int64_t c = 0; c < span; c += kLanes) store(grads + c, load(weights + c) * (load(grads + c) - total));
+  }
+  weighted_rows<NV, R>(head.b, np, count, k, head.stride, head.hd, grad_q + i0 * head.stride);
+  add_to_rows<NV, R>(head.b, np, count, q + i0 * head.stride, grad_k, head.stride, head.hd);
+}
+
+template <int NV>
+ATTENTION_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v, uint64_t seed,
+                                   float threshold, float scale, float* probs, float* out) {
+  constexpr int R = block_rows<NV>();
+  prepare(head, k);
+  int64_t i0 = 0;
+  for (; i0 + R <= head.n; i0 += R) forward_block<NV, R>(head, i0, q, v, seed, threshold, scale, probs, out);
+  for (; i0 < head.n; ++i0) forward_block<NV, 1>(head, i0, q, v, seed, threshold, scale, probs, out);
 }
 
 template <int NV>
 ATTENTION_INLINE void backward_head(const Head& head, const float* q, const float* k, const float* v,
                                     const float* probs, const float* grad_out, uint64_t seed, float threshold,
                                     float scale, float* grad_q, float* grad_k, float* grad_v) {
-  const int64_t np = padded(head.n);
+  constexpr int R = block_rows<NV>();
   prepare(head, v);
-  float* weights = head.a;
-  float* grads = head.b;
-  for (int64_t i = 0; i < head.n; ++i) {
-    const int64_t width = i + 1, span = padded(width);
-    const float* row = probs + triangle(i);
-    const float* go = grad_out + i * head.stride;
-    std::copy(row, row + width, weights);
-    std::fill(weights + width, weights + span, 0.0f);
-    // d(dropped weight j) = <grad_out_i, v_j>; grad_v_j += dropped weight j * grad_out_i.
-    row_times_columns(go, head.transposed, np, head.hd, span, grads);
-    if (threshold > 0) {
-      const uint32_t stream = row_stream(seed, head.first_row + static_cast<uint64_t>(i));
-      float* dropped = head.keys;  // the key flags are not needed backward
-      for (int64_t c = 0; c < span; c += kLanes) {
-        const Ints keep = kept(stream, c, threshold);
-        store(dropped + c, keep_where(keep, load(weights + c) * scale));
-        store(grads + c, keep_where(keep, load(grads + c) * scale));
-      }
-      add_to_rows<NV>(dropped, width, go, grad_v, head.stride, head.hd);
-    } else {
-      add_to_rows<NV>(weights, width, go, grad_v, head.stride, head.hd);
-    }
-    // Through the softmax: d score j = weight j (d weight j - sum over l of weight l d weight l).
-    Floats dot{};
-    for (int64_t c = 0; c < span; c += kLanes) dot += load(weights + c) * load(grads + c);
-    const float total = sum_of(dot);
-    for (int64_t c = 0; c < span; c += kLanes) store(grads + c, load(weights + c) * (load(grads + c) - total));
-    weighted_rows<NV>(grads, width, k, head.stride, head.hd, grad_q + i * head.stride);
-    add_to_rows<NV>(grads, width, q + i * head.stride, grad_k, head.stride, head.hd);
+  int64_t i0 = 0;
+  for (; i0 + R <= head.n; i0 += R) {
+    backward_block<NV, R>(head, i0, q, k, probs, grad_out, seed, threshold, scale, grad_q, grad_k, grad_v);
+  }
+  for (; i0 < head.n; ++i0) {
+    backward_block<NV, 1>(head, i0, q, k, probs, grad_out, seed, threshold, scale, grad_q, grad_k, grad_v);
   }
 }
 
@@ -311,12 +378,13 @@ class Workspace {
   explicit Workspace(const Layout& layout) : hd_(layout.dim / layout.heads) {
     int64_t longest = 0;
     for (int64_t s = 0; s < layout.count; ++s) longest = std::max(longest, layout.lengths[s]);
-    space_.assign(static_cast<size_t>(padded(longest) * (hd_ + 3)), 0.0f);
+    space_.assign(static_cast<size_t>(padded(longest) * (hd_ + 1 + 3 * kMaxBlock)), 0.0f);
   }
 
   int64_t head_width() const { return hd_; }
   float* transposed() { return space_.data(); }
-  float* row(int64_t n, int64_t which) { return space_.data() + (hd_ + which) * padded(n); }
+  float* keys(int64_t n) { return space_.data() + hd_ * padded(n); }
+  float* block(int64_t n, int64_t which) { return space_.data() + (hd_ + 1 + which * kMaxBlock) * padded(n); }
 
  private:
   int64_t hd_;
@@ -345,9 +413,10 @@ struct Place {
                 layout.is_key + first_row,
                 static_cast<uint64_t>(first_row * layout.heads + head * n),
                 space.transposed(),
-                space.row(n, 0),
-                space.row(n, 1),
-                space.row(n, 2)};
+                space.keys(n),
+                space.block(n, 0),
+                space.block(n, 1),
+                space.block(n, 2)};
   }
 
   // The offset of the head's first column in its first row.
