@@ -121,6 +121,34 @@ constexpr int block_rows() {
 }
 constexpr int kMaxBlock = 4;
 
+// An R x N tile of vector registers: acc[r][u] += a[r a_stride] x[u] (one scalar per row of
+// the tile times one row of N vectors), and its store to R rows ldo floats apart.
+template <int R, int N>
+ATTENTION_INLINE void tile_step(Floats (&acc)[R][N], const float* a, int64_t a_stride, const Floats (&x)[N]) {
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+    const float scalar = a[r * a_stride];
+#pragma GCC unroll 16
+    for (int u = 0; u < N; ++u) acc[r][u] += scalar * x[u];
+  }
+}
+
+template <int R, int N>
+ATTENTION_INLINE void tile_store(const Floats (&acc)[R][N], float* out, int64_t ldo) {
+#pragma GCC unroll 4
+  for (int r = 0; r < R; ++r) {
+#pragma GCC unroll 16
+    for (int u = 0; u < N; ++u) store(out + r * ldo + u * kLanes, acc[r][u]);
+  }
+}
+
+// N vectors from p on.
+template <int N>
+ATTENTION_INLINE void load_row(Floats (&x)[N], const float* p) {
+#pragma GCC unroll 16
+  for (int u = 0; u < N; ++u) x[u] = load(p + u * kLanes);
+}
+
 // out_r[0, width) = sum over j < count of weights_r[j] rows[j], for the R rows of `weights`
 // (ldw floats apart) and of out (stride floats apart, like `rows`). NV > 0: width is NV vectors.
 template <int NV, int R>
@@ -130,20 +158,10 @@ ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t c
     Floats acc[R][NV] = {};
     for (int64_t j = 0; j < count; ++j) {
       Floats x[NV];
-#pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) x[u] = load(rows + j * stride + u * kLanes);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) {
-        const float a = weights[r * ldw + j];
-#pragma GCC unroll 16
-        for (int u = 0; u < NV; ++u) acc[r][u] += a * x[u];
-      }
+      load_row(x, rows + j * stride);
+      tile_step(acc, weights + j, ldw, x);
     }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) store(out + r * stride + u * kLanes, acc[r][u]);
-    }
+    tile_store(acc, out, stride);
   } else {
     for (int r = 0; r < R; ++r) {
       float* o = out + r * stride;
@@ -165,15 +183,11 @@ ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t cou
   if constexpr (NV > 0) {
     Floats x[R][NV];
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) x[r][u] = load(xs + r * stride + u * kLanes);
-    }
+    for (int r = 0; r < R; ++r) load_row(x[r], xs + r * stride);
     for (int64_t j = 0; j < count; ++j) {
       float* row = rows + j * stride;
       Floats acc[NV];
-#pragma GCC unroll 16
-      for (int u = 0; u < NV; ++u) acc[u] = load(row + u * kLanes);
+      load_row(acc, row);
 #pragma GCC unroll 4
       for (int r = 0; r < R; ++r) {
         const float a = weights[r * ldw + j];
@@ -206,30 +220,19 @@ ATTENTION_INLINE void rows_times_columns(const float* x, int64_t xstride, const 
     Floats acc[R][C] = {};
     for (int64_t d = 0; d < width; ++d) {
       Floats column[C];
-#pragma GCC unroll 4
-      for (int u = 0; u < C; ++u) column[u] = load(t + d * tstride + c + u * kLanes);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) {
-        const float s = x[r * xstride + d];
-#pragma GCC unroll 4
-        for (int u = 0; u < C; ++u) acc[r][u] += s * column[u];
-      }
+      load_row(column, t + d * tstride + c);
+      tile_step(acc, x + d, xstride, column);
     }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) {
-#pragma GCC unroll 4
-      for (int u = 0; u < C; ++u) store(out + r * ldo + c + u * kLanes, acc[r][u]);
-    }
+    tile_store(acc, out + c, ldo);
   }
   for (; c < count; c += kLanes) {
-    Floats acc[R] = {};
+    Floats acc[R][1] = {};
     for (int64_t d = 0; d < width; ++d) {
-      const Floats column = load(t + d * tstride + c);
-#pragma GCC unroll 4
-      for (int r = 0; r < R; ++r) acc[r] += x[r * xstride + d] * column;
+      Floats column[1];
+      load_row(column, t + d * tstride + c);
+      tile_step(acc, x + d, xstride, column);
     }
-#pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) store(out + r * ldo + c, acc[r]);
+    tile_store(acc, out + c, ldo);
   }
 }
 
