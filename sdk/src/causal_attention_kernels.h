@@ -82,16 +82,6 @@ ATTENTION_INLINE Floats exp_nonpositive(Floats x) {
   return poly * power;
 }
 
-// dropout_hash.h's mix, lane by lane (here, so that it is compiled for this instruction set).
-ATTENTION_INLINE Words mix_lanes(Words x) {
-  x ^= x >> 16;
-  x *= 0x7feb352dU;
-  x ^= x >> 15;
-  x *= 0x846ca68bU;
-  x ^= x >> 16;
-  return x;
-}
-
 // The dropout draws of a row: one hash per (seed, the row's place in the call), then one per
 // key from it (kept(), below).
 inline uint32_t row_stream(uint64_t seed, uint64_t row) {
@@ -103,7 +93,7 @@ inline uint32_t row_stream(uint64_t seed, uint64_t row) {
 // lane. A draw is kept when its top 24 bits are at or above p 2^24.
 ATTENTION_INLINE Ints kept(uint32_t stream, int64_t first, float threshold) {
   const Words lanes = reinterpret_cast<Words>(lane_indices() + static_cast<int32_t>(first));
-  const Words draw = mix_lanes(lanes * 0x9e3779b9U ^ stream);
+  const Words draw = mix(lanes * 0x9e3779b9U ^ stream);
   return __builtin_convertvector(reinterpret_cast<Ints>(draw >> 8), Floats) >= threshold;
 }
 

@@ -7,8 +7,10 @@
 namespace spotlight::nn {
 
 // A 32-bit integer hash with good avalanche (lowbias32, Chris Wellons); bijective, so distinct
-// inputs never share a draw.
-inline uint32_t mix(uint32_t x) {
+// inputs never share a draw. W: uint32_t, or a GCC vector of them (one hash per lane; always
+// inlined, so that it runs at the instruction set of the function calling it).
+template <class W>
+__attribute__((always_inline)) inline W mix(W x) {
   x ^= x >> 16;
   x *= 0x7feb352dU;
   x ^= x >> 15;
