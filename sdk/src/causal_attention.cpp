@@ -14,24 +14,28 @@ namespace {
 
 namespace loops = causal_attention_loops;
 
-loops::Layout layout_of(const torch::Tensor& rows, const torch::Tensor& lengths, const torch::Tensor& is_key,
+// Queries, keys and values side by side in `qkv` (rows, 3 dim).
+loops::Layout layout_of(const torch::Tensor& qkv, const torch::Tensor& lengths, const torch::Tensor& is_key,
                         int64_t heads) {
-  return loops::Layout{rows.size(1), heads, lengths.data_ptr<int64_t>(), lengths.numel(), is_key.data_ptr<uint8_t>()};
+  const int64_t dim = qkv.size(1) / 3;
+  return loops::Layout{dim,     heads, lengths.data_ptr<int64_t>(), lengths.numel(), is_key.data_ptr<uint8_t>(),
+                       3 * dim};
 }
 
 class CausalAttention : public torch::autograd::Function<CausalAttention> {
  public:
-  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& queries,
-                               const torch::Tensor& keys, const torch::Tensor& values, const torch::Tensor& lengths,
-                               const torch::Tensor& is_key, int64_t heads, double dropout, int64_t kernel) {
-    const auto q = queries.contiguous(), k = keys.contiguous(), v = values.contiguous();
-    const auto layout = layout_of(q, lengths, is_key, heads);
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& qkv,
+                               const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads,
+                               double dropout, int64_t kernel) {
+    const auto in = qkv.contiguous();
+    const auto layout = layout_of(in, lengths, is_key, heads);
     const uint64_t seed = dropout > 0.0 ? next_dropout_seed() : 0;
-    auto probs = torch::empty({loops::prob_count(layout)}, q.options());
-    auto out = torch::empty_like(q);
-    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, q.data_ptr<float>(), k.data_ptr<float>(),
-                   v.data_ptr<float>(), seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
-    context->save_for_backward({q, k, v, probs, lengths, is_key});
+    auto probs = torch::empty({loops::prob_count(layout)}, in.options());
+    auto out = torch::empty({in.size(0), layout.dim}, in.options());
+    const float* rows = in.data_ptr<float>();
+    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, rows, rows + layout.dim,
+                   rows + 2 * layout.dim, seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
+    context->save_for_backward({in, probs, lengths, is_key});
     context->saved_data["seed"] = static_cast<int64_t>(seed);
     context->saved_data["dropout"] = dropout;
     context->saved_data["heads"] = heads;
@@ -42,17 +46,17 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
     const auto saved = context->get_saved_variables();
-    const auto &q = saved[0], &k = saved[1], &v = saved[2], &probs = saved[3];
-    const auto layout = layout_of(q, saved[4], saved[5], context->saved_data["heads"].toInt());
+    const auto &in = saved[0], &probs = saved[1];
+    const auto layout = layout_of(in, saved[2], saved[3], context->saved_data["heads"].toInt());
     const auto grad_out = output_gradients[0].contiguous();
-    auto grad_q = torch::zeros_like(q), grad_k = torch::zeros_like(k), grad_v = torch::zeros_like(v);
-    loops::backward(static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()), layout,
-                    q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), probs.data_ptr<float>(),
-                    grad_out.data_ptr<float>(), static_cast<uint64_t>(context->saved_data["seed"].toInt()),
-                    context->saved_data["dropout"].toDouble(), grad_q.data_ptr<float>(), grad_k.data_ptr<float>(),
-                    grad_v.data_ptr<float>());
-    return {grad_q, grad_k, grad_v, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
-            torch::Tensor()};
+    auto grad = torch::zeros_like(in);
+    const float* rows = in.data_ptr<float>();
+    float* grads = grad.data_ptr<float>();
+    loops::backward(static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()), layout, rows,
+                    rows + layout.dim, rows + 2 * layout.dim, probs.data_ptr<float>(), grad_out.data_ptr<float>(),
+                    static_cast<uint64_t>(context->saved_data["seed"].toInt()),
+                    context->saved_data["dropout"].toDouble(), grads, grads + layout.dim, grads + 2 * layout.dim);
+    return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
@@ -81,41 +85,62 @@ torch::Tensor by_sequence(const torch::Tensor& queries, const torch::Tensor& key
   return outputs.empty() ? torch::zeros_like(queries) : torch::cat(outputs, 0);
 }
 
+// Checks the arguments common to every entry point; `dim` is the width of one of the three.
+void check_arguments(int64_t rows, int64_t dim, const torch::Tensor& lengths, const torch::Tensor& is_key,
+                     int64_t heads, double dropout) {
+  TORCH_CHECK(heads >= 1 && dim % heads == 0, "causal_attention: ", heads, " heads do not divide the width ", dim);
+  TORCH_CHECK(lengths.device().is_cpu() && lengths.scalar_type() == torch::kInt64 && lengths.dim() == 1,
+              "causal_attention: lengths must be a 1-D CPU int64 tensor");
+  TORCH_CHECK(lengths.numel() == 0 ||
+                  (lengths.min().item<int64_t>() >= 0 && lengths.sum().item<int64_t>() == rows),
+              "causal_attention: the lengths must be non-negative and sum to the rows (", rows, ")");
+  TORCH_CHECK(lengths.numel() > 0 || rows == 0, "causal_attention: rows without sequences");
+  TORCH_CHECK(is_key.dim() == 1 && is_key.numel() == rows, "causal_attention: is_key must hold one flag per row");
+  TORCH_CHECK(dropout >= 0.0 && dropout < 1.0, "causal_attention: dropout must be in [0, 1)");
+}
+
+torch::Tensor attend(tap_products::Kernel kernel, const torch::Tensor& qkv, const torch::Tensor& lengths,
+                     const torch::Tensor& is_key, int64_t heads, double dropout, bool training) {
+  TORCH_CHECK(tap_products::available(kernel), "causal_attention: the ", tap_products::name(kernel),
+              " kernel does not run on this CPU");
+  const int64_t dim = qkv.size(1) / 3;
+  check_arguments(qkv.size(0), dim, lengths, is_key, heads, dropout);
+  const double p = training ? dropout : 0.0;
+  if (!qkv.device().is_cpu() || qkv.scalar_type() != torch::kFloat32) {
+    return by_sequence(qkv.narrow(1, 0, dim), qkv.narrow(1, dim, dim), qkv.narrow(1, 2 * dim, dim), lengths,
+                       is_key.to(torch::kBool), heads, p, training);
+  }
+  return CausalAttention::apply(qkv, lengths.contiguous(), is_key.to(torch::kUInt8).contiguous(), heads, p,
+                                static_cast<int64_t>(kernel));
+}
+
+torch::Tensor side_by_side(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values) {
+  TORCH_CHECK(queries.dim() == 2 && keys.sizes() == queries.sizes() && values.sizes() == queries.sizes(),
+              "causal_attention: queries, keys and values must be (rows, dim) tensors of one shape");
+  return torch::cat({queries, keys, values}, 1);
+}
+
 }  // namespace
 
 torch::Tensor causal_attention(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
                                const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads,
                                double dropout, bool training) {
-  return causal_attention_with(tap_products::widest(), queries, keys, values, lengths, is_key, heads, dropout,
-                               training);
+  return attend(tap_products::widest(), side_by_side(queries, keys, values), lengths, is_key, heads, dropout,
+                training);
+}
+
+torch::Tensor causal_attention_packed(const torch::Tensor& qkv, const torch::Tensor& lengths,
+                                      const torch::Tensor& is_key, int64_t heads, double dropout, bool training) {
+  TORCH_CHECK(qkv.dim() == 2 && qkv.size(1) % 3 == 0,
+              "causal_attention: qkv must be a (rows, 3 dim) tensor: queries, keys and values side by side");
+  return attend(tap_products::widest(), qkv, lengths, is_key, heads, dropout, training);
 }
 
 torch::Tensor causal_attention_with(tap_products::Kernel kernel, const torch::Tensor& queries,
                                     const torch::Tensor& keys, const torch::Tensor& values,
                                     const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads,
                                     double dropout, bool training) {
-  TORCH_CHECK(tap_products::available(kernel), "causal_attention: the ", tap_products::name(kernel),
-              " kernel does not run on this CPU");
-  TORCH_CHECK(queries.dim() == 2 && keys.sizes() == queries.sizes() && values.sizes() == queries.sizes(),
-              "causal_attention: queries, keys and values must be (rows, dim) tensors of one shape");
-  TORCH_CHECK(heads >= 1 && queries.size(1) % heads == 0, "causal_attention: ", heads,
-              " heads do not divide the width ", queries.size(1));
-  TORCH_CHECK(lengths.device().is_cpu() && lengths.scalar_type() == torch::kInt64 && lengths.dim() == 1,
-              "causal_attention: lengths must be a 1-D CPU int64 tensor");
-  TORCH_CHECK(lengths.numel() == 0 || (lengths.min().item<int64_t>() >= 0 &&
-                                       lengths.sum().item<int64_t>() == queries.size(0)),
-              "causal_attention: the lengths must be non-negative and sum to the rows (", queries.size(0), ")");
-  TORCH_CHECK(lengths.numel() > 0 || queries.size(0) == 0, "causal_attention: rows without sequences");
-  TORCH_CHECK(is_key.dim() == 1 && is_key.numel() == queries.size(0),
-              "causal_attention: is_key must hold one flag per row");
-  TORCH_CHECK(dropout >= 0.0 && dropout < 1.0, "causal_attention: dropout must be in [0, 1)");
-  const double p = training ? dropout : 0.0;
-  if (!queries.device().is_cpu() || queries.scalar_type() != torch::kFloat32 ||
-      keys.scalar_type() != torch::kFloat32 || values.scalar_type() != torch::kFloat32) {
-    return by_sequence(queries, keys, values, lengths, is_key.to(torch::kBool), heads, p, training);
-  }
-  return CausalAttention::apply(queries, keys, values, lengths.contiguous(), is_key.to(torch::kUInt8).contiguous(),
-                                heads, p, static_cast<int64_t>(kernel));
+  return attend(kernel, side_by_side(queries, keys, values), lengths, is_key, heads, dropout, training);
 }
 
 }  // namespace spotlight::nn

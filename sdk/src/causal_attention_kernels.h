@@ -140,10 +140,11 @@ ATTENTION_INLINE void load_row(Floats (&x)[N], const float* p) {
 }
 
 // out_r[0, width) = sum over j < count of weights_r[j] rows[j], for the R rows of `weights`
-// (ldw floats apart) and of out (stride floats apart, like `rows`). NV > 0: width is NV vectors.
+// (ldw floats apart) and of out (out_stride floats apart; `rows` are stride apart). NV > 0:
+// width is NV vectors.
 template <int NV, int R>
 ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t count, const float* rows,
-                                    int64_t stride, int64_t width, float* out) {
+                                    int64_t stride, int64_t width, float* out, int64_t out_stride) {
   if constexpr (NV > 0) {
     Floats acc[R][NV] = {};
     for (int64_t j = 0; j < count; ++j) {
@@ -151,10 +152,10 @@ ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t c
       load_row(x, rows + j * stride);
       tile_step(acc, weights + j, ldw, x);
     }
-    tile_store(acc, out, stride);
+    tile_store(acc, out, out_stride);
   } else {
     for (int r = 0; r < R; ++r) {
-      float* o = out + r * stride;
+      float* o = out + r * out_stride;
       std::fill(o, o + width, 0.0f);
       for (int64_t j = 0; j < count; ++j) {
         const float a = weights[r * ldw + j];
@@ -166,14 +167,14 @@ ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t c
 }
 
 // rows[j][0, width) += sum over r < R of weights_r[j] xs_r for j < count (the R rows xs_r
-// stride floats apart, like `rows`; weights' rows ldw apart).
+// xs_stride floats apart, `rows` stride apart; weights' rows ldw apart).
 template <int NV, int R>
-ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs, float* rows,
-                                  int64_t stride, int64_t width) {
+ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs,
+                                  int64_t xs_stride, float* rows, int64_t stride, int64_t width) {
   if constexpr (NV > 0) {
     Floats x[R][NV];
 #pragma GCC unroll 4
-    for (int r = 0; r < R; ++r) load_row(x[r], xs + r * stride);
+    for (int r = 0; r < R; ++r) load_row(x[r], xs + r * xs_stride);
     for (int64_t j = 0; j < count; ++j) {
       float* row = rows + j * stride;
       Floats acc[NV];
@@ -192,7 +193,7 @@ ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t cou
       float* row = rows + j * stride;
       for (int r = 0; r < R; ++r) {
         const float a = weights[r * ldw + j];
-        for (int64_t d = 0; d < width; ++d) row[d] += a * xs[r * stride + d];
+        for (int64_t d = 0; d < width; ++d) row[d] += a * xs[r * xs_stride + d];
       }
     }
   }
@@ -250,11 +251,14 @@ ATTENTION_INLINE void softmax_row(const float* scores, const float* keys, int64_
   for (int64_t c = 0; c < span; c += kLanes) store(weights + c, load(weights + c) * inverse);
 }
 
-// One sequence and head: n rows of width hd, `stride` floats apart, and the work space.
+// One sequence and head: n rows of width hd, in_stride floats apart in the queries, keys and
+// values (and their gradients), out_stride apart in the outputs (and theirs), and the work
+// space.
 struct Head {
   int64_t n;
   int64_t hd;
-  int64_t stride;
+  int64_t in_stride;
+  int64_t out_stride;
   const uint8_t* is_key;
   uint64_t first_row;  // the place of the head's row 0 in the call, for the dropout draws
   float* transposed;   // hd x padded(n)
@@ -269,7 +273,7 @@ inline void prepare(const Head& head, const float* rows) {
   const int64_t np = padded(head.n);
   for (int64_t d = 0; d < head.hd; ++d) {
     float* column = head.transposed + d * np;
-    for (int64_t j = 0; j < head.n; ++j) column[j] = rows[j * head.stride + d];
+    for (int64_t j = 0; j < head.n; ++j) column[j] = rows[j * head.in_stride + d];
     std::fill(column + head.n, column + np, 0.0f);
   }
   for (int64_t j = 0; j < np; ++j) head.keys[j] = j < head.n && head.is_key[j] ? 1.0f : 0.0f;
@@ -281,7 +285,7 @@ template <int NV, int R>
 ATTENTION_INLINE void forward_block(const Head& head, int64_t i0, const float* q, const float* v, uint64_t seed,
                                     float threshold, float scale, float* probs, float* out) {
   const int64_t np = padded(head.n), span = padded(i0 + R);
-  rows_times_columns<R>(q + i0 * head.stride, head.stride, head.transposed, np, head.hd, span, head.a, np);
+  rows_times_columns<R>(q + i0 * head.in_stride, head.in_stride, head.transposed, np, head.hd, span, head.a, np);
   for (int r = 0; r < R; ++r) {
     const int64_t i = i0 + r;
     float* weights = head.b + r * np;
@@ -294,7 +298,8 @@ ATTENTION_INLINE void forward_block(const Head& head, int64_t i0, const float* q
       }
     }
   }
-  weighted_rows<NV, R>(head.b, np, i0 + R, v, head.stride, head.hd, out + i0 * head.stride);
+  weighted_rows<NV, R>(head.b, np, i0 + R, v, head.in_stride, head.hd, out + i0 * head.out_stride,
+                       head.out_stride);
 }
 
 // The gradients of query rows [i0, i0 + R): weights (a), their gradients (b), the weights
@@ -311,8 +316,8 @@ ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* 
     std::fill(head.a + r * np + i + 1, head.a + r * np + span, 0.0f);
   }
   // d(weight j after dropout) = <grad_out_i, v_j>; grad_v_j += (weight j after dropout) grad_out_i.
-  const float* go = grad_out + i0 * head.stride;
-  rows_times_columns<R>(go, head.stride, head.transposed, np, head.hd, span, head.b, np);
+  const float* go = grad_out + i0 * head.out_stride;
+  rows_times_columns<R>(go, head.out_stride, head.transposed, np, head.hd, span, head.b, np);
   const float* dropped = head.a;
   if (threshold > 0) {
     for (int r = 0; r < R; ++r) {
@@ -326,7 +331,7 @@ ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* 
     }
     dropped = head.c;
   }
-  add_to_rows<NV, R>(dropped, np, count, go, grad_v, head.stride, head.hd);
+  add_to_rows<NV, R>(dropped, np, count, go, head.out_stride, grad_v, head.in_stride, head.hd);
   // Through the softmax: d score j = weight j (d weight j - sum over l of weight l d weight l).
   for (int r = 0; r < R; ++r) {
     const float *weights = head.a + r * np;
@@ -336,8 +341,8 @@ ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* 
     const float total = sum_of(dot);
     for (int64_t c = 0; c < span; c += kLanes) store(grads + c, load(weights + c) * (load(grads + c) - total));
   }
-  weighted_rows<NV, R>(head.b, np, count, k, head.stride, head.hd, grad_q + i0 * head.stride);
-  add_to_rows<NV, R>(head.b, np, count, q + i0 * head.stride, grad_k, head.stride, head.hd);
+  weighted_rows<NV, R>(head.b, np, count, k, head.in_stride, head.hd, grad_q + i0 * head.in_stride, head.in_stride);
+  add_to_rows<NV, R>(head.b, np, count, q + i0 * head.in_stride, head.in_stride, grad_k, head.in_stride, head.hd);
 }
 
 template <int NV>
@@ -402,6 +407,7 @@ struct Place {
     const int64_t n = layout.lengths[sequence];
     return Head{n,
                 space.head_width(),
+                layout.in_stride,
                 layout.dim,
                 layout.is_key + first_row,
                 static_cast<uint64_t>(first_row * layout.heads + head * n),
@@ -412,8 +418,12 @@ struct Place {
                 space.block(n, 2)};
   }
 
-  // The offset of the head's first column in its first row.
-  int64_t at(const Layout& layout, const Workspace& space) const {
+  // The offset of the head's first column in its first row, in the queries, keys and values
+  // (and their gradients), and in the outputs (and theirs).
+  int64_t in_at(const Layout& layout, const Workspace& space) const {
+    return first_row * layout.in_stride + head * space.head_width();
+  }
+  int64_t out_at(const Layout& layout, const Workspace& space) const {
     return first_row * layout.dim + head * space.head_width();
   }
 };
@@ -430,9 +440,9 @@ ATTENTION_INLINE void forward_all(const Layout& layout, const float* q, const fl
   const float scale = scale_of(p);
   Workspace space(layout);
   for (Place place; place.valid(layout); place.next(layout)) {
-    const int64_t at = place.at(layout, space);
+    const int64_t at = place.in_at(layout, space);
     forward_head<NV>(place.in(layout, space), q + at, k + at, v + at, seed, threshold, scale,
-                     probs + place.first_prob, out + at);
+                     probs + place.first_prob, out + place.out_at(layout, space));
   }
 }
 
@@ -444,9 +454,10 @@ ATTENTION_INLINE void backward_all(const Layout& layout, const float* q, const f
   const float scale = scale_of(p);
   Workspace space(layout);
   for (Place place; place.valid(layout); place.next(layout)) {
-    const int64_t at = place.at(layout, space);
-    backward_head<NV>(place.in(layout, space), q + at, k + at, v + at, probs + place.first_prob, grad_out + at, seed,
-                      threshold, scale, grad_q + at, grad_k + at, grad_v + at);
+    const int64_t at = place.in_at(layout, space);
+    backward_head<NV>(place.in(layout, space), q + at, k + at, v + at, probs + place.first_prob,
+                      grad_out + place.out_at(layout, space), seed, threshold, scale, grad_q + at, grad_k + at,
+                      grad_v + at);
   }
 }
 

@@ -195,6 +195,26 @@ TEST(CausalAttention, OtherTypesRunOnLibTorchsOperatorsWithTheSameResult) {
   EXPECT_TRUE(torch::all(out[0].eq(0)).item<bool>());
 }
 
+TEST(CausalAttention, QueriesKeysAndValuesSideBySideGiveTheSameOutputsAndGradients) {
+  torch::manual_seed(7);
+  const std::vector<int64_t> lengths{9, 33, 4};
+  std::vector<bool> is_key(46, true);
+  is_key[9] = is_key[20] = false;
+  const auto in = random_inputs(46, 32);
+  const auto out = nn::causal_attention(in.q, in.k, in.v, as_tensor(lengths), flags(is_key), 2, 0.0, true);
+  const auto gradient_weights = torch::randn({46, 32});
+  (out * gradient_weights).sum().backward();
+  const auto qkv = torch::cat({in.q, in.k, in.v}, 1).detach().requires_grad_();
+  const auto packed = nn::causal_attention_packed(qkv, as_tensor(lengths), flags(is_key), 2, 0.0, true);
+  (packed * gradient_weights).sum().backward();
+  EXPECT_TRUE(torch::allclose(packed, out, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(qkv.grad(), torch::cat({in.q.grad(), in.k.grad(), in.v.grad()}, 1), 1e-6, 1e-6));
+  EXPECT_NE(testing::error_message([&] {
+              nn::causal_attention_packed(torch::zeros({46, 31}), as_tensor(lengths), flags(is_key), 1, 0.0, true);
+            }).find("causal_attention: qkv must be a (rows, 3 dim) tensor"),
+            std::string::npos);
+}
+
 TEST(CausalAttention, RefusesLengthsThatDoNotCoverTheRowsAndHeadsThatDoNotDivideTheWidth) {
   const auto in = random_inputs(10, 6);
   const auto keys = torch::ones({10}, torch::kBool);

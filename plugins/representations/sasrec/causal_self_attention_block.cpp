@@ -45,11 +45,14 @@ torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, cons
 torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& lengths,
                                                   const torch::Tensor& is_key) {
   const int64_t heads = options_.num_heads();
-  // The scale goes on the queries, before their products with the keys.
+  // The queries, keys and values as one product with the three weights stacked; the queries'
+  // scale 1 / sqrt(head width) goes on their weight and bias, not on every row.
   const double scale = 1.0 / std::sqrt(static_cast<double>(options_.dim() / heads));
-  const auto mixed = spotlight::nn::causal_attention(narrow_linear(query_, x).mul(scale), narrow_linear(key_, x),
-                                                     narrow_linear(value_, x), lengths, is_key, heads,
-                                                     options_.dropout(), is_training());
+  const auto weights = torch::cat({query_->weight * scale, key_->weight, value_->weight});
+  const auto biases = torch::cat({query_->bias * scale, key_->bias, value_->bias});
+  const auto qkv = spotlight::nn::catalogue_scores(x, weights, biases.unsqueeze(1));
+  const auto mixed =
+      spotlight::nn::causal_attention_packed(qkv, lengths, is_key, heads, options_.dropout(), is_training());
   return narrow_linear(output_, mixed);
 }
 
