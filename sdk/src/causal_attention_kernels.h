@@ -93,7 +93,8 @@ inline uint32_t row_stream(uint64_t seed, uint64_t row) {
 // lane. A draw is kept when its top 24 bits are at or above p 2^24.
 ATTENTION_INLINE Ints kept(uint32_t stream, int64_t first, float threshold) {
   const Words lanes = reinterpret_cast<Words>(lane_indices() + static_cast<int32_t>(first));
-  const Words draw = mix(lanes * 0x9e3779b9U ^ stream);
+  Words draw = lanes * 0x9e3779b9U ^ stream;
+  mix_into(draw);
   return __builtin_convertvector(reinterpret_cast<Ints>(draw >> 8), Floats) >= threshold;
 }
 
