@@ -8,6 +8,7 @@
 // for AVX2, 4 for the baseline) over the row padded to a whole number of them; the loops across
 // a head's width keep the width in registers when it is 16, 32, 48 or 64 floats, and run plain
 // loops otherwise.
+//
 // The includer sets ATTENTION_VECTOR_BYTES: the width of one register of its instruction set.
 constexpr int64_t kLanes = ATTENTION_VECTOR_BYTES / sizeof(float);
 typedef float Floats __attribute__((vector_size(ATTENTION_VECTOR_BYTES)));
@@ -31,8 +32,8 @@ ATTENTION_INLINE void store(float* p, const Floats& v) { std::memcpy(p, &v, size
 
 ATTENTION_INLINE Floats splat(float x) { return Floats{} + x; }
 
-// a where mask (all ones) else b, lane by lane, in bit operations: GCC turns a vector ?: of
-// floats into one branch per lane here.
+// a where mask (all ones) else b, lane by lane, in bit operations (one blend or ternary-logic
+// instruction once compiled).
 ATTENTION_INLINE Floats select(const Ints& mask, const Floats& a, const Floats& b) {
   return reinterpret_cast<Floats>((mask & reinterpret_cast<Ints>(a)) | (~mask & reinterpret_cast<Ints>(b)));
 }
