@@ -18,8 +18,7 @@ namespace loops = causal_attention_loops;
 loops::Layout layout_of(const torch::Tensor& qkv, const torch::Tensor& lengths, const torch::Tensor& is_key,
                         int64_t heads) {
   const int64_t dim = qkv.size(1) / 3;
-  return loops::Layout{dim,     heads, lengths.data_ptr<int64_t>(), lengths.numel(), is_key.data_ptr<uint8_t>(),
-                       3 * dim};
+  return loops::Layout{dim, heads, lengths.data_ptr<int64_t>(), lengths.numel(), is_key.data_ptr<uint8_t>(), 3 * dim};
 }
 
 class CausalAttention : public torch::autograd::Function<CausalAttention> {
@@ -32,9 +31,9 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
     const uint64_t seed = dropout > 0.0 ? next_dropout_seed() : 0;
     auto probs = torch::empty({loops::prob_count(layout)}, in.options());
     auto out = torch::empty({in.size(0), layout.dim}, in.options());
-    const float* rows = in.data_ptr<float>();
-    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, rows, rows + layout.dim,
-                   rows + 2 * layout.dim, seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
+    const float* queries = in.data_ptr<float>();
+    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, queries, queries + layout.dim,
+                   queries + 2 * layout.dim, seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
     context->save_for_backward({in, probs, lengths, is_key});
     context->saved_data["seed"] = static_cast<int64_t>(seed);
     context->saved_data["dropout"] = dropout;
@@ -49,26 +48,29 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
     const auto &in = saved[0], &probs = saved[1];
     const auto layout = layout_of(in, saved[2], saved[3], context->saved_data["heads"].toInt());
     const auto grad_out = output_gradients[0].contiguous();
+    // One gradient for the three, side by side like them.
     auto grad = torch::zeros_like(in);
-    const float* rows = in.data_ptr<float>();
-    float* grads = grad.data_ptr<float>();
-    loops::backward(static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()), layout, rows,
-                    rows + layout.dim, rows + 2 * layout.dim, probs.data_ptr<float>(), grad_out.data_ptr<float>(),
-                    static_cast<uint64_t>(context->saved_data["seed"].toInt()),
-                    context->saved_data["dropout"].toDouble(), grads, grads + layout.dim, grads + 2 * layout.dim);
+    const float* queries = in.data_ptr<float>();
+    float* d_queries = grad.data_ptr<float>();
+    const auto kernel = static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt());
+    const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
+    const double dropout = context->saved_data["dropout"].toDouble();
+    loops::backward(kernel, layout, queries, queries + layout.dim, queries + 2 * layout.dim, probs.data_ptr<float>(),
+                    grad_out.data_ptr<float>(), seed, dropout, d_queries, d_queries + layout.dim,
+                    d_queries + 2 * layout.dim);
     return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };
 
-// The same attention from LibTorch's operators, one sequence at a time, on any device and type.
+// The same attention from LibTorch's operators, one sequence at a time, on any device and type;
+// `dropout` 0 outside training.
 torch::Tensor by_sequence(const torch::Tensor& queries, const torch::Tensor& keys, const torch::Tensor& values,
-                          const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads, double dropout,
-                          bool training) {
+                          const torch::Tensor& lengths, const torch::Tensor& is_key, int64_t heads, double dropout) {
   const int64_t dim = queries.size(1), width = dim / heads;
   std::vector<torch::Tensor> outputs;
   int64_t first = 0;
   for (int64_t s = 0; s < lengths.numel(); ++s) {
-    const int64_t n = lengths[s].item<int64_t>();
+    const int64_t n = lengths.data_ptr<int64_t>()[s];
     auto by_head = [&](const torch::Tensor& t) {
       return t.narrow(0, first, n).view({n, heads, width}).transpose(0, 1);
     };
@@ -78,7 +80,7 @@ torch::Tensor by_sequence(const torch::Tensor& queries, const torch::Tensor& key
                             .masked_fill(allowed.logical_not(), -std::numeric_limits<double>::infinity());
     // A row without keys is all -inf, whose softmax is NaN: zero it.
     auto weights = torch::softmax(scores, -1).masked_fill(allowed.logical_not(), 0.0);
-    weights = torch::dropout(weights, dropout, training);
+    weights = torch::dropout(weights, dropout, dropout > 0.0);
     outputs.push_back(torch::matmul(weights, by_head(values)).transpose(0, 1).reshape({n, dim}));
     first += n;
   }
@@ -91,10 +93,15 @@ void check_arguments(int64_t rows, int64_t dim, const torch::Tensor& lengths, co
   TORCH_CHECK(heads >= 1 && dim % heads == 0, "causal_attention: ", heads, " heads do not divide the width ", dim);
   TORCH_CHECK(lengths.device().is_cpu() && lengths.scalar_type() == torch::kInt64 && lengths.dim() == 1,
               "causal_attention: lengths must be a 1-D CPU int64 tensor");
-  TORCH_CHECK(lengths.numel() == 0 ||
-                  (lengths.min().item<int64_t>() >= 0 && lengths.sum().item<int64_t>() == rows),
-              "causal_attention: the lengths must be non-negative and sum to the rows (", rows, ")");
-  TORCH_CHECK(lengths.numel() > 0 || rows == 0, "causal_attention: rows without sequences");
+  const auto* length = lengths.contiguous().data_ptr<int64_t>();
+  int64_t total = 0;
+  bool negative = false;
+  for (int64_t s = 0; s < lengths.numel(); ++s) {
+    negative = negative || length[s] < 0;
+    total += length[s];
+  }
+  TORCH_CHECK(!negative && total == rows, "causal_attention: the lengths must be non-negative and sum to the rows (",
+              rows, ")");
   TORCH_CHECK(is_key.dim() == 1 && is_key.numel() == rows, "causal_attention: is_key must hold one flag per row");
   TORCH_CHECK(dropout >= 0.0 && dropout < 1.0, "causal_attention: dropout must be in [0, 1)");
 }
@@ -107,8 +114,8 @@ torch::Tensor attend(tap_products::Kernel kernel, const torch::Tensor& qkv, cons
   check_arguments(qkv.size(0), dim, lengths, is_key, heads, dropout);
   const double p = training ? dropout : 0.0;
   if (!qkv.device().is_cpu() || qkv.scalar_type() != torch::kFloat32) {
-    return by_sequence(qkv.narrow(1, 0, dim), qkv.narrow(1, dim, dim), qkv.narrow(1, 2 * dim, dim), lengths,
-                       is_key.to(torch::kBool), heads, p, training);
+    return by_sequence(qkv.narrow(1, 0, dim), qkv.narrow(1, dim, dim), qkv.narrow(1, 2 * dim, dim),
+                       lengths.contiguous(), is_key.to(torch::kBool), heads, p);
   }
   return CausalAttention::apply(qkv, lengths.contiguous(), is_key.to(torch::kUInt8).contiguous(), heads, p,
                                 static_cast<int64_t>(kernel));
