@@ -5,6 +5,7 @@
 #include "spotlight/sdk/nn/catalogue_scores.h"
 #include "spotlight/sdk/nn/causal_attention.h"
 #include "spotlight/sdk/nn/dropout.h"
+#include "spotlight/sdk/nn/layer_norm.h"
 
 namespace {
 
@@ -16,6 +17,10 @@ torch::Tensor narrow_linear(const torch::nn::Linear& layer, const torch::Tensor&
 }
 
 }  // namespace
+
+torch::Tensor apply_norm(const torch::nn::LayerNorm& norm, const torch::Tensor& x) {
+  return spotlight::nn::layer_norm(x, norm->weight, norm->bias, norm->options.eps());
+}
 
 CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAttentionBlockOptions& options)
     : options_(options) {
@@ -35,11 +40,11 @@ CausalSelfAttentionBlockImpl::CausalSelfAttentionBlockImpl(const CausalSelfAtten
 torch::Tensor CausalSelfAttentionBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& lengths,
                                                    const torch::Tensor& is_key) {
   if (options_.norm_first()) {
-    auto h = x + drop(attend(attention_norm_->forward(x), lengths, is_key));
-    return h + feed_forward(feed_forward_norm_->forward(h));
+    auto h = x + drop(attend(apply_norm(attention_norm_, x), lengths, is_key));
+    return h + feed_forward(apply_norm(feed_forward_norm_, h));
   }
-  auto h = attention_norm_->forward(x + drop(attend(x, lengths, is_key)));
-  return feed_forward_norm_->forward(h + feed_forward(h));
+  auto h = apply_norm(attention_norm_, x + drop(attend(x, lengths, is_key)));
+  return apply_norm(feed_forward_norm_, h + feed_forward(h));
 }
 
 torch::Tensor CausalSelfAttentionBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& lengths,

@@ -4,7 +4,6 @@
 
 #include <torch/torch.h>
 
-
 // One SASRec block (Kang & McAuley 2018): multi-head self-attention in which each position
 // sees only itself, earlier positions and no padding, then a point-wise feed-forward layer,
 // each with a residual connection and a layer norm, either before the sub-layer (pre-LN,
@@ -41,3 +40,7 @@ class CausalSelfAttentionBlockImpl : public torch::nn::Module {
   torch::nn::LayerNorm attention_norm_{nullptr}, feed_forward_norm_{nullptr};
 };
 TORCH_MODULE(CausalSelfAttentionBlock);
+
+// norm(x) through the SDK's layer norm (one autograd node over vector loops), with the
+// module's parameters.
+torch::Tensor apply_norm(const torch::nn::LayerNorm& norm, const torch::Tensor& x);

@@ -85,7 +85,7 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     x = spotlight::nn::dropout(x, dropout_, is_training());
     const auto lengths = kept.view({batch, length + 1}).sum(1).cpu();
     for (auto& block : blocks_) x = block->forward(x, lengths, row_is_key);
-    x = final_norm_->forward(x);
+    x = apply_norm(final_norm_, x);
     // Each step's state is the row of its input when its item is real, else a zero row after
     // the last; the final state is the row of input `length`.
     const auto row_of_input = kept.cumsum(0).sub_(1).view({batch, length + 1});
