@@ -91,7 +91,7 @@ void ModelBase::prepare_training(const Interactions& train) {
 }
 
 double ModelBase::optimize(const torch::Tensor& loss) {
-  optimizer_->zero_grad();
+  release_gradients();
   loss.backward();
   apply_gradients();
   return loss.item<double>();
@@ -104,14 +104,14 @@ double ModelBase::optimize_by_hand(double loss, const std::function<void()>& set
 }
 
 double ModelBase::optimize_accumulated(const std::function<double()>& accumulate) {
-  optimizer_->zero_grad();
+  release_gradients();
   const double loss = accumulate();
   apply_gradients();
   return loss;
 }
 
 double ModelBase::optimize_in_parts(int64_t parts, const PartStepFunction& part_step) {
-  optimizer_->zero_grad();
+  release_gradients();
   std::vector<torch::Tensor> trained;
   for (const auto& parameter : parts_.representation->parameters()) {
     if (parameter.requires_grad()) trained.push_back(parameter);
@@ -162,7 +162,28 @@ void ModelBase::check_weights(const Interactions& train, const std::string& type
   }
 }
 
+void ModelBase::release_gradients() {
+  released_.clear();
+  for (auto& group : optimizer_->param_groups()) {
+    for (auto& parameter : group.params()) {
+      auto& gradient = parameter.mutable_grad();
+      if (!gradient.defined()) continue;
+      if (gradient.is_sparse()) {
+        gradient.detach_();
+        gradient.zero_();
+        continue;
+      }
+      released_.push_back(parameter);
+      gradient.reset();
+    }
+  }
+}
+
 void ModelBase::apply_gradients() {
+  for (auto& parameter : released_) {
+    if (!parameter.grad().defined()) parameter.mutable_grad() = torch::zeros_like(parameter);
+  }
+  released_.clear();
   if (!gradients_checked_) {
     check_gradients_fit_optimizer();
     gradients_checked_ = true;

@@ -109,7 +109,14 @@ class ModelBase : public Model {
   void finish_epoch(double total_loss, int64_t batches, Clock::time_point started, int64_t examples,
                     const EpochCallback& on_epoch);
   void create_optimizer();
-  // Checks the first step's gradients fit the optimizer, averages the gradients over the
+  // Before a step's backward pass, what the optimizer's zero_grad would do, without writing
+  // zeros: each dense gradient is dropped, so the backward pass stores its first gradient
+  // instead of adding it to a tensor of zeros (a pass over every parameter and its gradient).
+  // apply_gradients gives zeros to those of them the step left without one, so the optimizer
+  // sees what zero_grad would have left. Sparse gradients are zeroed, as zero_grad does.
+  void release_gradients();
+  // Gives zeros to the gradients release_gradients dropped and the step did not set, checks
+  // the first step's gradients fit the optimizer, averages the gradients over the
   // replicas (when training together) and steps.
   void apply_gradients();
   // Sparse gradients (an embedding with "sparse": true) need an optimizer that takes them
@@ -122,6 +129,7 @@ class ModelBase : public Model {
   std::mutex mode_mutex_;
   bool sampler_prepared_ = false;
   bool gradients_checked_ = false;
+  std::vector<torch::Tensor> released_;  // the parameters whose gradients release_gradients dropped
   int64_t epochs_done_ = 0;
   bool stop_requested_ = false;
 };
