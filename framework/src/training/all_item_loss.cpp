@@ -39,27 +39,27 @@ torch::Tensor exclude_first_item(const torch::Tensor& logits) {
                            -std::numeric_limits<float>::infinity());
 }
 
-// output.backward(output_gradient), into .grad or into `collected` (with `states`, the
-// detached leaf whose gradient the caller sums, when it is defined).
-void differentiate(const torch::Tensor& output, const torch::Tensor& output_gradient, torch::Tensor& states,
-                   torch::Tensor& states_gradient, CollectedGradients* collected) {
+// output.backward(output_gradient), into .grad or into `collected`; returns the gradient of
+// `states` (a leaf the output depends on; undefined: none wanted).
+torch::Tensor differentiate(const torch::Tensor& output, const torch::Tensor& output_gradient,
+                            const torch::Tensor& states, CollectedGradients* collected) {
+  const bool to_states = states.defined() && states.requires_grad();
   if (!collected) {
     output.backward(output_gradient);
-    return;
+    return to_states ? states.grad() : torch::Tensor();
   }
   std::vector<torch::Tensor> inputs = collected->parameters;
-  const bool to_states = states.defined() && states.requires_grad();
   if (to_states) inputs.push_back(states);
   std::vector<torch::Tensor> output_gradients;
   if (output_gradient.defined()) output_gradients.push_back(output_gradient);
   const auto gradients = torch::autograd::grad({output}, inputs, output_gradients, /*retain_graph=*/false,
                                                /*create_graph=*/false, /*allow_unused=*/true);
   collected->gradients.resize(collected->parameters.size());
-  const auto add = [](torch::Tensor& sum, const torch::Tensor& term) {
-    if (term.defined()) sum = sum.defined() ? sum + term : term;
-  };
-  for (size_t i = 0; i < collected->parameters.size(); ++i) add(collected->gradients[i], gradients[i]);
-  if (to_states) add(states_gradient, gradients.back());
+  for (size_t i = 0; i < collected->parameters.size(); ++i) {
+    auto& sum = collected->gradients[i];
+    if (gradients[i].defined()) sum = sum.defined() ? sum + gradients[i] : gradients[i];
+  }
+  return to_states ? gradients.back() : torch::Tensor();
 }
 
 }  // namespace
@@ -69,7 +69,10 @@ double backward_all_item_loss(Representation& representation, const Loss& loss, 
                               double normaliser, CollectedGradients* collected) {
   const int64_t count = rows.states.size(0);
   if (count == 0) return 0.0;
-  const int64_t chunk_rows = std::max<int64_t>(1, max_chunk_elements / std::max<int64_t>(num_items, 1));
+  const int64_t items = std::max<int64_t>(num_items, 1);
+  const int64_t chunk_rows =
+      std::min(std::max<int64_t>(1, max_chunk_elements / items),
+               std::max(kAllItemScoreCachedElements / items, kAllItemMinChunkRows));
   // The terms are divided by the whole minibatch's normaliser in every chunk, so the chunks'
   // losses add up to the minibatch's mean.
   if (normaliser == 0.0) {
@@ -77,24 +80,35 @@ double backward_all_item_loss(Representation& representation, const Loss& loss, 
   }
   if (!(normaliser > 0.0)) throw DataError("the interaction weights of a minibatch sum to " + std::to_string(normaliser));
   const bool through_states = rows.states.requires_grad();
-  torch::Tensor states = rows.states.detach().requires_grad_(through_states);
-  torch::Tensor states_gradient;  // summed over the chunks when collecting
+  const torch::Tensor detached = rows.states.detach();
+  // Each chunk's states are a leaf of their own, whose gradient is that chunk's rows of the
+  // states' gradient: a view of one leaf for all chunks would cost each chunk's backward pass
+  // a zero tensor of every row, and a sum into the leaf's gradient.
+  const bool one_chunk = count <= chunk_rows;
+  torch::Tensor states_gradient;
+  if (through_states && !one_chunk) states_gradient = torch::empty_like(detached);
   double total = 0.0;
   for (int64_t start = 0; start < count; start += chunk_rows) {
     const int64_t size = std::min(chunk_rows, count - start);
-    torch::Tensor logits = representation.score_all(states.narrow(0, start, size));
+    const torch::Tensor states = detached.narrow(0, start, size).detach().requires_grad_(through_states);
+    torch::Tensor logits = representation.score_all(states);
     if (exclude_padding_item) logits = exclude_first_item(logits);
     torch::Tensor terms = loss.all_item_loss_terms(logits, rows.positives.narrow(0, start, size));
     if (rows.weights.defined()) terms = terms * rows.weights.narrow(0, start, size).to(terms.scalar_type());
     const torch::Tensor chunk_loss = terms.sum() / normaliser;
-    if (chunk_loss.requires_grad()) differentiate(chunk_loss, torch::Tensor(), states, states_gradient, collected);
+    torch::Tensor gradient;
+    if (chunk_loss.requires_grad()) gradient = differentiate(chunk_loss, torch::Tensor(), states, collected);
+    if (through_states) {
+      if (!gradient.defined()) gradient = torch::zeros_like(states);
+      if (one_chunk) {
+        states_gradient = gradient;
+      } else {
+        states_gradient.narrow(0, start, size).copy_(gradient);
+      }
+    }
     total += chunk_loss.item<double>();
   }
-  if (!collected) states_gradient = states.grad();
-  torch::Tensor no_states;
-  if (through_states && states_gradient.defined()) {
-    differentiate(rows.states, states_gradient, no_states, no_states, collected);
-  }
+  if (through_states) differentiate(rows.states, states_gradient, torch::Tensor(), collected);
   return total;
 }
 
