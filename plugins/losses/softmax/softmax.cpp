@@ -18,38 +18,41 @@ namespace {
 
 bool fused(const torch::Tensor& logits) { return logits.device().is_cpu() && logits.scalar_type() == torch::kFloat32; }
 
-// -log softmax(logits)[positive] per row as one autograd node. The forward pass keeps the
-// rows' probabilities, so the backward pass is g * (softmax - one_hot(positive)) in one pass
-// over the chunk, with no second exponential. On CPU float tensors both are the loops above
-// (one exponential per score, at the machine's vector width); elsewhere LibTorch's ops.
+// -log softmax(logits)[positive] per row as one autograd node. On CPU float tensors the forward
+// pass keeps each row's exponentials and one over their sum, so the backward pass is g *
+// (softmax - one_hot(positive)) in one pass over the chunk, with no second exponential and no
+// pass of its own for the division (the loops above, at the machine's vector width).
+// Elsewhere LibTorch's ops, keeping the probabilities.
 class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& logits,
                                const torch::Tensor& positives) {
     const auto index = positives.unsqueeze(1);
-    torch::Tensor probabilities, log_normalisers;
-    if (fused(logits)) {
+    torch::Tensor kept, inverse_sums, log_normalisers;
+    if (fused(logits) && positives.scalar_type() == torch::kInt64) {
       const auto scores = logits.contiguous();
-      probabilities = torch::empty_like(scores);
+      kept = torch::empty_like(scores);
+      inverse_sums = torch::empty({scores.size(0)}, scores.options());
       log_normalisers = torch::empty({scores.size(0)}, scores.options());
-      softmax_rows::softmax(scores.data_ptr<float>(), scores.size(0), scores.size(1),
-                            probabilities.data_ptr<float>(), log_normalisers.data_ptr<float>());
+      softmax_rows::exponentials(scores.data_ptr<float>(), scores.size(0), scores.size(1), kept.data_ptr<float>(),
+                                 inverse_sums.data_ptr<float>(), log_normalisers.data_ptr<float>());
     } else {
-      probabilities = torch::softmax(logits, 1);
+      kept = torch::softmax(logits, 1);
       log_normalisers = torch::logsumexp(logits, 1);
     }
-    context->save_for_backward({probabilities, index});
+    context->save_for_backward({kept, index, inverse_sums});
     return log_normalisers - logits.gather(1, index).squeeze(1);
   }
 
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* context,
                                                  torch::autograd::variable_list output_gradients) {
     const auto saved = context->get_saved_variables();
-    const auto& probabilities = saved[0];
+    const auto& kept = saved[0];
     const auto& index = saved[1];
+    const auto& inverse_sums = saved[2];
     const auto g = output_gradients[0].contiguous();
-    if (fused(probabilities) && g.scalar_type() == torch::kFloat32 && index.scalar_type() == torch::kInt64) {
-      // The probabilities are read by nothing else: the gradient is written over them, so a
+    if (inverse_sums.defined()) {
+      // The exponentials are read by nothing else: the gradient is written over them, so a
       // second backward pass through this node (retain_graph) would read a gradient.
       if (context->saved_data.count("spent")) {
         throw spotlight::Error("softmax: its scores' graph was differentiated twice; the loss keeps its "
@@ -57,11 +60,13 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
       }
       context->saved_data["spent"] = true;
       const auto positives = index.contiguous();
-      softmax_rows::cross_entropy_gradient(probabilities.data_ptr<float>(), positives.data_ptr<int64_t>(),
-                                           g.data_ptr<float>(), probabilities.size(0), probabilities.size(1));
-      return {probabilities, torch::Tensor()};
+      const auto gradient = g.to(torch::kFloat32);
+      softmax_rows::cross_entropy_gradient(kept.data_ptr<float>(), inverse_sums.data_ptr<float>(),
+                                           positives.data_ptr<int64_t>(), gradient.data_ptr<float>(), kept.size(0),
+                                           kept.size(1));
+      return {kept, torch::Tensor()};
     }
-    auto d_logits = probabilities * g.unsqueeze(1);
+    auto d_logits = kept * g.unsqueeze(1);
     d_logits.scatter_add_(1, index, g.unsqueeze(1).neg());
     return {d_logits, torch::Tensor()};
   }
