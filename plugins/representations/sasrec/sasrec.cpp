@@ -18,6 +18,7 @@
 #include "causal_self_attention_block.h"
 #include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/nn/dropout.h"
+#include "spotlight/sdk/nn/gather_rows.h"
 #include "spotlight/sdk/nn/sequence_representation.h"
 #include "spotlight/sdk/plugin.h"
 
@@ -79,7 +80,7 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     const auto row_is_key = key.reshape({-1}).index_select(0, rows);
     const auto shifted_ids = torch::constant_pad_nd(item_sequences.to(torch::kInt64), {1, 0}).reshape({-1});
     const auto item_part = embed(shifted_ids.index_select(0, rows).unsqueeze(0)).squeeze(0);
-    const auto position_part = positions_->weight.index_select(0, rows.remainder(length + 1));
+    const auto position_part = spotlight::nn::gather_rows(positions_->weight, rows.remainder(length + 1));
     auto x = item_part * std::sqrt(static_cast<double>(dim())) +
              position_part * row_is_key.unsqueeze(1).to(position_part.scalar_type());
     x = spotlight::nn::dropout(x, dropout_, is_training());
@@ -92,10 +93,9 @@ class SasrecNet : public spotlight::nn::SequenceRepresentation {
     const auto zero_row = x.size(0);
     const auto step_rows = torch::where(item_real, row_of_input.narrow(1, 0, length),
                                         torch::full({}, zero_row, row_of_input.options()));
-    const auto per_step = torch::constant_pad_nd(x, {0, 0, 0, 1})
-                              .index_select(0, step_rows.reshape({-1}))
+    const auto per_step = spotlight::nn::gather_rows(torch::constant_pad_nd(x, {0, 0, 0, 1}), step_rows.reshape({-1}))
                               .view({batch, length, dim()});
-    return {per_step, x.index_select(0, row_of_input.select(1, length))};
+    return {per_step, spotlight::nn::gather_rows(x, row_of_input.select(1, length).contiguous())};
   }
 
  private:
