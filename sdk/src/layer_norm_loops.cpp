@@ -6,9 +6,9 @@
 
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 
 #include "spotlight/sdk/nn/tap_products.h"
+#include "vector_memory.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define LAYER_NORM_X86 1
@@ -92,17 +92,8 @@ LAYER_NORM_INLINE float lane_sum(V8 v) {
 template <class V>
 constexpr int kLanesOf = sizeof(V) / sizeof(float);
 
-template <class V>
-LAYER_NORM_INLINE V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class V>
-LAYER_NORM_INLINE void store(float* p, const V& v) {
-  std::memcpy(p, &v, sizeof v);
-}
+using vector_memory::load;
+using vector_memory::store;
 
 // Rows of `vectors` registers of V each.
 template <class V>

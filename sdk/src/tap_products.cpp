@@ -3,8 +3,9 @@
 #include "spotlight/sdk/nn/tap_products.h"
 
 #include <algorithm>
-#include <cstring>
 #include <vector>
+
+#include "vector_memory.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define TAP_PRODUCTS_X86 1
@@ -60,17 +61,8 @@ void plain_vector_matrix(const float* v, const float* m, int64_t rows, int64_t w
 
 #define TAP_INLINE __attribute__((always_inline)) inline
 
-template <class V>
-TAP_INLINE V load(const float* p) {
-  V v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <class V>
-TAP_INLINE void store(float* p, const V& v) {
-  std::memcpy(p, &v, sizeof v);
-}
+using vector_memory::load;
+using vector_memory::store;
 
 // multiply()'s columns [c0, c0 + 2 L) of rows [r0, r0 + R), L the lanes of V.
 template <class V, int R>

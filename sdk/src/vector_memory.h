@@ -1,0 +1,28 @@
+#pragma once
+
+#include <cstring>
+
+// Unaligned loads and stores of GCC vector types (vector_size attributes) for the SDK's loops,
+// always inlined, so that a vector never crosses a call and each becomes one instruction of the
+// entry point's instruction set.
+namespace spotlight::nn::vector_memory {
+
+// GCC notes that these vectors would be passed differently without AVX; they never cross a call.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+template <class V>
+__attribute__((always_inline)) inline V load(const float* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <class V>
+__attribute__((always_inline)) inline void store(float* p, const V& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+#pragma GCC diagnostic pop
+
+}  // namespace spotlight::nn::vector_memory
