@@ -198,6 +198,22 @@ TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAndGradientsMatchLogSumExpInDoublePr
   EXPECT_EQ(ours.grad().select(1, 0).abs().max().item<float>(), 0.0f);  // nothing flows to the padding item
 }
 
+// Scores of another type than float32 go through LibTorch's softmax: the same terms and
+// gradients as the double-precision reference.
+TEST_F(ManyNegativeLossPlugins, SoftmaxOnDoublesMatchesLogSumExp) {
+  torch::manual_seed(6);
+  auto logits = torch::randn({4, 9}, torch::kFloat64) * 5.0;
+  const auto positives = torch::tensor({0, 8, 3, 3}, torch::kInt64);
+  const auto upstream = torch::tensor({1.0, 0.5, 2.0, 0.0}, torch::kFloat64);
+  auto ours = logits.clone().requires_grad_(true);
+  (loss("softmax")->all_item_loss_terms(ours, positives) * upstream).sum().backward();
+  auto reference = logits.clone().requires_grad_(true);
+  ((torch::logsumexp(reference, 1) - reference.gather(1, positives.unsqueeze(1)).squeeze(1)) * upstream)
+      .sum()
+      .backward();
+  EXPECT_TRUE(torch::allclose(ours.grad(), reference.grad(), 1e-12, 1e-12));
+}
+
 TEST_F(ManyNegativeLossPlugins, SoftmaxRefusesASecondBackwardPassThroughTheSameScores) {
   // The backward pass writes the gradient over the probabilities it kept: a retained graph
   // differentiated again would read a gradient, so it is an error, not a wrong number.
