@@ -11,6 +11,12 @@ namespace spotlight {
 
 namespace {
 
+// Within max_chunk_elements, a chunk holds about 512K scores (2 MB), so that the passes over
+// them (the product, the loss's, the gradients' products) find them in the cache, but at least
+// 128 rows: each chunk also costs a pass over the item table's gradient.
+constexpr int64_t kCachedChunkElements = int64_t{512} << 10;
+constexpr int64_t kMinChunkRows = 128;
+
 // Column 0 of `logits` (the padding item) set to -infinity in place, one element per row
 // instead of a copy of the chunk (index_fill's copy, and its backward's, were a tenth of a
 // softmax epoch). The backward pass zeroes that column of the incoming gradient, in place when
@@ -72,7 +78,7 @@ double backward_all_item_loss(Representation& representation, const Loss& loss, 
   const int64_t items = std::max<int64_t>(num_items, 1);
   const int64_t chunk_rows =
       std::min(std::max<int64_t>(1, max_chunk_elements / items),
-               std::max(kAllItemScoreCachedElements / items, kAllItemMinChunkRows));
+               std::max(kCachedChunkElements / items, kMinChunkRows));
   // The terms are divided by the whole minibatch's normaliser in every chunk, so the chunks'
   // losses add up to the minibatch's mean.
   if (normaliser == 0.0) {
@@ -84,9 +90,7 @@ double backward_all_item_loss(Representation& representation, const Loss& loss, 
   // Each chunk's states are a leaf of their own, whose gradient is that chunk's rows of the
   // states' gradient: a view of one leaf for all chunks would cost each chunk's backward pass
   // a zero tensor of every row, and a sum into the leaf's gradient.
-  const bool one_chunk = count <= chunk_rows;
-  torch::Tensor states_gradient;
-  if (through_states && !one_chunk) states_gradient = torch::empty_like(detached);
+  const torch::Tensor states_gradient = through_states ? torch::empty_like(detached) : torch::Tensor();
   double total = 0.0;
   for (int64_t start = 0; start < count; start += chunk_rows) {
     const int64_t size = std::min(chunk_rows, count - start);
@@ -99,12 +103,8 @@ double backward_all_item_loss(Representation& representation, const Loss& loss, 
     torch::Tensor gradient;
     if (chunk_loss.requires_grad()) gradient = differentiate(chunk_loss, torch::Tensor(), states, collected);
     if (through_states) {
-      if (!gradient.defined()) gradient = torch::zeros_like(states);
-      if (one_chunk) {
-        states_gradient = gradient;
-      } else {
-        states_gradient.narrow(0, start, size).copy_(gradient);
-      }
+      auto chunk_gradient = states_gradient.narrow(0, start, size);
+      gradient.defined() ? chunk_gradient.copy_(gradient) : chunk_gradient.zero_();
     }
     total += chunk_loss.item<double>();
   }

@@ -60,9 +60,8 @@ class SoftmaxCrossEntropy : public torch::autograd::Function<SoftmaxCrossEntropy
       }
       context->saved_data["spent"] = true;
       const auto positives = index.contiguous();
-      const auto gradient = g.to(torch::kFloat32);
       softmax_rows::cross_entropy_gradient(kept.data_ptr<float>(), inverse_sums.data_ptr<float>(),
-                                           positives.data_ptr<int64_t>(), gradient.data_ptr<float>(), kept.size(0),
+                                           positives.data_ptr<int64_t>(), g.data_ptr<float>(), kept.size(0),
                                            kept.size(1));
       return {kept, torch::Tensor()};
     }

@@ -21,11 +21,6 @@ struct AllItemRows {
 // How many scores (rows x items) one chunk holds at most: 4M floats, 16 MB, whatever the
 // catalogue, so that 12,800 positions of a 50,000-item catalogue never need 2.5 GB at once.
 inline constexpr int64_t kAllItemScoreChunkElements = int64_t{4} << 20;
-// Within that bound, a chunk holds about 512K scores (2 MB), so that the passes over them (the
-// product, the loss's, the gradients' products) find them in the cache, but at least 128 rows:
-// each chunk also costs a pass over the item table's gradient.
-inline constexpr int64_t kAllItemScoreCachedElements = int64_t{512} << 10;
-inline constexpr int64_t kAllItemMinChunkRows = 128;
 
 // Where backward_all_item_loss puts the gradients of `parameters` when it does not add them to
 // their .grad: gradients[i] is that of parameters[i] (undefined when the loss does not reach
