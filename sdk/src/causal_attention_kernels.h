@@ -16,40 +16,36 @@ typedef int32_t Ints __attribute__((vector_size(ATTENTION_VECTOR_BYTES)));
 typedef uint32_t Words __attribute__((vector_size(ATTENTION_VECTOR_BYTES)));
 
 // 0, 1, ..., kLanes - 1.
-ATTENTION_INLINE Ints lane_indices() {
+SPOTLIGHT_VECTOR_INLINE Ints lane_indices() {
   Ints lanes{};
   for (int32_t l = 0; l < kLanes; ++l) lanes[l] = l;
   return lanes;
 }
 
-ATTENTION_INLINE Floats load(const float* p) {
-  Floats v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+SPOTLIGHT_VECTOR_INLINE Floats load(const float* p) { return vector_memory::load<Floats>(p); }
 
-ATTENTION_INLINE void store(float* p, const Floats& v) { std::memcpy(p, &v, sizeof v); }
+using vector_memory::store;
 
-ATTENTION_INLINE Floats splat(float x) { return Floats{} + x; }
+SPOTLIGHT_VECTOR_INLINE Floats splat(float x) { return Floats{} + x; }
 
 // a where mask (all ones) else b, lane by lane, in bit operations (one blend or ternary-logic
 // instruction once compiled).
-ATTENTION_INLINE Floats select(const Ints& mask, const Floats& a, const Floats& b) {
+SPOTLIGHT_VECTOR_INLINE Floats select(const Ints& mask, const Floats& a, const Floats& b) {
   return reinterpret_cast<Floats>((mask & reinterpret_cast<Ints>(a)) | (~mask & reinterpret_cast<Ints>(b)));
 }
 
 // x where mask else 0.
-ATTENTION_INLINE Floats keep_where(const Ints& mask, const Floats& x) {
+SPOTLIGHT_VECTOR_INLINE Floats keep_where(const Ints& mask, const Floats& x) {
   return reinterpret_cast<Floats>(mask & reinterpret_cast<Ints>(x));
 }
 
-ATTENTION_INLINE float sum_of(const Floats& v) {
+SPOTLIGHT_VECTOR_INLINE float sum_of(const Floats& v) {
   float total = 0.0f;
   for (int64_t l = 0; l < kLanes; ++l) total += v[l];
   return total;
 }
 
-ATTENTION_INLINE float max_of(const Floats& v) {
+SPOTLIGHT_VECTOR_INLINE float max_of(const Floats& v) {
   float top = v[0];
   for (int64_t l = 1; l < kLanes; ++l) top = std::max(top, v[l]);
   return top;
@@ -62,7 +58,7 @@ inline int64_t triangle(int64_t n) { return n * (n + 1) / 2; }
 // e^x for x <= 0 (larger x are taken as 0), within a few float ulp: x = n ln 2 + r with
 // |r| <= ln 2 / 2, e^r by its Taylor polynomial of degree 7, 2^n in the exponent bits. Below
 // -87 it returns e^-87, about 1.6e-38: the callers keep no such lane.
-ATTENTION_INLINE Floats exp_nonpositive(Floats x) {
+SPOTLIGHT_VECTOR_INLINE Floats exp_nonpositive(Floats x) {
   const Floats low = splat(-87.0f), zero = splat(0.0f);
   x = select(x < low, low, x);
   x = select(x > zero, zero, x);
@@ -92,7 +88,7 @@ inline uint32_t row_stream(uint64_t seed, uint64_t row) {
 
 // The comparisons here are of floats: GCC splits some comparisons of integer vectors lane by
 // lane. A draw is kept when its top 24 bits are at or above p 2^24.
-ATTENTION_INLINE Ints kept(uint32_t stream, int64_t first, float threshold) {
+SPOTLIGHT_VECTOR_INLINE Ints kept(uint32_t stream, int64_t first, float threshold) {
   const Words lanes = reinterpret_cast<Words>(lane_indices() + static_cast<int32_t>(first));
   Words draw = lanes * 0x9e3779b9U ^ stream;
   mix_into(draw);
@@ -100,7 +96,7 @@ ATTENTION_INLINE Ints kept(uint32_t stream, int64_t first, float threshold) {
 }
 
 // Lanes [c, c + 16) that are at or before row i (exact in floats below 2^24 rows).
-ATTENTION_INLINE Ints up_to(int64_t c, int64_t i) {
+SPOTLIGHT_VECTOR_INLINE Ints up_to(int64_t c, int64_t i) {
   return splat(static_cast<float>(i - c)) >= __builtin_convertvector(lane_indices(), Floats);
 }
 
@@ -116,7 +112,7 @@ constexpr int kMaxBlock = 4;
 // An R x N tile of vector registers: acc[r][u] += a[r a_stride] x[u] (one scalar per row of
 // the tile times one row of N vectors), and its store to R rows ldo floats apart.
 template <int R, int N>
-ATTENTION_INLINE void tile_step(Floats (&acc)[R][N], const float* a, int64_t a_stride, const Floats (&x)[N]) {
+SPOTLIGHT_VECTOR_INLINE void tile_step(Floats (&acc)[R][N], const float* a, int64_t a_stride, const Floats (&x)[N]) {
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
     const float scalar = a[r * a_stride];
@@ -126,7 +122,7 @@ ATTENTION_INLINE void tile_step(Floats (&acc)[R][N], const float* a, int64_t a_s
 }
 
 template <int R, int N>
-ATTENTION_INLINE void tile_store(const Floats (&acc)[R][N], float* out, int64_t ldo) {
+SPOTLIGHT_VECTOR_INLINE void tile_store(const Floats (&acc)[R][N], float* out, int64_t ldo) {
 #pragma GCC unroll 4
   for (int r = 0; r < R; ++r) {
 #pragma GCC unroll 16
@@ -136,7 +132,7 @@ ATTENTION_INLINE void tile_store(const Floats (&acc)[R][N], float* out, int64_t 
 
 // N vectors from p on.
 template <int N>
-ATTENTION_INLINE void load_row(Floats (&x)[N], const float* p) {
+SPOTLIGHT_VECTOR_INLINE void load_row(Floats (&x)[N], const float* p) {
 #pragma GCC unroll 16
   for (int u = 0; u < N; ++u) x[u] = load(p + u * kLanes);
 }
@@ -145,7 +141,7 @@ ATTENTION_INLINE void load_row(Floats (&x)[N], const float* p) {
 // (ldw floats apart) and of out (out_stride floats apart; `rows` are stride apart). NV > 0:
 // width is NV vectors.
 template <int NV, int R>
-ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t count, const float* rows,
+SPOTLIGHT_VECTOR_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t count, const float* rows,
                                     int64_t stride, int64_t width, float* out, int64_t out_stride) {
   if constexpr (NV > 0) {
     Floats acc[R][NV] = {};
@@ -171,7 +167,7 @@ ATTENTION_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t c
 // rows[j][0, width) += sum over r < R of weights_r[j] xs_r for j < count (the R rows xs_r
 // xs_stride floats apart, `rows` stride apart; weights' rows ldw apart).
 template <int NV, int R>
-ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs,
+SPOTLIGHT_VECTOR_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs,
                                   int64_t xs_stride, float* rows, int64_t stride, int64_t width) {
   if constexpr (NV > 0) {
     Floats x[R][NV];
@@ -205,7 +201,7 @@ ATTENTION_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t cou
 // whole number of vectors); t is width x tstride, out's rows ldo apart. Several vectors of
 // columns at a time, so that several chains of multiply-adds run side by side.
 template <int R>
-ATTENTION_INLINE void rows_times_columns(const float* x, int64_t xstride, const float* t, int64_t tstride,
+SPOTLIGHT_VECTOR_INLINE void rows_times_columns(const float* x, int64_t xstride, const float* t, int64_t tstride,
                                          int64_t width, int64_t count, float* out, int64_t ldo) {
   constexpr int C = R >= 4 ? 2 : 4;
   int64_t c = 0;
@@ -231,7 +227,7 @@ ATTENTION_INLINE void rows_times_columns(const float* x, int64_t xstride, const 
 
 // weights[0, span) = the softmax of scores over the keys j <= i, zero elsewhere (all zero when
 // there is no such key).
-ATTENTION_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span, float* weights) {
+SPOTLIGHT_VECTOR_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span, float* weights) {
   Floats top = splat(-std::numeric_limits<float>::infinity());
   for (int64_t c = 0; c < span; c += kLanes) {
     const Floats s = load(scores + c);
@@ -284,7 +280,7 @@ inline void prepare(const Head& head, const float* rows) {
 // Query rows [i0, i0 + R): their scores (a), weights (b; stored to probs before dropout) and
 // outputs.
 template <int NV, int R>
-ATTENTION_INLINE void forward_block(const Head& head, int64_t i0, const float* q, const float* v, uint64_t seed,
+SPOTLIGHT_VECTOR_INLINE void forward_block(const Head& head, int64_t i0, const float* q, const float* v, uint64_t seed,
                                     float threshold, float scale, float* probs, float* out) {
   const int64_t np = padded(head.n), span = padded(i0 + R);
   rows_times_columns<R>(q + i0 * head.in_stride, head.in_stride, head.transposed, np, head.hd, span, head.a, np);
@@ -307,7 +303,7 @@ ATTENTION_INLINE void forward_block(const Head& head, int64_t i0, const float* q
 // The gradients of query rows [i0, i0 + R): weights (a), their gradients (b), the weights
 // after dropout (c).
 template <int NV, int R>
-ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* q, const float* k, const float* probs,
+SPOTLIGHT_VECTOR_INLINE void backward_block(const Head& head, int64_t i0, const float* q, const float* k, const float* probs,
                                      const float* grad_out, uint64_t seed, float threshold, float scale,
                                      float* grad_q, float* grad_k, float* grad_v) {
   const int64_t np = padded(head.n), span = padded(i0 + R), count = i0 + R;
@@ -348,7 +344,7 @@ ATTENTION_INLINE void backward_block(const Head& head, int64_t i0, const float* 
 }
 
 template <int NV>
-ATTENTION_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v, uint64_t seed,
+SPOTLIGHT_VECTOR_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v, uint64_t seed,
                                    float threshold, float scale, float* probs, float* out) {
   constexpr int R = block_rows<NV>();
   prepare(head, k);
@@ -358,7 +354,7 @@ ATTENTION_INLINE void forward_head(const Head& head, const float* q, const float
 }
 
 template <int NV>
-ATTENTION_INLINE void backward_head(const Head& head, const float* q, const float* k, const float* v,
+SPOTLIGHT_VECTOR_INLINE void backward_head(const Head& head, const float* q, const float* k, const float* v,
                                     const float* probs, const float* grad_out, uint64_t seed, float threshold,
                                     float scale, float* grad_q, float* grad_k, float* grad_v) {
   constexpr int R = block_rows<NV>();
@@ -436,7 +432,7 @@ float threshold_of(double p) { return static_cast<float>(std::ceil(p * 16777216.
 float scale_of(double p) { return p > 0.0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f; }
 
 template <int NV>
-ATTENTION_INLINE void forward_all(const Layout& layout, const float* q, const float* k, const float* v, uint64_t seed,
+SPOTLIGHT_VECTOR_INLINE void forward_all(const Layout& layout, const float* q, const float* k, const float* v, uint64_t seed,
                                   double p, float* probs, float* out) {
   const float threshold = threshold_of(p);
   const float scale = scale_of(p);
@@ -449,7 +445,7 @@ ATTENTION_INLINE void forward_all(const Layout& layout, const float* q, const fl
 }
 
 template <int NV>
-ATTENTION_INLINE void backward_all(const Layout& layout, const float* q, const float* k, const float* v,
+SPOTLIGHT_VECTOR_INLINE void backward_all(const Layout& layout, const float* q, const float* k, const float* v,
                                    const float* probs, const float* grad_out, uint64_t seed, double p, float* grad_q,
                                    float* grad_k, float* grad_v) {
   const float threshold = threshold_of(p);

@@ -18,6 +18,7 @@
 
 #include "dropout_hash.h"
 #include "spotlight/sdk/nn/tap_products.h"
+#include "vector_memory.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define ATTENTION_X86 1
@@ -26,8 +27,6 @@
 namespace spotlight::nn::causal_attention_loops {
 
 namespace {
-
-#define ATTENTION_INLINE __attribute__((always_inline)) inline
 
 namespace plain {
 #define ATTENTION_VECTOR_BYTES 16

@@ -18,8 +18,6 @@ namespace spotlight::nn::layer_norm_loops {
 
 namespace {
 
-#define LAYER_NORM_INLINE __attribute__((always_inline)) inline
-
 void plain_forward(const float* x, int64_t rows, int64_t dim, const float* weight, const float* bias, float eps,
                    float* y, float* mean, float* rstd) {
   const float inverse_dim = 1.0f / static_cast<float>(dim);
@@ -74,7 +72,7 @@ typedef float V8 __attribute__((vector_size(32)));
 typedef int32_t I16 __attribute__((vector_size(64)));
 typedef int32_t I8 __attribute__((vector_size(32)));
 
-LAYER_NORM_INLINE float lane_sum(V16 v) {
+SPOTLIGHT_VECTOR_INLINE float lane_sum(V16 v) {
   v += __builtin_shuffle(v, I16{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
   v += __builtin_shuffle(v, I16{4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3});
   v += __builtin_shuffle(v, I16{2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1, 2, 3, 0, 1});
@@ -82,7 +80,7 @@ LAYER_NORM_INLINE float lane_sum(V16 v) {
   return v[0];
 }
 
-LAYER_NORM_INLINE float lane_sum(V8 v) {
+SPOTLIGHT_VECTOR_INLINE float lane_sum(V8 v) {
   v += __builtin_shuffle(v, I8{4, 5, 6, 7, 0, 1, 2, 3});
   v += __builtin_shuffle(v, I8{2, 3, 0, 1, 2, 3, 0, 1});
   v += __builtin_shuffle(v, I8{1, 0, 1, 0, 1, 0, 1, 0});
@@ -97,7 +95,7 @@ using vector_memory::store;
 
 // Rows of `vectors` registers of V each.
 template <class V>
-LAYER_NORM_INLINE void vector_forward(const float* x, int64_t rows, int64_t vectors, const float* weight,
+SPOTLIGHT_VECTOR_INLINE void vector_forward(const float* x, int64_t rows, int64_t vectors, const float* weight,
                                       const float* bias, float eps, float* y, float* mean, float* rstd) {
   constexpr int L = kLanesOf<V>;
   const float inverse_dim = 1.0f / static_cast<float>(vectors * L);
@@ -122,7 +120,7 @@ LAYER_NORM_INLINE void vector_forward(const float* x, int64_t rows, int64_t vect
 }
 
 template <class V>
-LAYER_NORM_INLINE void vector_backward(const float* x, const float* dy, int64_t rows, int64_t vectors,
+SPOTLIGHT_VECTOR_INLINE void vector_backward(const float* x, const float* dy, int64_t rows, int64_t vectors,
                                        const float* weight, const float* mean, const float* rstd, float* dx,
                                        float* d_weight, float* d_bias) {
   constexpr int L = kLanesOf<V>;

@@ -59,14 +59,12 @@ void plain_vector_matrix(const float* v, const float* m, int64_t rows, int64_t w
 // cross a call (every function taking one is inlined into the entry points).
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-#define TAP_INLINE __attribute__((always_inline)) inline
-
 using vector_memory::load;
 using vector_memory::store;
 
 // multiply()'s columns [c0, c0 + 2 L) of rows [r0, r0 + R), L the lanes of V.
 template <class V, int R>
-TAP_INLINE void multiply_tile(const float* src, int64_t k, int64_t r0, int64_t taps, const int64_t* offset,
+SPOTLIGHT_VECTOR_INLINE void multiply_tile(const float* src, int64_t k, int64_t r0, int64_t taps, const int64_t* offset,
                               const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
                               float* out, int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
@@ -105,7 +103,7 @@ TAP_INLINE void multiply_tile(const float* src, int64_t k, int64_t r0, int64_t t
 // they cost more than half of all the others for a catalogue of 1,683 items). Each row's sums
 // run in the order of multiply_tile's.
 template <class V>
-TAP_INLINE void multiply_tail(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
+SPOTLIGHT_VECTOR_INLINE void multiply_tail(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
                               const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
                               float* out, int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
@@ -139,7 +137,7 @@ TAP_INLINE void multiply_tail(const float* src, int64_t k, int64_t rows, int64_t
 }
 
 template <class V, int R>
-TAP_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
+SPOTLIGHT_VECTOR_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
                                 const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
                                 float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
@@ -162,7 +160,7 @@ TAP_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64
 
 // accumulate_outer()'s output rows [o0, o0 + R) and columns [i0, i0 + 2 L) over rows [r0, r1).
 template <class V, int R>
-TAP_INLINE void outer_tile(const float* a, int64_t n, const float* x, int64_t k, int64_t r0, int64_t r1,
+SPOTLIGHT_VECTOR_INLINE void outer_tile(const float* a, int64_t n, const float* x, int64_t k, int64_t r0, int64_t r1,
                            int64_t offset, float* out, int64_t ldo, int64_t o0, int64_t i0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   V acc[R][2];
@@ -189,7 +187,7 @@ TAP_INLINE void outer_tile(const float* a, int64_t n, const float* x, int64_t k,
 }
 
 template <class V, int R>
-TAP_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset,
+SPOTLIGHT_VECTOR_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset,
                              float* out, int64_t ldo) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   constexpr int64_t kChunk = 64;  // rows of a and x kept in the first-level cache across tiles
@@ -208,7 +206,7 @@ TAP_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t 
 // add_vector_times_matrix()'s columns [c0, c0 + T L): T accumulators for each of P partial sums,
 // over rows r with r % P = p.
 template <class V, int T, int P>
-TAP_INLINE void vector_matrix_tile(const float* v, const float* m, int64_t rows, int64_t width, float* out,
+SPOTLIGHT_VECTOR_INLINE void vector_matrix_tile(const float* v, const float* m, int64_t rows, int64_t width, float* out,
                                    int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   V acc[P][T];
@@ -245,7 +243,7 @@ TAP_INLINE void vector_matrix_tile(const float* v, const float* m, int64_t rows,
 // Eight accumulators in flight whatever the width: 8 vectors of one sum, 4 of two, 2 of four,
 // 1 of eight.
 template <class V>
-TAP_INLINE void vector_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out) {
+SPOTLIGHT_VECTOR_INLINE void vector_matrix(const float* v, const float* m, int64_t rows, int64_t width, float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   int64_t c0 = 0;
   for (; c0 + 8 * L <= width; c0 += 8 * L) vector_matrix_tile<V, 8, 1>(v, m, rows, width, out, c0);
