@@ -7,6 +7,7 @@
 // and links nothing but the SDK.
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -69,6 +70,15 @@ void in_chunks(int64_t n, const Loop& loop) {
   at::parallel_for(0, n, int64_t{1} << 16, [&](int64_t begin, int64_t end) { loop(begin, end - begin); });
 }
 
+// One row of `width` floats; a one-float row (a bias table's) without a library call.
+inline void copy_row(float* destination, const float* source, int64_t width) {
+  if (width == 1) {
+    *destination = *source;
+    return;
+  }
+  std::memcpy(destination, source, static_cast<size_t>(width) * sizeof(float));
+}
+
 // A sparse row gradient with its repeated rows summed, as LibTorch's coalesce() would give it:
 // `rows` holds the distinct rows in first-seen order and `sums` their summed values, `width`
 // floats each. The scratch index is kept between steps, so a step costs only the rows it holds.
@@ -83,17 +93,19 @@ class RowSums {
     const int64_t* index = indices.data_ptr<int64_t>();
     const float* value = values.data_ptr<float>();
     rows_.clear();
-    sums_.clear();
+    // Room for every lookup being a row of its own.
+    if (sums_.size() < static_cast<size_t>(count * width_)) sums_.resize(static_cast<size_t>(count * width_));
     for (int64_t k = 0; k < count; ++k) {
       int32_t& slot = slot_of_row_[static_cast<size_t>(index[k])];
+      const float* row = value + k * width_;
       if (slot < 0) {
         slot = static_cast<int32_t>(rows_.size());
         rows_.push_back(index[k]);
-        sums_.insert(sums_.end(), value + k * width_, value + (k + 1) * width_);
+        copy_row(sums_.data() + static_cast<int64_t>(slot) * width_, row, width_);
         continue;
       }
       float* total = sums_.data() + static_cast<int64_t>(slot) * width_;
-      for (int64_t d = 0; d < width_; ++d) total[d] += value[k * width_ + d];
+      for (int64_t d = 0; d < width_; ++d) total[d] += row[d];
     }
     for (int64_t row : rows_) slot_of_row_[static_cast<size_t>(row)] = -1;
   }

@@ -196,6 +196,20 @@ TEST_F(HandGradientRepresentations, ScoresAndGradientsMatchAutograd) {
     EXPECT_EQ(gradient._nnz(), parameter.key().rfind("user", 0) == 0 ? n : n * k) << parameter.key();
     expect_close(values(gradient.to_dense()), expected[index++], 1e-5f, "sparse " + parameter.key());
   }
+
+  // A second call replaces the sparse gradients; the first parameter's is still held here, so
+  // it must be left as it was, and that parameter gets a new one.
+  const auto held = sparse->parameters()[0].grad();
+  const auto held_values = held.to_dense().clone();
+  const auto doubled = values(d_scores * 2);
+  sparse_hand.set_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, doubled.data());
+  index = 0;
+  for (const auto& parameter : sparse->named_parameters()) {
+    expect_close(values(parameter.value().grad().to_dense()), expected[index++] * 2, 1e-5f,
+                 "second sparse " + parameter.key());
+  }
+  EXPECT_TRUE(torch::equal(held.to_dense(), held_values));
+  EXPECT_FALSE(held.is_same(sparse->parameters()[0].grad()));
 }
 
 TEST_F(HandGradientRepresentations, TablesItCannotDifferentiateSendItToAutograd) {

@@ -155,16 +155,16 @@ class SparseAdam : public torch::optim::Adam {
     float* v = m + n;
     for (int64_t k = 0; k < rows; ++k) {
       const int64_t offset = row_sums_.row(static_cast<size_t>(k)) * width;
-      std::copy(values + offset, values + offset + width, p + k * width);
-      std::copy(first + offset, first + offset + width, m + k * width);
-      std::copy(second + offset, second + offset + width, v + k * width);
+      fused::copy_row(p + k * width, values + offset, width);
+      fused::copy_row(m + k * width, first + offset, width);
+      fused::copy_row(v + k * width, second + offset, width);
     }
     adam_loop::update(p, row_sums_.values(0), m, v, nullptr, n, step);  // the sums lie row after row
     for (int64_t k = 0; k < rows; ++k) {
       const int64_t offset = row_sums_.row(static_cast<size_t>(k)) * width;
-      std::copy(p + k * width, p + (k + 1) * width, values + offset);
-      std::copy(m + k * width, m + (k + 1) * width, first + offset);
-      std::copy(v + k * width, v + (k + 1) * width, second + offset);
+      fused::copy_row(values + offset, p + k * width, width);
+      fused::copy_row(first + offset, m + k * width, width);
+      fused::copy_row(second + offset, v + k * width, width);
     }
   }
 

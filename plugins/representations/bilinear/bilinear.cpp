@@ -3,6 +3,7 @@
 // come from the graph (e.g. an item table shared with another component).
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <mutex>
 
 #include <torch/torch.h>
@@ -27,6 +28,7 @@ class GradientRows {
   GradientRows(const torch::Tensor& weight, const int64_t* ids, int64_t lookups, bool sparse)
       : weight_(weight), ids_(ids), lookups_(lookups), width_(weight.size(1)), sparse_(sparse) {
     if (sparse_) {
+      if (reuse_sparse_gradient()) return;
       values_ = torch::zeros({lookups, width_}, weight.options());
       base_ = values_.data_ptr<float>();
       return;
@@ -41,17 +43,37 @@ class GradientRows {
   // the table (score_pairs has read them), so the indices skip LibTorch's bounds check: a
   // reduction over them that took a quarter of a sparse factorization step.
   void finish() {
-    if (!sparse_) return;
+    if (!sparse_ || reused_) return;
     auto indices = torch::from_blob(const_cast<int64_t*>(ids_), {1, lookups_}, torch::kInt64).clone();
     weight_.mutable_grad() = torch::_sparse_coo_tensor_unsafe(indices, values_, weight_.sizes());
   }
 
  private:
+  // The last step's sparse gradient, when nothing else holds it and it has as many rows: its
+  // values are zeroed and its indices overwritten in place, which spares the three LibTorch
+  // allocations and operations of a new one (most of a small table's sparse step).
+  bool reuse_sparse_gradient() {
+    auto& gradient = weight_.mutable_grad();
+    if (!gradient.defined() || !gradient.is_sparse() || gradient.use_count() != 1 || gradient.is_coalesced() ||
+        gradient._nnz() != lookups_ || gradient.sizes() != weight_.sizes()) {
+      return false;
+    }
+    auto indices = gradient._indices();
+    values_ = gradient._values();
+    if (!indices.is_contiguous() || !values_.is_contiguous() || values_.scalar_type() != torch::kFloat32) return false;
+    std::memcpy(indices.data_ptr<int64_t>(), ids_, static_cast<size_t>(lookups_) * sizeof(int64_t));
+    base_ = values_.data_ptr<float>();
+    std::memset(base_, 0, static_cast<size_t>(lookups_ * width_) * sizeof(float));
+    reused_ = true;
+    return true;
+  }
+
   const torch::Tensor& weight_;
   const int64_t* ids_;
   int64_t lookups_;
   int64_t width_;
   bool sparse_;
+  bool reused_ = false;
   torch::Tensor values_;
   float* base_ = nullptr;
 };
