@@ -2,7 +2,9 @@
 """Side-by-side speed and accuracy: our `spotlight` CLI against Spotlight (MovieLens 100K, or --grid).
 
 Without --grid, the configurations run on MovieLens 100K; --grid runs a grid of cells on
-generated data shapes instead.
+generated data shapes instead. On MovieLens 100K, explicit regression and implicit BPR run in
+the three optimizer variants of the grid's factorization cells (below): `dense` keeps the
+plain names (explicit-regression, implicit-bpr), the others add -sparse and -spotlight-sparse.
 
 Runs each configuration once per side per repeat, interleaved (ours, Spotlight, ours,
 Spotlight, ...) so that load from other processes on a shared machine hits both sides alike,
@@ -67,13 +69,16 @@ def configurations(sequence_adaptive_hinge):
     """
     factorization = dict(embedding_dim=32, batch_size=256, learning_rate=0.01, l2=0.0, n_iter=10)
     sequence = dict(embedding_dim=32, batch_size=32, learning_rate=0.01, l2=0.0, n_iter=10)
-    configs = [dict(name='explicit-regression', task='explicit', loss='regression',
-                    experiment='movielens_explicit_regression.json', metric='rmse',
-                    hyper=factorization)]
-    for loss in ('bpr', 'adaptive_hinge'):
-        configs.append(dict(name='implicit-' + loss, task='implicit', loss=loss,
-                            experiment='movielens_implicit_bpr.json', metric='mrr',
-                            hyper=factorization))
+    configs = []
+    for task, loss, experiment, metric, variants in (
+            ('explicit', 'regression', 'movielens_explicit_regression.json', 'rmse', FACTORIZATION_VARIANTS),
+            ('implicit', 'bpr', 'movielens_implicit_bpr.json', 'mrr', FACTORIZATION_VARIANTS),
+            ('implicit', 'adaptive_hinge', 'movielens_implicit_bpr.json', 'mrr', FACTORIZATION_VARIANTS[:1])):
+        for variant, ours, spotlight, optimizers in variants:
+            suffix = '' if variant == 'dense' else '-' + variant
+            configs.append(dict(name='{}-{}{}'.format(task, loss, suffix), task=task, loss=loss,
+                                experiment=experiment, metric=metric, hyper=factorization, variant=variant,
+                                ours=ours, spotlight=spotlight, optimizers=optimizers))
     losses = ('bpr', 'adaptive_hinge') if sequence_adaptive_hinge else ('bpr',)
     for representation in SEQUENCE_REPRESENTATIONS:
         for loss in losses:
@@ -484,15 +489,21 @@ def markdown_row(cells):
 
 
 def table_rows(config, best):
-    """One row per configuration; the BPR factorization adds the evaluation-time row."""
+    """One row per configuration; the BPR factorization adds the evaluation-time row. The
+    factorization rows name their optimizers, and the dense ones our Adam's GB/s."""
     ours, theirs = best['ours'], best['spotlight']
-    rows = [markdown_row(row_cells(config, best))]
+    cells = row_cells(config, best)
+    if 'variant' in config:
+        cells[0] += ' ({})'.format(config['optimizers'])
+    dense = config.get('variant') == 'dense'
+    cells.append('{:.1f}'.format(adam_gigabytes_per_second(config, ours)) if dense else '')
+    rows = [markdown_row(cells)]
     if config['name'] == 'implicit-bpr':
         rows.append(markdown_row([
             'implicit-bpr: full-ranking MRR evaluation (eval s)',
             'MRR {} / {}'.format(metric_cell(ours), metric_cell(theirs)),
             '{:.3f} / {:.3f}'.format(ours['evaluation_seconds'], theirs['evaluation_seconds']),
-            '', '(same runs)', '{:.2f}x'.format(theirs['evaluation_seconds'] / ours['evaluation_seconds'])]))
+            '', '(same runs)', '{:.2f}x'.format(theirs['evaluation_seconds'] / ours['evaluation_seconds']), '']))
     return rows
 
 
@@ -540,8 +551,9 @@ def machine_lines(kernels):
 
 TABLE_HEADER = ('| config | metric ours / Spotlight | fit s ours / Spotlight '
                 '| training interactions/s (sequences: non-padding steps/s) ours / Spotlight '
-                '| peak RSS ours / Spotlight | speed ratio ours/Spotlight |\n'
-                '|---|---|---|---|---|---|')
+                '| peak RSS ours / Spotlight | speed ratio ours/Spotlight '
+                '| ours dense Adam GB/s (7 * 4 B * numel per step / fit s) |\n'
+                '|---|---|---|---|---|---|---|')
 
 
 # ---------------------------------------------------------------------------------------
