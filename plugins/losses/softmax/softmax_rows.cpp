@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "spotlight/sdk/vector_clones.h"
@@ -14,6 +15,11 @@ namespace {
 
 constexpr int kLanes = 16;  // partial maxima and sums, so the reductions vectorise without reassociating
 
+// kLanes floats as one GCC vector: each instruction-set clone lowers it to its own registers
+// (one for AVX-512, two for AVX2). The row's maximum runs on it; as a loop over an array of
+// lanes, GCC left that maximum scalar (a quarter of the exponentials' time).
+typedef float Lanes __attribute__((vector_size(kLanes * sizeof(float))));
+
 }  // namespace
 
 SPOTLIGHT_VECTOR_CLONES
@@ -24,10 +30,11 @@ void exponentials(const float* __restrict logits, int64_t rows, int64_t items, f
   for (int64_t r = 0; r < rows; ++r) {
     const float* x = logits + r * items;
     float* e = exps + r * items;
-    float lane_max[kLanes];
-    std::fill(lane_max, lane_max + kLanes, kNone);
+    Lanes lane_max = Lanes{} + kNone;
     for (int64_t j = 0; j < whole; j += kLanes) {
-      for (int k = 0; k < kLanes; ++k) lane_max[k] = x[j + k] > lane_max[k] ? x[j + k] : lane_max[k];
+      Lanes v;
+      std::memcpy(&v, x + j, sizeof v);
+      lane_max = v > lane_max ? v : lane_max;
     }
     float top = kNone;
     for (int k = 0; k < kLanes; ++k) top = lane_max[k] > top ? lane_max[k] : top;
