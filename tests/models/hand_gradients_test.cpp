@@ -303,6 +303,21 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
 }
 
+// The LSTM layer writes its gates' derivatives over their saved activations, so a second
+// backward pass through the same graph is refused by message, not run on derivatives.
+TEST_F(HandGradientRepresentations, LstmRefusesASecondBackwardPass) {
+  torch::manual_seed(18);
+  auto lstm = sequence_network("lstm", 12, 6);
+  const auto sequences = torch::tensor({{0, 3, 5, 11}, {4, 1, 9, 6}}, torch::kInt64);
+  const auto total = lstm->encode_sequences(sequences).per_step.sum();
+  total.backward({}, /*retain_graph=*/true);
+  const std::string message = testing::error_message([&] { total.backward(); });
+  EXPECT_NE(message.find("lstm: its graph was differentiated twice; the layer keeps its gate activations for one "
+                         "backward pass only"),
+            std::string::npos)
+      << message;
+}
+
 // gru4rec runs each GRU layer as one autograd node; against torch::nn::GRU with the same
 // parameters (two layers, a state wider than the items, so the projection is used too),
 // states and every gradient.

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "../recurrent_layer.h"
+#include "spotlight/sdk/errors.h"
 #include "spotlight/sdk/nn/tap_products.h"
 #include "lstm_steps.h"
 
@@ -60,8 +61,16 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const recurrent_layer::PackedSequences packed(skip, context->saved_data["steps"].toInt());
     const auto d_rows = output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0])
                                                       : torch::zeros_like(outputs);
-    auto d_gates = torch::empty({packed.rows(), 4 * hidden}, kept.options());
-    const float* g = gates.data_ptr<float>();
+    // The gates' derivatives are written over their activations, row by row, as each row's
+    // step reads them last: a (rows, 4 hidden) tensor less to allocate and first touch per
+    // minibatch (20 MB at batch 1,024 x 50 steps). A second backward pass through this node
+    // (retain_graph) would read derivatives, so it is refused.
+    if (context->saved_data.count("spent")) {
+      throw spotlight::Error("lstm: its graph was differentiated twice; the layer keeps its gate activations for "
+                             "one backward pass only");
+    }
+    context->saved_data["spent"] = true;
+    const auto& d_gates = gates;
     const float* c = cells.data_ptr<float>();
     const float* tc = tanh_cells.data_ptr<float>();
     const float* recurrent = w_hh.data_ptr<float>();
@@ -71,9 +80,8 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     packed.backward_steps(hidden, d_rows.data_ptr<float>(),
                           [&](int64_t row, int64_t previous, const float* d_output, float* d_h_prev, float* d_cell) {
                             float* row_d_gates = dg + row * 4 * hidden;
-                            lstm_steps::backward(g + row * 4 * hidden,
-                                                 previous >= 0 ? c + previous * hidden : zeros.data(),
-                                                 tc + row * hidden, hidden, d_output, d_cell, row_d_gates);
+                            lstm_steps::backward(row_d_gates, previous >= 0 ? c + previous * hidden : zeros.data(),
+                                                 tc + row * hidden, hidden, d_output, d_cell);
                             std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
                             spotlight::nn::tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
                           });

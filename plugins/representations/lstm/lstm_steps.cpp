@@ -31,17 +31,16 @@ void forward(float* __restrict gates, const float* __restrict c_prev, int64_t hi
 }
 
 SPOTLIGHT_VECTOR_CLONES
-void backward(const float* __restrict gates, const float* __restrict c_prev, const float* __restrict tanh_cell,
-              int64_t hidden, const float* __restrict d_output, float* __restrict d_cell,
-              float* __restrict d_gates) {
+void backward(float* __restrict gates, const float* __restrict c_prev, const float* __restrict tanh_cell,
+              int64_t hidden, const float* __restrict d_output, float* __restrict d_cell) {
   for (int64_t j = 0; j < hidden; ++j) {
     const float i = gates[j], f = gates[hidden + j], g = gates[2 * hidden + j], o = gates[3 * hidden + j];
     const float t = tanh_cell[j];
     const float dc = d_output[j] * o * (1.0f - t * t) + d_cell[j];
-    d_gates[j] = dc * g * i * (1.0f - i);
-    d_gates[hidden + j] = dc * c_prev[j] * f * (1.0f - f);
-    d_gates[2 * hidden + j] = dc * i * (1.0f - g * g);
-    d_gates[3 * hidden + j] = d_output[j] * t * o * (1.0f - o);
+    gates[j] = dc * g * i * (1.0f - i);
+    gates[hidden + j] = dc * c_prev[j] * f * (1.0f - f);
+    gates[2 * hidden + j] = dc * i * (1.0f - g * g);
+    gates[3 * hidden + j] = d_output[j] * t * o * (1.0f - o);
     d_cell[j] = dc * f;
   }
 }

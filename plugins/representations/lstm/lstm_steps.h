@@ -12,12 +12,13 @@ namespace lstm_steps {
 // does not vectorise).
 void forward(float* gates, const float* c_prev, int64_t hidden, float* cell, float* output, float* tanh_cell);
 
-// The matching backward step. `d_output` is d loss / d output of this step (from above and
-// from the next step); `d_cell` holds d loss / d cell from the next step on entry and the
-// derivative for the previous cell on return. Writes d loss / d gate pre-activations. The
-// products are left to the caller: d_gates W_hh for the previous output, and d W_hh, one
-// product of every step's d_gates with the previous outputs.
-void backward(const float* gates, const float* c_prev, const float* tanh_cell, int64_t hidden, const float* d_output,
-              float* d_cell, float* d_gates);
+// The matching backward step, in place: `gates` holds the activations forward() left on entry
+// and d loss / d gate pre-activations on return. `d_output` is d loss / d output of this step
+// (from above and from the next step); `d_cell` holds d loss / d cell from the next step on
+// entry and the derivative for the previous cell on return. The products are left to the
+// caller: d_gates W_hh for the previous output, and d W_hh, one product of every step's
+// d_gates with the previous outputs.
+void backward(float* gates, const float* c_prev, const float* tanh_cell, int64_t hidden, const float* d_output,
+              float* d_cell);
 
 }  // namespace lstm_steps
