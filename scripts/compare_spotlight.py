@@ -268,7 +268,7 @@ def spotlight_child(config):
     torch.manual_seed(config['model_seed'])
     model_random = np.random.RandomState(config['model_seed'])
     hyper = dict(config['hyper'], loss=config['loss'], random_state=model_random)
-    variant = config.get('spotlight', {})  # --grid: sparse=True, an optimizer other than Adam
+    variant = config.get('spotlight', {})  # optimizer variants: sparse=True, an optimizer other than Adam
     if variant.get('sparse'):
         hyper['sparse'] = True
     if variant.get('optimizer'):

@@ -72,6 +72,7 @@ void in_chunks(int64_t n, const Loop& loop) {
 
 // One row of `width` floats; a one-float row (a bias table's) without a library call.
 inline void copy_row(float* destination, const float* source, int64_t width) {
+  if (width <= 0) return;
   if (width == 1) {
     *destination = *source;
     return;

@@ -142,7 +142,7 @@ SPOTLIGHT_VECTOR_INLINE void load_row(Floats (&x)[N], const float* p) {
 // width is NV vectors.
 template <int NV, int R>
 SPOTLIGHT_VECTOR_INLINE void weighted_rows(const float* weights, int64_t ldw, int64_t count, const float* rows,
-                                    int64_t stride, int64_t width, float* out, int64_t out_stride) {
+                                           int64_t stride, int64_t width, float* out, int64_t out_stride) {
   if constexpr (NV > 0) {
     Floats acc[R][NV] = {};
     for (int64_t j = 0; j < count; ++j) {
@@ -168,7 +168,7 @@ SPOTLIGHT_VECTOR_INLINE void weighted_rows(const float* weights, int64_t ldw, in
 // xs_stride floats apart, `rows` stride apart; weights' rows ldw apart).
 template <int NV, int R>
 SPOTLIGHT_VECTOR_INLINE void add_to_rows(const float* weights, int64_t ldw, int64_t count, const float* xs,
-                                  int64_t xs_stride, float* rows, int64_t stride, int64_t width) {
+                                         int64_t xs_stride, float* rows, int64_t stride, int64_t width) {
   if constexpr (NV > 0) {
     Floats x[R][NV];
 #pragma GCC unroll 4
@@ -202,7 +202,7 @@ SPOTLIGHT_VECTOR_INLINE void add_to_rows(const float* weights, int64_t ldw, int6
 // columns at a time, so that several chains of multiply-adds run side by side.
 template <int R>
 SPOTLIGHT_VECTOR_INLINE void rows_times_columns(const float* x, int64_t xstride, const float* t, int64_t tstride,
-                                         int64_t width, int64_t count, float* out, int64_t ldo) {
+                                                int64_t width, int64_t count, float* out, int64_t ldo) {
   constexpr int C = R >= 4 ? 2 : 4;
   int64_t c = 0;
   for (; c + C * kLanes <= count; c += C * kLanes) {
@@ -227,7 +227,8 @@ SPOTLIGHT_VECTOR_INLINE void rows_times_columns(const float* x, int64_t xstride,
 
 // weights[0, span) = the softmax of scores over the keys j <= i, zero elsewhere (all zero when
 // there is no such key).
-SPOTLIGHT_VECTOR_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span, float* weights) {
+SPOTLIGHT_VECTOR_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span,
+                                         float* weights) {
   Floats top = splat(-std::numeric_limits<float>::infinity());
   for (int64_t c = 0; c < span; c += kLanes) {
     const Floats s = load(scores + c);
@@ -281,7 +282,7 @@ inline void prepare(const Head& head, const float* rows) {
 // outputs.
 template <int NV, int R>
 SPOTLIGHT_VECTOR_INLINE void forward_block(const Head& head, int64_t i0, const float* q, const float* v, uint64_t seed,
-                                    float threshold, float scale, float* probs, float* out) {
+                                           float threshold, float scale, float* probs, float* out) {
   const int64_t np = padded(head.n), span = padded(i0 + R);
   rows_times_columns<R>(q + i0 * head.in_stride, head.in_stride, head.transposed, np, head.hd, span, head.a, np);
   for (int r = 0; r < R; ++r) {
@@ -303,9 +304,9 @@ SPOTLIGHT_VECTOR_INLINE void forward_block(const Head& head, int64_t i0, const f
 // The gradients of query rows [i0, i0 + R): weights (a), their gradients (b), the weights
 // after dropout (c).
 template <int NV, int R>
-SPOTLIGHT_VECTOR_INLINE void backward_block(const Head& head, int64_t i0, const float* q, const float* k, const float* probs,
-                                     const float* grad_out, uint64_t seed, float threshold, float scale,
-                                     float* grad_q, float* grad_k, float* grad_v) {
+SPOTLIGHT_VECTOR_INLINE void backward_block(const Head& head, int64_t i0, const float* q, const float* k,
+                                            const float* probs, const float* grad_out, uint64_t seed, float threshold,
+                                            float scale, float* grad_q, float* grad_k, float* grad_v) {
   const int64_t np = padded(head.n), span = padded(i0 + R), count = i0 + R;
   for (int r = 0; r < R; ++r) {
     const int64_t i = i0 + r;
@@ -344,8 +345,8 @@ SPOTLIGHT_VECTOR_INLINE void backward_block(const Head& head, int64_t i0, const 
 }
 
 template <int NV>
-SPOTLIGHT_VECTOR_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v, uint64_t seed,
-                                   float threshold, float scale, float* probs, float* out) {
+SPOTLIGHT_VECTOR_INLINE void forward_head(const Head& head, const float* q, const float* k, const float* v,
+                                          uint64_t seed, float threshold, float scale, float* probs, float* out) {
   constexpr int R = block_rows<NV>();
   prepare(head, k);
   int64_t i0 = 0;
@@ -355,8 +356,8 @@ SPOTLIGHT_VECTOR_INLINE void forward_head(const Head& head, const float* q, cons
 
 template <int NV>
 SPOTLIGHT_VECTOR_INLINE void backward_head(const Head& head, const float* q, const float* k, const float* v,
-                                    const float* probs, const float* grad_out, uint64_t seed, float threshold,
-                                    float scale, float* grad_q, float* grad_k, float* grad_v) {
+                                           const float* probs, const float* grad_out, uint64_t seed, float threshold,
+                                           float scale, float* grad_q, float* grad_k, float* grad_v) {
   constexpr int R = block_rows<NV>();
   prepare(head, v);
   int64_t i0 = 0;
@@ -432,8 +433,8 @@ float threshold_of(double p) { return static_cast<float>(std::ceil(p * 16777216.
 float scale_of(double p) { return p > 0.0 ? static_cast<float>(1.0 / (1.0 - p)) : 1.0f; }
 
 template <int NV>
-SPOTLIGHT_VECTOR_INLINE void forward_all(const Layout& layout, const float* q, const float* k, const float* v, uint64_t seed,
-                                  double p, float* probs, float* out) {
+SPOTLIGHT_VECTOR_INLINE void forward_all(const Layout& layout, const float* q, const float* k, const float* v,
+                                         uint64_t seed, double p, float* probs, float* out) {
   const float threshold = threshold_of(p);
   const float scale = scale_of(p);
   Workspace space(layout);
@@ -446,8 +447,8 @@ SPOTLIGHT_VECTOR_INLINE void forward_all(const Layout& layout, const float* q, c
 
 template <int NV>
 SPOTLIGHT_VECTOR_INLINE void backward_all(const Layout& layout, const float* q, const float* k, const float* v,
-                                   const float* probs, const float* grad_out, uint64_t seed, double p, float* grad_q,
-                                   float* grad_k, float* grad_v) {
+                                          const float* probs, const float* grad_out, uint64_t seed, double p,
+                                          float* grad_q, float* grad_k, float* grad_v) {
   const float threshold = threshold_of(p);
   const float scale = scale_of(p);
   Workspace space(layout);

@@ -96,7 +96,7 @@ using vector_memory::store;
 // Rows of `vectors` registers of V each.
 template <class V>
 SPOTLIGHT_VECTOR_INLINE void vector_forward(const float* x, int64_t rows, int64_t vectors, const float* weight,
-                                      const float* bias, float eps, float* y, float* mean, float* rstd) {
+                                            const float* bias, float eps, float* y, float* mean, float* rstd) {
   constexpr int L = kLanesOf<V>;
   const float inverse_dim = 1.0f / static_cast<float>(vectors * L);
   for (int64_t r = 0; r < rows; ++r) {
@@ -121,8 +121,8 @@ SPOTLIGHT_VECTOR_INLINE void vector_forward(const float* x, int64_t rows, int64_
 
 template <class V>
 SPOTLIGHT_VECTOR_INLINE void vector_backward(const float* x, const float* dy, int64_t rows, int64_t vectors,
-                                       const float* weight, const float* mean, const float* rstd, float* dx,
-                                       float* d_weight, float* d_bias) {
+                                             const float* weight, const float* mean, const float* rstd, float* dx,
+                                             float* d_weight, float* d_bias) {
   constexpr int L = kLanesOf<V>;
   const float inverse_dim = 1.0f / static_cast<float>(vectors * L);
   for (int64_t r = 0; r < rows; ++r) {

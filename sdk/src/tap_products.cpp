@@ -65,8 +65,8 @@ using vector_memory::store;
 // multiply()'s columns [c0, c0 + 2 L) of rows [r0, r0 + R), L the lanes of V.
 template <class V, int R>
 SPOTLIGHT_VECTOR_INLINE void multiply_tile(const float* src, int64_t k, int64_t r0, int64_t taps, const int64_t* offset,
-                              const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
-                              float* out, int64_t c0) {
+                                           const float* const* b, int64_t ldb, int64_t n, const float* init,
+                                           const float* bias, float* out, int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   V acc[R][2];
 #pragma GCC unroll 8
@@ -103,9 +103,9 @@ SPOTLIGHT_VECTOR_INLINE void multiply_tile(const float* src, int64_t k, int64_t 
 // they cost more than half of all the others for a catalogue of 1,683 items). Each row's sums
 // run in the order of multiply_tile's.
 template <class V>
-SPOTLIGHT_VECTOR_INLINE void multiply_tail(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
-                              const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
-                              float* out, int64_t c0) {
+SPOTLIGHT_VECTOR_INLINE void multiply_tail(const float* src, int64_t k, int64_t rows, int64_t taps,
+                                           const int64_t* offset, const float* const* b, int64_t ldb, int64_t n,
+                                           const float* init, const float* bias, float* out, int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   const int64_t width = n - c0;
   std::vector<float> padded(static_cast<size_t>(taps * k * 2 * L), 0.0f);
@@ -137,9 +137,9 @@ SPOTLIGHT_VECTOR_INLINE void multiply_tail(const float* src, int64_t k, int64_t 
 }
 
 template <class V, int R>
-SPOTLIGHT_VECTOR_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset,
-                                const float* const* b, int64_t ldb, int64_t n, const float* init, const float* bias,
-                                float* out) {
+SPOTLIGHT_VECTOR_INLINE void vector_multiply(const float* src, int64_t k, int64_t rows, int64_t taps,
+                                             const int64_t* offset, const float* const* b, int64_t ldb, int64_t n,
+                                             const float* init, const float* bias, float* out) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   // Row blocks outside, so that a block's source rows stay in the first-level cache across
   // the column tiles.
@@ -161,7 +161,7 @@ SPOTLIGHT_VECTOR_INLINE void vector_multiply(const float* src, int64_t k, int64_
 // accumulate_outer()'s output rows [o0, o0 + R) and columns [i0, i0 + 2 L) over rows [r0, r1).
 template <class V, int R>
 SPOTLIGHT_VECTOR_INLINE void outer_tile(const float* a, int64_t n, const float* x, int64_t k, int64_t r0, int64_t r1,
-                           int64_t offset, float* out, int64_t ldo, int64_t o0, int64_t i0) {
+                                        int64_t offset, float* out, int64_t ldo, int64_t o0, int64_t i0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   V acc[R][2];
 #pragma GCC unroll 8
@@ -187,8 +187,8 @@ SPOTLIGHT_VECTOR_INLINE void outer_tile(const float* a, int64_t n, const float* 
 }
 
 template <class V, int R>
-SPOTLIGHT_VECTOR_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows, int64_t offset,
-                             float* out, int64_t ldo) {
+SPOTLIGHT_VECTOR_INLINE void vector_outer(const float* a, int64_t n, const float* x, int64_t k, int64_t rows,
+                                          int64_t offset, float* out, int64_t ldo) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   constexpr int64_t kChunk = 64;  // rows of a and x kept in the first-level cache across tiles
   const int64_t tiled_rows = n / R * R, tiled_columns = k / (2 * L) * (2 * L);
@@ -207,7 +207,7 @@ SPOTLIGHT_VECTOR_INLINE void vector_outer(const float* a, int64_t n, const float
 // over rows r with r % P = p.
 template <class V, int T, int P>
 SPOTLIGHT_VECTOR_INLINE void vector_matrix_tile(const float* v, const float* m, int64_t rows, int64_t width, float* out,
-                                   int64_t c0) {
+                                                int64_t c0) {
   constexpr int64_t L = sizeof(V) / sizeof(float);
   V acc[P][T];
 #pragma GCC unroll 8

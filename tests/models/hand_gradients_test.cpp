@@ -201,8 +201,15 @@ TEST_F(HandGradientRepresentations, ScoresAndGradientsMatchAutograd) {
   // it must be left as it was, and that parameter gets a new one.
   const auto held = sparse->parameters()[0].grad();
   const auto held_values = held.to_dense().clone();
+  std::vector<const void*> last_storage;  // the other parameters' gradients are written in place
+  for (size_t i = 1; i < sparse->parameters().size(); ++i) {
+    last_storage.push_back(sparse->parameters()[i].grad()._values().data_ptr());
+  }
   const auto doubled = values(d_scores * 2);
   sparse_hand.set_score_gradients(users.data_ptr<int64_t>(), items.data_ptr<int64_t>(), n, k, doubled.data());
+  for (size_t i = 1; i < sparse->parameters().size(); ++i) {
+    EXPECT_EQ(sparse->parameters()[i].grad()._values().data_ptr(), last_storage[i - 1]) << i;
+  }
   index = 0;
   for (const auto& parameter : sparse->named_parameters()) {
     expect_close(values(parameter.value().grad().to_dense()), expected[index++] * 2, 1e-5f,

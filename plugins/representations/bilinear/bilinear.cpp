@@ -55,12 +55,16 @@ class GradientRows {
   bool reuse_sparse_gradient() {
     auto& gradient = weight_.mutable_grad();
     if (!gradient.defined() || !gradient.is_sparse() || gradient.use_count() != 1 || gradient.is_coalesced() ||
-        gradient._nnz() != lookups_ || gradient.sizes() != weight_.sizes()) {
+        gradient.sparse_dim() != 1 || gradient.dense_dim() != 1 || gradient._nnz() != lookups_ ||
+        gradient.sizes() != weight_.sizes()) {
       return false;
     }
     auto indices = gradient._indices();
     values_ = gradient._values();
-    if (!indices.is_contiguous() || !values_.is_contiguous() || values_.scalar_type() != torch::kFloat32) return false;
+    if (!indices.is_contiguous() || !values_.is_contiguous() || values_.scalar_type() != torch::kFloat32 ||
+        values_.size(1) != width_) {
+      return false;
+    }
     std::memcpy(indices.data_ptr<int64_t>(), ids_, static_cast<size_t>(lookups_) * sizeof(int64_t));
     base_ = values_.data_ptr<float>();
     std::memset(base_, 0, static_cast<size_t>(lookups_ * width_) * sizeof(float));
