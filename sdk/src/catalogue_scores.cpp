@@ -4,6 +4,7 @@
 
 #include <torch/autograd.h>
 
+#include "cpu_floats.h"
 #include "spotlight/sdk/nn/tap_products.h"
 
 namespace spotlight::nn {
@@ -76,10 +77,6 @@ class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
     return {d_states, d_vectors, d_biases};
   }
 };
-
-bool cpu_floats(const torch::Tensor& tensor) {
-  return tensor.device().is_cpu() && tensor.scalar_type() == torch::kFloat32;
-}
 
 }  // namespace
 

@@ -21,6 +21,26 @@ loops::Layout layout_of(const torch::Tensor& qkv, const torch::Tensor& lengths, 
   return loops::Layout{dim, heads, lengths.data_ptr<int64_t>(), lengths.numel(), is_key.data_ptr<uint8_t>(), 3 * dim};
 }
 
+// How a forward pass ran, kept for its backward pass: the kernel, the attention's dropout
+// probability (0 outside training) and the seed its mask was drawn from, so that the backward
+// pass draws the same mask.
+struct Run {
+  tap_products::Kernel kernel;
+  double dropout;
+  uint64_t seed;
+
+  void save(torch::autograd::AutogradContext* context) const {
+    context->saved_data["kernel"] = static_cast<int64_t>(kernel);
+    context->saved_data["dropout"] = dropout;
+    context->saved_data["seed"] = static_cast<int64_t>(seed);
+  }
+
+  static Run saved(torch::autograd::AutogradContext* context) {
+    return {static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()),
+            context->saved_data["dropout"].toDouble(), static_cast<uint64_t>(context->saved_data["seed"].toInt())};
+  }
+};
+
 class CausalAttention : public torch::autograd::Function<CausalAttention> {
  public:
   static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& qkv,
@@ -28,17 +48,15 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
                                double dropout, int64_t kernel) {
     const auto in = qkv.contiguous();
     const auto layout = layout_of(in, lengths, is_key, heads);
-    const uint64_t seed = dropout > 0.0 ? next_dropout_seed() : 0;
+    const Run run{static_cast<tap_products::Kernel>(kernel), dropout, dropout > 0.0 ? next_dropout_seed() : 0};
     auto probs = torch::empty({loops::prob_count(layout)}, in.options());
     auto out = torch::empty({in.size(0), layout.dim}, in.options());
     const float* queries = in.data_ptr<float>();
-    loops::forward(static_cast<tap_products::Kernel>(kernel), layout, queries, queries + layout.dim,
-                   queries + 2 * layout.dim, seed, dropout, probs.data_ptr<float>(), out.data_ptr<float>());
+    loops::forward(run.kernel, layout, queries, queries + layout.dim, queries + 2 * layout.dim, run.seed, run.dropout,
+                   probs.data_ptr<float>(), out.data_ptr<float>());
     context->save_for_backward({in, probs, lengths, is_key});
-    context->saved_data["seed"] = static_cast<int64_t>(seed);
-    context->saved_data["dropout"] = dropout;
     context->saved_data["heads"] = heads;
-    context->saved_data["kernel"] = kernel;
+    run.save(context);
     return out;
   }
 
@@ -52,12 +70,10 @@ class CausalAttention : public torch::autograd::Function<CausalAttention> {
     auto grad = torch::zeros_like(in);
     const float* queries = in.data_ptr<float>();
     float* d_queries = grad.data_ptr<float>();
-    const auto kernel = static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt());
-    const auto seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
-    const double dropout = context->saved_data["dropout"].toDouble();
-    loops::backward(kernel, layout, queries, queries + layout.dim, queries + 2 * layout.dim, probs.data_ptr<float>(),
-                    grad_out.data_ptr<float>(), seed, dropout, d_queries, d_queries + layout.dim,
-                    d_queries + 2 * layout.dim);
+    const Run run = Run::saved(context);
+    loops::backward(run.kernel, layout, queries, queries + layout.dim, queries + 2 * layout.dim,
+                    probs.data_ptr<float>(), grad_out.data_ptr<float>(), run.seed, run.dropout, d_queries,
+                    d_queries + layout.dim, d_queries + 2 * layout.dim);
     return {grad, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
   }
 };

@@ -5,6 +5,7 @@
 
 #include <torch/autograd.h>
 
+#include "cpu_floats.h"
 #include "spotlight/sdk/errors.h"
 
 namespace spotlight::nn {
@@ -58,7 +59,7 @@ torch::Tensor gather_rows(const torch::Tensor& table, const torch::Tensor& index
                 c10::str(table.sizes()) + " and index " + c10::str(index.sizes()) + " of " +
                 std::string(c10::toString(index.scalar_type())));
   }
-  if (!(table.device().is_cpu() && index.device().is_cpu() && table.scalar_type() == torch::kFloat32)) {
+  if (!(cpu_floats(table) && index.device().is_cpu())) {
     return table.index_select(0, index);
   }
   return GatherRows::apply(table.contiguous(), index.contiguous());

@@ -2,6 +2,7 @@
 
 #include <torch/autograd.h>
 
+#include "cpu_floats.h"
 #include "layer_norm_loops.h"
 #include "spotlight/sdk/errors.h"
 
@@ -43,8 +44,6 @@ class LayerNorm : public torch::autograd::Function<LayerNorm> {
     return {dx, d_weight, d_bias, torch::Tensor()};
   }
 };
-
-bool cpu_floats(const torch::Tensor& t) { return t.device().is_cpu() && t.scalar_type() == torch::kFloat32; }
 
 }  // namespace
 
