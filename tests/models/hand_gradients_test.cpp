@@ -130,6 +130,8 @@ class HandGradientRepresentations : public PluginTest {
       return (per_step * per_step_weights).sum() + (final_state * final_weights).sum();
     }
   };
+  // The lstm network's states and gradients for `sequences` against torch::nn::LSTM's.
+  static void expect_lstm_matches_libtorch(const std::shared_ptr<Representation>& lstm, const torch::Tensor& sequences);
   static WeightedStates encode_and_backward(Representation& network, const torch::Tensor& sequences) {
     WeightedStates result;
     result.states = network.encode_sequences(sequences);
@@ -275,13 +277,9 @@ TEST_F(HandGradientRepresentations, SequenceScoresMatchEmbeddingLookups) {
 
 // The lstm representation runs its recurrence as one autograd node; against torch::nn::LSTM
 // with the same parameters, states and every gradient.
-TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
-  torch::manual_seed(17);
-  auto lstm = sequence_network("lstm", 12, 6);
-  // Left padding of different lengths (the steps it skips run once for the batch), a padding
-  // id inside a sequence and a sequence of nothing but padding.
-  auto sequences = torch::tensor(
-      {{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}, {0, 0, 0, 0, 0, 0, 0}}, torch::kInt64);
+void HandGradientRepresentations::expect_lstm_matches_libtorch(const std::shared_ptr<Representation>& lstm,
+                                                               const torch::Tensor& sequences) {
+  const int64_t steps = sequences.size(1);
   const auto weighted = encode_and_backward(*lstm, sequences);
   const auto& states = weighted.states;
 
@@ -296,8 +294,8 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
   auto table = named["item_embeddings.table.weight"].detach().clone().requires_grad_();
   auto embedded = torch::embedding(table, sequences, 0) * sequences.ne(0).unsqueeze(-1).to(torch::kFloat32);
   auto outputs = std::get<0>(reference->forward(torch::constant_pad_nd(embedded, {0, 0, 1, 0})));
-  auto per_step = outputs.narrow(1, 0, 7);
-  auto final_state = outputs.select(1, 7);
+  auto per_step = outputs.narrow(1, 0, steps);
+  auto final_state = outputs.select(1, steps);
   weighted.weigh(per_step, final_state).backward();
 
   EXPECT_TRUE(torch::allclose(states.per_step, per_step, 1e-5, 1e-6));
@@ -308,6 +306,25 @@ TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
         << name;
   }
   EXPECT_TRUE(torch::allclose(named["item_embeddings.table.weight"].grad(), table.grad(), 1e-4, 1e-5));
+}
+
+TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstm) {
+  torch::manual_seed(17);
+  // Left padding of different lengths (the steps it skips run once for the batch), a padding
+  // id inside a sequence and a sequence of nothing but padding.
+  expect_lstm_matches_libtorch(
+      sequence_network("lstm", 12, 6),
+      torch::tensor({{0, 0, 3, 5, 11, 2, 7}, {4, 4, 1, 9, 0, 6, 8}, {0, 0, 0, 0, 0, 2, 10}, {0, 0, 0, 0, 0, 0, 0}},
+                    torch::kInt64));
+}
+
+// Enough rows (template and kept, 200 or so) that the gradients' pass over blocks of rows has
+// several blocks, with the template's last rows and the first kept rows in one block.
+TEST_F(HandGradientRepresentations, LstmMatchesLibTorchsLstmOverManyRows) {
+  torch::manual_seed(19);
+  auto sequences = torch::randint(1, 12, {24, 9}, torch::kInt64);
+  for (int64_t b = 0; b < sequences.size(0); ++b) sequences[b].narrow(0, 0, b % 10).zero_();  // 0 to 9 padding ids
+  expect_lstm_matches_libtorch(sequence_network("lstm", 12, 6), sequences);
 }
 
 // The LSTM layer writes its gates' derivatives over their saved activations, so a second

@@ -68,11 +68,8 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
                                                 d_output, dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
                             spotlight::nn::tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
                           });
-    auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, drg, outputs, w_hh);
-    auto d_b_hh = d_recurrent_gates.sum(0);
-    auto [d_inputs, d_w_ih] = recurrent_layer::input_gradients(packed, kept, w_ih, dig);
-    auto d_b_ih = d_input_gates.sum(0);
-    return {d_inputs, d_w_ih, d_w_hh, d_b_ih, d_b_hh, {}};
+    auto d = recurrent_layer::layer_gradients(packed, kept, w_ih, dig, outputs, w_hh, drg);
+    return {d.d_inputs, d.d_w_ih, d.d_w_hh, d.d_b_ih, d.d_b_hh, {}};
   }
 };
 

@@ -85,10 +85,9 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
                             std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
                             spotlight::nn::tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
                           });
-    auto d_w_hh = recurrent_layer::recurrent_weight_gradient(packed, dg, outputs, w_hh);
-    auto [d_inputs, d_w_ih] = recurrent_layer::input_gradients(packed, kept, w_ih, dg);
-    auto d_bias = d_gates.sum(0);
-    return {d_inputs, d_w_ih, d_w_hh, d_bias, d_bias.clone(), {}};
+    // The gate derivatives are those of both the input and the recurrent products.
+    auto d = recurrent_layer::layer_gradients(packed, kept, w_ih, dg, outputs, w_hh, dg);
+    return {d.d_inputs, d.d_w_ih, d.d_w_hh, d.d_b_ih, d.d_b_hh, {}};
   }
 };
 
