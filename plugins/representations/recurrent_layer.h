@@ -200,16 +200,16 @@ class PackedSequences {
 
 // The input products of every row, (rows(), gates) for W_ih (gates, in): bias + x W_ih^T for
 // each kept row, the bias alone for the template's (its inputs are zero).
-inline torch::Tensor input_products(const PackedSequences& packed, const torch::Tensor& kept,
-                                    const torch::Tensor& w_ih, const torch::Tensor& bias) {
+inline torch::Tensor input_products(const PackedSequences& packed, const torch::Tensor& kept, const torch::Tensor& w_ih,
+                                    const torch::Tensor& bias) {
   const int64_t gates = w_ih.size(0), width = kept.size(1);
   const auto bias_values = bias.contiguous();
   auto products = torch::empty({packed.rows(), gates}, kept.options());
   products.narrow(0, 0, packed.template_rows()).copy_(bias_values.expand({packed.template_rows(), gates}));
   const auto w_ih_t = w_ih.t().contiguous();
-  spotlight::nn::tap_products::multiply_rows(kept.data_ptr<float>(), width, kept.size(0), w_ih_t.data_ptr<float>(), gates, gates,
-                              nullptr, bias_values.data_ptr<float>(),
-                              products.data_ptr<float>() + packed.template_rows() * gates);
+  spotlight::nn::tap_products::multiply_rows(kept.data_ptr<float>(), width, kept.size(0), w_ih_t.data_ptr<float>(),
+                                             gates, gates, nullptr, bias_values.data_ptr<float>(),
+                                             products.data_ptr<float>() + packed.template_rows() * gates);
   return products;
 }
 
@@ -261,8 +261,8 @@ inline LayerGradients layer_gradients(const PackedSequences& packed, const torch
       }
     }
     const float* d_recurrent = d_recurrent_products + r0 * gates;
-    taps::accumulate_outer(d_recurrent, gates, previous_block.data(), hidden, count, 0,
-                           result.d_w_hh.data_ptr<float>(), hidden);
+    taps::accumulate_outer(d_recurrent, gates, previous_block.data(), hidden, count, 0, result.d_w_hh.data_ptr<float>(),
+                           hidden);
     // The biases' gradients are the column sums: a vector of ones times the block.
     taps::add_vector_times_matrix(ones.data(), d_input_products + r0 * gates, count, gates, d_b_ih);
     if (!shared) taps::add_vector_times_matrix(ones.data(), d_recurrent, count, gates, d_b_hh);

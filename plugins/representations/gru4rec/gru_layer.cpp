@@ -32,7 +32,9 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
       std::copy(bias, bias + 3 * hidden, row_gates);
-      if (previous >= 0) spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden, row_gates);
+      if (previous >= 0)
+        spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden,
+                                                             row_gates);
       gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), hidden, row_gates,
                          h + row * hidden);
     });
@@ -49,8 +51,8 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     const int64_t hidden = w_hh.size(1);
     const recurrent_layer::PackedSequences packed(context->saved_data["skip"].toIntVector(),
                                                   context->saved_data["steps"].toInt());
-    const auto d_rows = output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0])
-                                                      : torch::zeros_like(outputs);
+    const auto d_rows =
+        output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0]) : torch::zeros_like(outputs);
     auto d_input_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
     auto d_recurrent_gates = torch::empty({packed.rows(), 3 * hidden}, kept.options());
     const auto w_hh_c = w_hh.contiguous();
@@ -64,9 +66,10 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
                           [&](int64_t row, int64_t previous, const float* d_output, float* d_h_prev, float*) {
                             float* row_d_recurrent = drg + row * 3 * hidden;
                             gru_steps::backward(g + row * 4 * hidden,
-                                                previous >= 0 ? h + previous * hidden : zeros.data(), hidden,
-                                                d_output, dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
-                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden, hidden, d_h_prev);
+                                                previous >= 0 ? h + previous * hidden : zeros.data(), hidden, d_output,
+                                                dig + row * 3 * hidden, row_d_recurrent, d_h_prev);
+                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_recurrent, recurrent, 3 * hidden,
+                                                                                 hidden, d_h_prev);
                           });
     auto d = recurrent_layer::layer_gradients(packed, kept, w_ih, dig, outputs, w_hh, drg);
     return {d.d_inputs, d.d_w_ih, d.d_w_hh, d.d_b_ih, d.d_b_hh, {}};

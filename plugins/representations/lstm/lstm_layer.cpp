@@ -41,7 +41,9 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
-      if (previous >= 0) spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden, row_gates);
+      if (previous >= 0)
+        spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden,
+                                                             row_gates);
       lstm_steps::forward(row_gates, previous >= 0 ? c + previous * hidden : zeros.data(), hidden, c + row * hidden,
                           h + row * hidden, tc + row * hidden);
     });
@@ -59,8 +61,8 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const int64_t hidden = w_hh.size(1);
     const auto skip = context->saved_data["skip"].toIntVector();
     const recurrent_layer::PackedSequences packed(skip, context->saved_data["steps"].toInt());
-    const auto d_rows = output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0])
-                                                      : torch::zeros_like(outputs);
+    const auto d_rows =
+        output_gradients[0].defined() ? packed.pack_output_gradients(output_gradients[0]) : torch::zeros_like(outputs);
     // The gates' derivatives are written over their activations, row by row, as each row's
     // step reads them last: a (rows, 4 hidden) tensor less to allocate and first touch per
     // minibatch (20 MB at batch 1,024 x 50 steps). A second backward pass through this node
@@ -83,7 +85,8 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
                             lstm_steps::backward(row_d_gates, previous >= 0 ? c + previous * hidden : zeros.data(),
                                                  tc + row * hidden, hidden, d_output, d_cell);
                             std::fill(d_h_prev, d_h_prev + hidden, 0.0f);
-                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden, hidden, d_h_prev);
+                            spotlight::nn::tap_products::add_vector_times_matrix(row_d_gates, recurrent, 4 * hidden,
+                                                                                 hidden, d_h_prev);
                           });
     // The gate derivatives are those of both the input and the recurrent products.
     auto d = recurrent_layer::layer_gradients(packed, kept, w_ih, dg, outputs, w_hh, dg);
