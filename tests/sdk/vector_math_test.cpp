@@ -29,6 +29,18 @@ TEST(VectorMath, ActivationsAreWithinTwoUlpOfLibm) {
             2.4e-7);
 }
 
+TEST(VectorMath, TheActivationTanhIsWithinItsAbsoluteError) {
+  double largest = 0.0;
+  for (int i = 0; i <= 200000; ++i) {
+    const auto x = static_cast<float>(-12.0 + 24.0 * i / 200000.0);
+    largest = std::max(largest, std::abs(vector_math::tanh_activation(x) - std::tanh(static_cast<double>(x))));
+  }
+  EXPECT_LT(largest, 2.5e-7);
+  EXPECT_EQ(vector_math::tanh_activation(0.0f), 0.0f);
+  EXPECT_FLOAT_EQ(vector_math::tanh_activation(50.0f), 1.0f);
+  EXPECT_FLOAT_EQ(vector_math::tanh_activation(-50.0f), -1.0f);
+}
+
 TEST(VectorMath, ExtremeInputsSaturateInsteadOfOverflowing) {
   EXPECT_LT(vector_math::exp(-1000.0f), 1.3e-38f);  // e^-87.3
   EXPECT_GE(vector_math::exp(-1000.0f), 0.0f);

@@ -8,7 +8,7 @@
 namespace gru_steps {
 
 using spotlight::vector_math::sigmoid;
-using spotlight::vector_math::tanh;
+using spotlight::vector_math::tanh_activation;
 
 SPOTLIGHT_VECTOR_CLONES
 void forward(const float* __restrict input_gates, const float* __restrict h_prev, int64_t hidden,
@@ -17,7 +17,7 @@ void forward(const float* __restrict input_gates, const float* __restrict h_prev
     const float r = sigmoid(input_gates[j] + gates[j]);
     const float z = sigmoid(input_gates[hidden + j] + gates[hidden + j]);
     const float recurrent_new = gates[2 * hidden + j];
-    const float n = tanh(input_gates[2 * hidden + j] + r * recurrent_new);
+    const float n = tanh_activation(input_gates[2 * hidden + j] + r * recurrent_new);
     gates[j] = r;
     gates[hidden + j] = z;
     gates[2 * hidden + j] = n;

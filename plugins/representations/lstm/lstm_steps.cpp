@@ -8,7 +8,7 @@
 namespace lstm_steps {
 
 using spotlight::vector_math::sigmoid;
-using spotlight::vector_math::tanh;
+using spotlight::vector_math::tanh_activation;
 
 SPOTLIGHT_VECTOR_CLONES
 void forward(float* __restrict gates, const float* __restrict c_prev, int64_t hidden, float* __restrict cell,
@@ -16,10 +16,10 @@ void forward(float* __restrict gates, const float* __restrict c_prev, int64_t hi
   for (int64_t j = 0; j < hidden; ++j) {
     const float i = sigmoid(gates[j]);
     const float f = sigmoid(gates[hidden + j]);
-    const float g = tanh(gates[2 * hidden + j]);
+    const float g = tanh_activation(gates[2 * hidden + j]);
     const float o = sigmoid(gates[3 * hidden + j]);
     const float c = f * c_prev[j] + i * g;
-    const float t = tanh(c);
+    const float t = tanh_activation(c);
     gates[j] = i;
     gates[hidden + j] = f;
     gates[2 * hidden + j] = g;
