@@ -1,6 +1,7 @@
 #include "spotlight/sdk/nn/catalogue_scores.h"
 
 #include <algorithm>
+#include <vector>
 
 #include <torch/autograd.h>
 
@@ -73,7 +74,14 @@ class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
       tap_products::accumulate_outer(gradient.data_ptr<float>(), items, states.data_ptr<float>(), dim, rows, 0,
                                      d_vectors.data_ptr<float>(), dim);
     }
-    if (context->needs_input_grad(2)) d_biases = gradient.sum(0).view({items, 1});
+    if (context->needs_input_grad(2)) {
+      // The column sums, as a row of ones times the gradient, on the same kernels: no LibTorch
+      // reduction (a dispatch and a pass of its own) per chunk of an all-item loss or layer.
+      d_biases = torch::zeros({items, 1}, gradient.options());
+      const std::vector<float> ones(static_cast<size_t>(rows), 1.0f);
+      tap_products::add_vector_times_matrix(ones.data(), gradient.data_ptr<float>(), rows, items,
+                                            d_biases.data_ptr<float>());
+    }
     return {d_states, d_vectors, d_biases};
   }
 };
