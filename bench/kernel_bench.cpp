@@ -99,7 +99,6 @@ void RecurrentStepProducts(benchmark::State& state) {
 }
 BENCHMARK(RecurrentStepProducts);
 
-
 // The activations' cost on a minibatch's worth of gate pre-activations (131,072 floats, the
 // input and cell gates of 1,024 rows of width 32 x 4): the SDK's tanh() against
 // tanh_activation(), each loop compiled per instruction set like the plugins' step loops.

@@ -243,7 +243,6 @@ inline LayerGradients layer_gradients(const PackedSequences& packed, const torch
   auto d_rows = torch::empty({rows - first_kept, width}, kept.options());
   const auto previous = packed.previous_rows();
   std::vector<float> previous_block(static_cast<size_t>(kBlock * hidden));
-  const std::vector<float> ones(static_cast<size_t>(kBlock), 1.0f);
   const bool shared = d_input_products == d_recurrent_products;
   const float* h = state.data_ptr<float>();
   const float* x = kept.data_ptr<float>();
@@ -263,9 +262,8 @@ inline LayerGradients layer_gradients(const PackedSequences& packed, const torch
     const float* d_recurrent = d_recurrent_products + r0 * gates;
     taps::accumulate_outer(d_recurrent, gates, previous_block.data(), hidden, count, 0, result.d_w_hh.data_ptr<float>(),
                            hidden);
-    // The biases' gradients are the column sums: a vector of ones times the block.
-    taps::add_vector_times_matrix(ones.data(), d_input_products + r0 * gates, count, gates, d_b_ih);
-    if (!shared) taps::add_vector_times_matrix(ones.data(), d_recurrent, count, gates, d_b_hh);
+    taps::add_column_sums(d_input_products + r0 * gates, count, gates, d_b_ih);
+    if (!shared) taps::add_column_sums(d_recurrent, count, gates, d_b_hh);
     // The template's rows have zero inputs: no input products, and no input gradient to read.
     const int64_t k0 = std::max(r0, first_kept);
     if (k0 >= r1) continue;

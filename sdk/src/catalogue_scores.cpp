@@ -1,7 +1,6 @@
 #include "spotlight/sdk/nn/catalogue_scores.h"
 
 #include <algorithm>
-#include <vector>
 
 #include <torch/autograd.h>
 
@@ -75,12 +74,10 @@ class CatalogueScores : public torch::autograd::Function<CatalogueScores> {
                                      d_vectors.data_ptr<float>(), dim);
     }
     if (context->needs_input_grad(2)) {
-      // The column sums, as a row of ones times the gradient, on the same kernels: no LibTorch
-      // reduction (a dispatch and a pass of its own) per chunk of an all-item loss or layer.
+      // On the same kernels: no LibTorch reduction (a dispatch and a pass of its own) per chunk
+      // of an all-item loss or layer.
       d_biases = torch::zeros({items, 1}, gradient.options());
-      const std::vector<float> ones(static_cast<size_t>(rows), 1.0f);
-      tap_products::add_vector_times_matrix(ones.data(), gradient.data_ptr<float>(), rows, items,
-                                            d_biases.data_ptr<float>());
+      tap_products::add_column_sums(gradient.data_ptr<float>(), rows, items, d_biases.data_ptr<float>());
     }
     return {d_states, d_vectors, d_biases};
   }

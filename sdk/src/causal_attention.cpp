@@ -36,8 +36,11 @@ struct Run {
   }
 
   static Run saved(torch::autograd::AutogradContext* context) {
-    return {static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt()),
-            context->saved_data["dropout"].toDouble(), static_cast<uint64_t>(context->saved_data["seed"].toInt())};
+    Run run;
+    run.kernel = static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt());
+    run.dropout = context->saved_data["dropout"].toDouble();
+    run.seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
+    return run;
   }
 };
 

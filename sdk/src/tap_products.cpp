@@ -361,6 +361,14 @@ void add_vector_times_matrix(const float* v, const float* m, int64_t rows, int64
   add_vector_times_matrix_with(kWidest, v, m, rows, width, out);
 }
 
+void add_column_sums(const float* m, int64_t rows, int64_t width, float* out) {
+  constexpr int64_t kOnes = 256;  // rows per call; one vector of ones for every call
+  static const std::vector<float> ones(static_cast<size_t>(kOnes), 1.0f);
+  for (int64_t r0 = 0; r0 < rows; r0 += kOnes) {
+    add_vector_times_matrix(ones.data(), m + r0 * width, std::min(kOnes, rows - r0), width, out);
+  }
+}
+
 void multiply(const float* src, int64_t k, int64_t rows, int64_t taps, const int64_t* offset, const float* const* b,
               int64_t ldb, int64_t n, const float* init, const float* bias, float* out) {
   multiply_with(kWidest, src, k, rows, taps, offset, b, ldb, n, init, bias, out);

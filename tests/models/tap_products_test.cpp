@@ -114,6 +114,19 @@ TEST(TapProducts, VectorTimesMatrixAddsIntoEveryColumn) {
   }
 }
 
+// Over more rows than one call of the kernel takes, so the sums span several calls.
+TEST(TapProducts, ColumnSumsAddEveryRow) {
+  const int64_t rows = 601, width = 37;
+  const auto m = random_values(static_cast<size_t>(rows * width), 11);
+  std::vector<float> out(static_cast<size_t>(width), 1.0f);
+  spotlight::nn::tap_products::add_column_sums(m.data(), rows, width, out.data());
+  for (int64_t c = 0; c < width; ++c) {
+    double expected = 1.0;
+    for (int64_t r = 0; r < rows; ++r) expected += m[r * width + c];
+    ASSERT_NEAR(out[c], expected, 1e-3) << c;
+  }
+}
+
 TEST(TapProducts, TheWidestKernelIsOneThisCpuRuns) {
   EXPECT_TRUE(spotlight::nn::tap_products::available(spotlight::nn::tap_products::widest()));
   EXPECT_TRUE(spotlight::nn::tap_products::available(Kernel::plain));

@@ -72,11 +72,10 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
                              "one backward pass only");
     }
     context->saved_data["spent"] = true;
-    const auto& d_gates = gates;
     const float* c = cells.data_ptr<float>();
     const float* tc = tanh_cells.data_ptr<float>();
     const float* recurrent = w_hh.data_ptr<float>();
-    float* dg = d_gates.data_ptr<float>();
+    float* dg = gates.data_ptr<float>();
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state's cell
     // The carry is the cell's derivative.
     packed.backward_steps(hidden, d_rows.data_ptr<float>(),
