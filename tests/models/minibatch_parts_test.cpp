@@ -3,6 +3,7 @@
 
 #include "models/plugin_fixture.h"
 #include "spotlight/framework/data/synthetic.h"
+#include "spotlight/framework/training/minibatch_parts.h"
 #include "spotlight/framework/training/model.h"
 #include "spotlight/sdk/random.h"
 
@@ -108,6 +109,22 @@ TEST_F(MinibatchParts, TwoOrThreePartsTakeTheOneThreadStep) {
       EXPECT_LT(largest_difference(*one, *split), 1e-5);
     }
   }
+}
+
+TEST(BalancedPartBounds, EachPartTakesTheShareOfStepsClosestToEqual) {
+  using Bounds = std::vector<int64_t>;
+  EXPECT_EQ(balanced_part_bounds({5, 5, 5, 5}, 2), (Bounds{0, 2, 4}));
+  EXPECT_EQ(balanced_part_bounds({1, 1, 1, 1, 1, 1}, 3), (Bounds{0, 2, 4, 6}));
+  // A long sequence second: halves by count would hold 270 and 100 steps, these 210 and 160.
+  EXPECT_EQ(balanced_part_bounds({10, 200, 20, 20, 20, 20, 20, 20, 20, 20}, 2), (Bounds{0, 2, 10}));
+  // Half of 102 is 51: a cut after the first sequence leaves 100 | 2, before it 0 | 102.
+  EXPECT_EQ(balanced_part_bounds({100, 1, 1}, 2), (Bounds{0, 1, 3}));
+  // A third of 12 steps is 4: the first cut falls after 3 steps (1 short) rather than 8.
+  EXPECT_EQ(balanced_part_bounds({3, 5, 1, 3}, 3), (Bounds{0, 1, 2, 4}));
+  // No work: even counts. More parts than sequences: some parts are empty.
+  EXPECT_EQ(balanced_part_bounds({0, 0, 0}, 2), (Bounds{0, 1, 3}));
+  EXPECT_EQ(balanced_part_bounds({4}, 3), (Bounds{0, 0, 1, 1}));
+  EXPECT_EQ(balanced_part_bounds({7, 7}, 1), (Bounds{0, 2}));
 }
 
 TEST_F(MinibatchParts, DropoutInPartsIsReproducible) {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "spotlight/framework/training/all_item_loss.h"
+#include "spotlight/framework/training/minibatch_parts.h"
 #include "spotlight/framework/training/runtime.h"
 #include "spotlight/sdk/errors.h"
 
@@ -89,7 +90,8 @@ double ImplicitSequenceModel::step_in_parts(const torch::Tensor& sequences, cons
                                             int64_t parts) {
   const bool all_items = parts_.loss->needs_all_item_scores();
   const Negatives negatives = all_items ? Negatives{} : draw_negatives(sequences);
-  auto counted = sequences.ne(0).to(torch::kFloat64);
+  const auto real = sequences.ne(0);
+  auto counted = real.to(torch::kFloat64);
   if (weights.defined()) counted = counted * weights.to(torch::kFloat64);
   const auto per_sequence = counted.sum(1);
   const double total = per_sequence.sum().item<double>();
@@ -97,10 +99,13 @@ double ImplicitSequenceModel::step_in_parts(const torch::Tensor& sequences, cons
   if (!(total > 0.0)) {
     return all_items ? all_item_step(sequences, weights) : optimize(minibatch_loss(sequences, negatives, weights));
   }
-  const int64_t size = sequences.size(0);
+  // The parts share the real steps, whatever their weights: those are the parts' work.
+  const auto steps = real.sum(1).to(torch::kCPU, torch::kInt64).contiguous();
+  const auto bounds = balanced_part_bounds(
+      std::vector<int64_t>(steps.data_ptr<int64_t>(), steps.data_ptr<int64_t>() + steps.numel()), parts);
   return optimize_in_parts(parts, [&](int64_t part, const std::vector<torch::Tensor>& trained) -> PartStep {
-    const int64_t begin = part * size / parts;
-    const int64_t count = (part + 1) * size / parts - begin;
+    const int64_t begin = bounds[part];
+    const int64_t count = bounds[part + 1] - begin;
     const double counted_here = per_sequence.narrow(0, begin, count).sum().item<double>();
     if (counted_here == 0.0) return {};
     const auto rows = [&](const torch::Tensor& tensor, int64_t dim) {
