@@ -229,10 +229,14 @@ SPOTLIGHT_VECTOR_INLINE void rows_times_columns(const float* x, int64_t xstride,
 // there is no such key).
 SPOTLIGHT_VECTOR_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span,
                                          float* weights) {
-  Floats top = splat(-std::numeric_limits<float>::infinity());
+  // The running maximum is one max per vector of scores (the lanes that are no key after row i
+  // taken as -infinity); a select on "greater than the maximum so far" put a chain of three
+  // dependent instructions between one vector and the next.
+  const Floats none = splat(-std::numeric_limits<float>::infinity());
+  Floats top = none;
   for (int64_t c = 0; c < span; c += kLanes) {
-    const Floats s = load(scores + c);
-    top = select(up_to(c, i) & (load(keys + c) > 0.0f) & (s > top), s, top);
+    const Floats s = select(up_to(c, i) & (load(keys + c) > 0.0f), load(scores + c), none);
+    top = top > s ? top : s;
   }
   const float m = max_of(top);
   if (m == -std::numeric_limits<float>::infinity()) {
@@ -267,13 +271,17 @@ struct Head {
   float* c;
 };
 
-// transposed[d][j] = rows[j][d], zero past n; keys[j] = whether row j is a key.
+// transposed[d][j] = rows[j][d], zero past n; keys[j] = whether row j is a key. Row by row:
+// each row of the input is read once, where column by column the head's rows (3 widths apart,
+// more than the first-level cache holds for a long sequence) were read once per column.
 inline void prepare(const Head& head, const float* rows) {
   const int64_t np = padded(head.n);
+  for (int64_t j = 0; j < head.n; ++j) {
+    const float* row = rows + j * head.in_stride;
+    for (int64_t d = 0; d < head.hd; ++d) head.transposed[d * np + j] = row[d];
+  }
   for (int64_t d = 0; d < head.hd; ++d) {
-    float* column = head.transposed + d * np;
-    for (int64_t j = 0; j < head.n; ++j) column[j] = rows[j * head.in_stride + d];
-    std::fill(column + head.n, column + np, 0.0f);
+    std::fill(head.transposed + d * np + head.n, head.transposed + (d + 1) * np, 0.0f);
   }
   for (int64_t j = 0; j < np; ++j) head.keys[j] = j < head.n && head.is_key[j] ? 1.0f : 0.0f;
 }
