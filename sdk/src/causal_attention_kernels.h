@@ -229,9 +229,9 @@ SPOTLIGHT_VECTOR_INLINE void rows_times_columns(const float* x, int64_t xstride,
 // there is no such key).
 SPOTLIGHT_VECTOR_INLINE void softmax_row(const float* scores, const float* keys, int64_t i, int64_t span,
                                          float* weights) {
-  // The running maximum is one max per vector of scores (the lanes that are no key after row i
-  // taken as -infinity); a select on "greater than the maximum so far" put a chain of three
-  // dependent instructions between one vector and the next.
+  // The running maximum takes one max per vector of scores (the lanes that are no key after row
+  // i taken as -infinity), so one instruction, not a compare and a select on the maximum so far,
+  // lies between one vector and the next.
   const Floats none = splat(-std::numeric_limits<float>::infinity());
   Floats top = none;
   for (int64_t c = 0; c < span; c += kLanes) {
@@ -271,9 +271,9 @@ struct Head {
   float* c;
 };
 
-// transposed[d][j] = rows[j][d], zero past n; keys[j] = whether row j is a key. Row by row:
-// each row of the input is read once, where column by column the head's rows (3 widths apart,
-// more than the first-level cache holds for a long sequence) were read once per column.
+// transposed[d][j] = rows[j][d], zero past n; keys[j] = whether row j is a key. Row by row, so
+// that each input row is read once: the head's rows lie 3 widths apart, more than the
+// first-level cache holds for a long sequence, and column by column would read them hd times.
 inline void prepare(const Head& head, const float* rows) {
   const int64_t np = padded(head.n);
   for (int64_t j = 0; j < head.n; ++j) {

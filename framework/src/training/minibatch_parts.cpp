@@ -1,7 +1,5 @@
 #include "spotlight/framework/training/minibatch_parts.h"
 
-#include <cmath>
-
 namespace spotlight {
 
 std::vector<int64_t> balanced_part_bounds(const std::vector<int64_t>& work, int64_t parts) {
