@@ -36,11 +36,9 @@ struct Run {
   }
 
   static Run saved(torch::autograd::AutogradContext* context) {
-    Run run;
-    run.kernel = static_cast<tap_products::Kernel>(context->saved_data["kernel"].toInt());
-    run.dropout = context->saved_data["dropout"].toDouble();
-    run.seed = static_cast<uint64_t>(context->saved_data["seed"].toInt());
-    return run;
+    const auto& data = context->saved_data;
+    return Run{static_cast<tap_products::Kernel>(data.at("kernel").toInt()), data.at("dropout").toDouble(),
+               static_cast<uint64_t>(data.at("seed").toInt())};
   }
 };
 

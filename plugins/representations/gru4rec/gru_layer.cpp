@@ -32,9 +32,10 @@ class GruLayer : public torch::autograd::Function<GruLayer> {
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
       std::copy(bias, bias + 3 * hidden, row_gates);
-      if (previous >= 0)
+      if (previous >= 0) {
         spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 3 * hidden,
                                                              row_gates);
+      }
       gru_steps::forward(ig + row * 3 * hidden, previous >= 0 ? h + previous * hidden : zeros.data(), hidden, row_gates,
                          h + row * hidden);
     });

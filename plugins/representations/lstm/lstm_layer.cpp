@@ -41,9 +41,10 @@ class LstmLayer : public torch::autograd::Function<LstmLayer> {
     const std::vector<float> zeros(static_cast<size_t>(hidden), 0.0f);  // the zero state
     packed.forward_steps([&](int64_t row, int64_t previous) {
       float* row_gates = g + row * 4 * hidden;
-      if (previous >= 0)
+      if (previous >= 0) {
         spotlight::nn::tap_products::add_vector_times_matrix(h + previous * hidden, recurrent, hidden, 4 * hidden,
                                                              row_gates);
+      }
       lstm_steps::forward(row_gates, previous >= 0 ? c + previous * hidden : zeros.data(), hidden, c + row * hidden,
                           h + row * hidden, tc + row * hidden);
     });

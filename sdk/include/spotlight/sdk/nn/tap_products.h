@@ -48,6 +48,7 @@ SPOTLIGHT_SDK_API void add_vector_times_matrix(const float* v, const float* m, i
 // out[0, width) += the column sums of M, rows x width row-major: the gradient of a bias added
 // to every row. add_vector_times_matrix() with a vector of ones, so the same kernels.
 SPOTLIGHT_SDK_API void add_column_sums(const float* m, int64_t rows, int64_t width, float* out);
+
 // The same with a given kernel, which must be available (for tests).
 SPOTLIGHT_SDK_API void multiply_with(Kernel kernel, const float* src, int64_t k, int64_t rows, int64_t taps,
                                      const int64_t* offset, const float* const* b, int64_t ldb, int64_t n,
