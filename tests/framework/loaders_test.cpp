@@ -43,6 +43,38 @@ TEST(DelimitedFile, ReadsNamedColumnsAndMapsIdsInOrderOfAppearance) {
   EXPECT_EQ(loaded.skipped_lines, 0u);
 }
 
+// SASRec's data files hold "user item" lines in time order, without timestamps.
+TEST(DelimitedFile, RowsInTimeOrderTakeTheirPositionsAsTimestamps) {
+  testing::TemporaryDirectory folder;
+  const auto file = folder.path() / "sasrec.txt";
+  testing::write_text(file, "1 30\n2 10\n1 20\n3\n1 10\n2 30\n");
+  DelimitedFileOptions options;
+  options.delimiter = " ";
+  options.user_column = "0";
+  options.item_column = "1";
+  options.rows_in_time_order = true;
+  options.malformed = MalformedLines::skip;
+  auto loaded = load_delimited_file(file, options);
+  const auto& data = loaded.interactions;
+  // The skipped line takes no position: the kept rows are numbered 0..4.
+  EXPECT_EQ(data.timestamps, (std::vector<int64_t>{0, 1, 2, 3, 4}));
+  EXPECT_EQ(loaded.skipped_lines, 1u);
+
+  // Dense ids: items 30, 10, 20 become 1, 2, 3 once 0 is freed for padding, so user 1 saw 30,
+  // 20, 10 and user 2 saw 10, 30, in the order of their lines.
+  Interactions shifted = data;
+  reserve_padding_item(shifted);
+  SequenceOptions windows;
+  windows.max_length = 4;
+  const SequenceMatrix sequences = to_sequence(shifted, windows);
+  EXPECT_EQ(sequences.item_ids, (std::vector<int64_t>{0, 1, 3, 2, 0, 0, 2, 1}));
+
+  options.timestamp_column = "1";
+  EXPECT_EQ(error_message([&] { load_delimited_file(file, options); }),
+            file.string() + ": both timestamp_column and rows_in_time_order given; the timestamps come from one of "
+                            "them");
+}
+
 TEST(DelimitedFile, MalformedLinesNameFileAndLineOrAreSkippedAndCounted) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "ratings.csv";

@@ -287,8 +287,13 @@ std::vector<Case> catalogue() {
                             "to_sequence: row 0: item id 0 is the padding id of sequences and cannot be a real item",
                             "implicit_sequence", [](json& e) { e["split"]["test_fraction"] = 0.5; }));
   cases.push_back(data_case("sequence_data_without_timestamps", good_csv(),
-                            "to_sequence needs timestamps; this dataset has none", "implicit_sequence",
-                            [](json& e) { e["dataset"].erase("timestamp_column"); }));
+                            "to_sequence needs timestamps; this dataset has none (a csv dataset reads them from "
+                            "timestamp_column, or from the row order with rows_in_time_order)",
+                            "implicit_sequence", [](json& e) { e["dataset"].erase("timestamp_column"); }));
+  cases.push_back(data_case("timestamps_from_a_column_and_from_the_row_order", good_csv(),
+                            "{dir}/exp.json: dataset: both timestamp_column and rows_in_time_order given; the "
+                            "timestamps come from one of them",
+                            "implicit_sequence", [](json& e) { e["dataset"]["rows_in_time_order"] = true; }));
   cases.push_back(data_case("explicit_model_without_ratings", good_csv(),
                             "explicit_factorization needs ratings, and this dataset has none (use implicit_factorization, "
                             "or a loader column with ratings)", "explicit_factorization",

@@ -52,6 +52,13 @@ LoadedInteractions load_movielens_dataset(const nlohmann::json& dataset) {
   return load_movielens(path, id_mapping(dataset), malformed_lines(dataset));
 }
 
+// Checked with the rest of the experiment, before the file is read.
+void check_csv_dataset(const nlohmann::json& dataset) {
+  if (dataset.at("rows_in_time_order").get<bool>() && !dataset.at("timestamp_column").is_null()) {
+    throw ConfigError("dataset", kTimestampsTwice);
+  }
+}
+
 LoadedInteractions load_csv_dataset(const nlohmann::json& dataset) {
   DelimitedFileOptions options;
   options.delimiter = dataset.at("delimiter").get<std::string>();
@@ -62,6 +69,7 @@ LoadedInteractions load_csv_dataset(const nlohmann::json& dataset) {
   options.rating_column = optional_text(dataset, "rating_column");
   options.timestamp_column = optional_text(dataset, "timestamp_column");
   options.weight_column = optional_text(dataset, "weight_column");
+  options.rows_in_time_order = dataset.at("rows_in_time_order").get<bool>();
   options.ids = id_mapping(dataset);
   options.malformed = malformed_lines(dataset);
   return load_delimited_file(dataset.at("path").get<std::string>(), options);
@@ -123,9 +131,11 @@ std::vector<DatasetLoader> make_loaders() {
         Parameter::text("item_column", std::nullopt, "Column of item ids"),
         Parameter::text("rating_column", std::nullopt, "Column of ratings").optional(),
         Parameter::text("timestamp_column", std::nullopt, "Column of integer timestamps").optional(),
+        Parameter::boolean("rows_in_time_order", false,
+                           "No timestamp column: the rows are in time order, and a row's position is its timestamp"),
         Parameter::text("weight_column", std::nullopt, "Column of weights").optional(), ids_parameter(),
         malformed_parameter()},
-       load_csv_dataset});
+       load_csv_dataset, check_csv_dataset});
   loaders.push_back(
       {"synthetic_sequential",
        "Markov-chain item sequences (Spotlight's generate_sequential); item 0 is never used",

@@ -16,7 +16,10 @@ SequenceMatrix to_sequence(const Interactions& interactions, const SequenceOptio
   if (options.min_length && (*options.min_length < 1 || *options.min_length > length)) {
     throw DataError("to_sequence: min_length must be from 1 to max_length (" + std::to_string(length) + ")");
   }
-  if (interactions.timestamps.empty()) throw DataError("to_sequence needs timestamps; this dataset has none");
+  if (interactions.timestamps.empty()) {
+    throw DataError("to_sequence needs timestamps; this dataset has none (a csv dataset reads them from "
+                    "timestamp_column, or from the row order with rows_in_time_order)");
+  }
   const auto zero = std::find(interactions.item_ids.begin(), interactions.item_ids.end(), 0);
   if (zero != interactions.item_ids.end()) {
     throw DataError("to_sequence: row " + std::to_string(zero - interactions.item_ids.begin()) +

@@ -78,6 +78,9 @@ struct Columns {
 
 LoadedInteractions load_delimited_file(const std::filesystem::path& file, const DelimitedFileOptions& options) {
   if (options.delimiter.empty()) throw DataError(file.string() + ": the delimiter is empty");
+  if (options.rows_in_time_order && options.timestamp_column) {
+    throw DataError(file.string() + ": " + kTimestampsTwice);
+  }
   const std::string_view delimiter(options.delimiter);
   LineReader reader(file);
   DelimitedFields splitter(delimiter);
@@ -113,7 +116,8 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
   data.user_ids.reserve(expected_rows);
   data.item_ids.reserve(expected_rows);
   if (columns.rating != kAbsent) data.ratings.reserve(expected_rows);
-  if (columns.timestamp != kAbsent) data.timestamps.reserve(expected_rows);
+  const bool timed = columns.timestamp != kAbsent || options.rows_in_time_order;
+  if (timed) data.timestamps.reserve(expected_rows);
   if (columns.weight != kAbsent) data.weights.reserve(expected_rows);
 
   std::vector<std::string_view> fields(columns.needed);
@@ -138,13 +142,14 @@ LoadedInteractions load_delimited_file(const std::filesystem::path& file, const 
         if (!std::isfinite(weight)) throw LineError{"weight is not a finite number"};
       }
       if (columns.timestamp != kAbsent) timestamp = parse_number<int64_t>(fields[columns.timestamp], "timestamp");
+      if (options.rows_in_time_order) timestamp = static_cast<int64_t>(data.user_ids.size());
       const RawId user = users.parse(fields[columns.user]);
       const RawId item = items.parse(fields[columns.item]);
       data.user_ids.push_back(users.map(user));
       data.item_ids.push_back(items.map(item));
       if (columns.rating != kAbsent) data.ratings.push_back(rating);
       if (columns.weight != kAbsent) data.weights.push_back(weight);
-      if (columns.timestamp != kAbsent) data.timestamps.push_back(timestamp);
+      if (timed) data.timestamps.push_back(timestamp);
     } catch (const LineError& error) {
       if (options.malformed == MalformedLines::skip) {
         ++loaded.skipped_lines;

@@ -17,6 +17,10 @@ enum class IdMapping {
 // What to do with a line that cannot be parsed.
 enum class MalformedLines { error, skip };
 
+// The error when a file's timestamps are asked for twice: from a column and from the row order.
+inline constexpr const char* kTimestampsTwice =
+    "both timestamp_column and rows_in_time_order given; the timestamps come from one of them";
+
 struct DelimitedFileOptions {
   std::string delimiter = ",";  // one or more characters ("\t", ",", "::")
   bool header = false;          // the first line names the columns
@@ -26,6 +30,9 @@ struct DelimitedFileOptions {
   std::optional<std::string> rating_column;
   std::optional<std::string> timestamp_column;
   std::optional<std::string> weight_column;
+  // Without a timestamp column: the rows are in time order, and each row's timestamp is its
+  // position among the rows read (0, 1, 2, ...), as in SASRec's "user item" files.
+  bool rows_in_time_order = false;
   IdMapping ids = IdMapping::dense;
   // Ids are whole numbers whatever the mapping (MovieLens): "abc" is a malformed line.
   bool numeric_ids = false;
