@@ -43,15 +43,21 @@ TEST(DelimitedFile, ReadsNamedColumnsAndMapsIdsInOrderOfAppearance) {
   EXPECT_EQ(loaded.skipped_lines, 0u);
 }
 
+// A file without a header: users in its first field and items in its second.
+DelimitedFileOptions positional_options(const std::string& delimiter) {
+  DelimitedFileOptions options;
+  options.delimiter = delimiter;
+  options.user_column = "0";
+  options.item_column = "1";
+  return options;
+}
+
 // SASRec's data files hold "user item" lines in time order, without timestamps.
 TEST(DelimitedFile, RowsInTimeOrderTakeTheirPositionsAsTimestamps) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "sasrec.txt";
   testing::write_text(file, "1 30\n2 10\n1 20\n3\n1 10\n2 30\n");
-  DelimitedFileOptions options;
-  options.delimiter = " ";
-  options.user_column = "0";
-  options.item_column = "1";
+  auto options = positional_options(" ");
   options.rows_in_time_order = true;
   options.malformed = MalformedLines::skip;
   auto loaded = load_delimited_file(file, options);
@@ -110,10 +116,7 @@ TEST(DelimitedFile, RawIdsAreUsedAsTheyAre) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "u.data";
   testing::write_text(file, "3\t7\t5\t100\n1\t2\t4\t101\n");
-  DelimitedFileOptions options;
-  options.delimiter = "\t";
-  options.user_column = "0";
-  options.item_column = "1";
+  auto options = positional_options("\t");
   options.ids = IdMapping::raw;
   auto data = load_delimited_file(file, options).interactions;
   EXPECT_EQ(data.num_users, 4);
@@ -130,10 +133,7 @@ TEST(DelimitedFile, RawIdsAreUsedAsTheyAre) {
 TEST(DelimitedFile, RawIdsStayWithinThirtyOneBits) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "u.data";
-  DelimitedFileOptions options;
-  options.delimiter = "\t";
-  options.user_column = "0";
-  options.item_column = "1";
+  auto options = positional_options("\t");
   options.ids = IdMapping::raw;
   testing::write_text(file, "2147483647\t1\n");
   EXPECT_EQ(load_delimited_file(file, options).interactions.num_users, 2147483648);
@@ -153,10 +153,7 @@ TEST(DelimitedFile, ColumnPositionsAreBounded) {
   testing::TemporaryDirectory folder;
   const auto file = folder.path() / "ratings.dat";
   testing::write_text(file, "1::2::5\n");
-  DelimitedFileOptions options;
-  options.delimiter = "::";
-  options.user_column = "0";
-  options.item_column = "1";
+  auto options = positional_options("::");
   options.rating_column = "978302109";
   EXPECT_EQ(error_message<DataError>([&] { load_delimited_file(file, options); }),
             file.string() + ": column position 978302109 is too large; positions go up to 65535");
