@@ -18,9 +18,6 @@ using nlohmann::json;
 const char* const kRepresentations[] = {"pooling", "cnn", "lstm", "mixture", "gru4rec", "sasrec"};
 const char* const kLosses[] = {"bpr", "adaptive_hinge", "softmax", "sampled_softmax", "bpr_max"};
 
-// One epoch of sequence training: args are representation and loss (indexes into the lists
-// above), the window length and the experiment's `threads` (each minibatch trained in that
-// many parts at once).
 // The data every case trains on, generated once per process (outside any timing, but it took
 // a quarter of a bench run's time when each case and repetition made its own).
 const spotlight::Interactions& movielens_shaped_data() {
@@ -35,7 +32,10 @@ const spotlight::Interactions& movielens_shaped_data() {
   return data;
 }
 
-void SequenceEpoch(benchmark::State& state) {
+// One epoch of sequence training: args are representation and loss (indexes into the lists
+// above), the window length and the experiment's `threads` (each minibatch trained in that
+// many parts at once); `negatives` per positive for the losses that take many.
+void run_sequence_epoch(benchmark::State& state, int64_t negatives) {
   spotlight::set_compute_threads(1);
   spotlight::keep_freed_memory();
   spotlight::use_huge_pages_for_large_tensors();
@@ -52,7 +52,8 @@ void SequenceEpoch(benchmark::State& state) {
   parts.loss = std::static_pointer_cast<spotlight::Loss>(
       graph.build(json{{"plugin", kLosses[state.range(1)]}}, "l", spotlight::ComponentKind::loss));
   parts.sampler = std::static_pointer_cast<spotlight::Sampler>(
-      graph.build(json{{"plugin", "uniform"}}, "s", spotlight::ComponentKind::sampler));
+      graph.build(json{{"plugin", "uniform"}, {"num_negative_samples", negatives}}, "s",
+                  spotlight::ComponentKind::sampler));
   parts.optimizer = std::static_pointer_cast<spotlight::Optimizer>(
       graph.build(json{{"plugin", "adam"}}, "o", spotlight::ComponentKind::optimizer));
   parts.optimizer_name = "adam";
@@ -65,9 +66,16 @@ void SequenceEpoch(benchmark::State& state) {
 
   int64_t steps = 0;
   for (auto _ : state) model->fit(data, [&](const spotlight::EpochReport& epoch) { steps += epoch.examples; });
-  state.SetLabel(std::string(kRepresentations[state.range(0)]) + " + " + kLosses[state.range(1)]);
+  state.SetLabel(std::string(kRepresentations[state.range(0)]) + " + " + kLosses[state.range(1)] + ", " +
+                 std::to_string(negatives) + " negatives");
   state.counters["steps/s"] = benchmark::Counter(static_cast<double>(steps), benchmark::Counter::kIsRate);
 }
+
+// The uniform sampler's default: 5 negatives per positive for the losses that take many.
+void SequenceEpoch(benchmark::State& state) { run_sequence_epoch(state, 5); }
+
+// A fifth arg: the negatives per positive.
+void SequenceNegativesEpoch(benchmark::State& state) { run_sequence_epoch(state, state.range(4)); }
 BENCHMARK(SequenceEpoch)
     ->ArgsProduct({{0, 1, 2, 3}, {0, 1}, {200}, {1}})
     ->Args({1, 0, 50, 1})  // cnn + bpr over shorter windows
@@ -86,6 +94,13 @@ BENCHMARK(SequenceEpoch)
 BENCHMARK(SequenceEpoch)
     ->Name("SequenceLossEpoch")
     ->ArgsProduct({{0, 1}, {1, 2, 3, 4}, {50}, {1}})
+    ->Iterations(2)
+    ->Unit(benchmark::kMillisecond);
+
+// GRU4Rec's losses over many negatives: adaptive hinge, the sampled softmax and BPR-max, gru4rec
+// over windows of 200 with 50 negatives per positive (`--benchmark_filter=SequenceNegativesEpoch`).
+BENCHMARK(SequenceNegativesEpoch)
+    ->ArgsProduct({{4}, {1, 3, 4}, {200}, {1}, {50}})
     ->Iterations(2)
     ->Unit(benchmark::kMillisecond);
 

@@ -163,6 +163,41 @@ TEST_F(ManyNegativeLossPlugins, BprMaxWeighsEachNegativeByItsSoftmax) {
   EXPECT_THROW(bpr_max->explicit_loss(positive_, negative_), Error);
 }
 
+// On CPU float scores bpr_max runs as one node of its own loops; on double scores, as LibTorch's
+// ops (log_softmax, log_sigmoid, logsumexp), an independent computation of the same loss. Both
+// must give the same loss and gradients, with scores far apart in either direction too.
+TEST_F(ManyNegativeLossPlugins, BprMaxLoopsMatchTheLossInLibTorchsOps) {
+  torch::manual_seed(3);
+  auto positive = torch::randn({4, 37}) * 2;
+  auto negative = torch::randn({9, 4, 37}) * 2;
+  positive[0][0] = -60.0f;  // every negative far above the positive: its sum must not underflow
+  positive[1][1] = 60.0f;   // far below
+  negative.select(1, 2).select(1, 2).fill_(0.5f);  // ties
+  positive[2][2] = 0.5f;
+  const auto mask = torch::rand({4, 37}).gt(0.2);
+  const auto weights = torch::rand({4, 37}) + 0.5;
+  for (const double regularization : {0.0, 1.0}) {
+    auto bpr_max = loss("bpr_max", {{"score_regularization", regularization}});
+    const auto run = [&](torch::ScalarType type) {
+      auto p = positive.to(type).detach().clone().requires_grad_();
+      auto n = negative.to(type).detach().clone().requires_grad_();
+      ImplicitLossInput batch;
+      batch.positive = p;
+      batch.negative = n;
+      batch.mask = mask;
+      batch.weights = weights.to(type);
+      auto value = bpr_max->implicit_batch_loss(batch);
+      value.backward();
+      return std::make_tuple(value.item<double>(), p.grad().to(torch::kFloat64), n.grad().to(torch::kFloat64));
+    };
+    const auto [loops, d_positive, d_negative] = run(torch::kFloat32);
+    const auto [ops, d_positive_ops, d_negative_ops] = run(torch::kFloat64);
+    EXPECT_NEAR(loops, ops, 1e-5 * std::abs(ops)) << regularization;
+    EXPECT_TRUE(torch::allclose(d_positive, d_positive_ops, 1e-4, 1e-7)) << regularization;
+    EXPECT_TRUE(torch::allclose(d_negative, d_negative_ops, 1e-4, 1e-7)) << regularization;
+  }
+}
+
 TEST_F(ManyNegativeLossPlugins, SoftmaxTermsAreLogSumExpOverEveryItemMinusThePositive) {
   auto softmax = loss("softmax");
   EXPECT_TRUE(softmax->needs_all_item_scores());
