@@ -15,7 +15,7 @@ namespace {
 // one AVX-512 vector (two AVX2 ones) each, while the loop walks their negatives.
 constexpr int64_t kLanes = 16;
 
-// One (positive, negative) pair, with m the positive's largest negative score. With
+// One (positive, negative) pair, with m (`top`) the positive's largest negative score. With
 // v = r - r+ and a = exp(-|v|):
 //   sigmoid(r+ - r) = (v > 0 ? a : 1) / (1 + a), and
 //   s sigmoid(r+ - r) = exp(t) / Z with t = r - m - softplus(v).
