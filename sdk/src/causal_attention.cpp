@@ -37,8 +37,10 @@ struct Run {
 
   static Run saved(torch::autograd::AutogradContext* context) {
     const auto& data = context->saved_data;
-    return Run{static_cast<tap_products::Kernel>(data.at("kernel").toInt()), data.at("dropout").toDouble(),
-               static_cast<uint64_t>(data.at("seed").toInt())};
+    const auto kernel = static_cast<tap_products::Kernel>(data.at("kernel").toInt());
+    const double dropout = data.at("dropout").toDouble();
+    const auto seed = static_cast<uint64_t>(data.at("seed").toInt());
+    return Run{kernel, dropout, seed};
   }
 };
 

@@ -48,12 +48,13 @@ class BprMaxTerms : public torch::autograd::Function<BprMaxTerms> {
     const auto kept = context->get_saved_variables();
     const auto& negatives = kept[0];
     const int64_t samples = negatives.size(0), count = kept[2].size(1);
+    const double regularization = context->saved_data["regularization"].toDouble();
     const auto g = output_gradients[0].contiguous();
     auto d_positives = torch::empty_like(g);
     auto d_negatives = torch::empty_like(negatives);
-    bpr_max_terms::backward(negatives.data_ptr<float>(), samples, count,
-                            context->saved_data["regularization"].toDouble(), g.data_ptr<float>(),
-                            saved(kept[1], kept[2]), d_positives.data_ptr<float>(), d_negatives.data_ptr<float>());
+    const bpr_max_terms::Saved terms = saved(kept[1], kept[2]);
+    bpr_max_terms::backward(negatives.data_ptr<float>(), samples, count, regularization, g.data_ptr<float>(), terms,
+                            d_positives.data_ptr<float>(), d_negatives.data_ptr<float>());
     return {d_positives, d_negatives, torch::Tensor()};
   }
 
